@@ -1,0 +1,141 @@
+//! The per-block decoders: stored, MSZIP and LZX.
+//!
+//! Each decoder keeps the history its method carries from block to block
+//! (MSZIP's 32 KiB dictionary, LZX's window) and checks that a block decodes
+//! to exactly the size its header claims: a block that decodes short or long
+//! is damaged, whatever its checksum says.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::folder::Compression;
+use crate::error::{Error, ErrorKind};
+
+pub(crate) enum Decoder {
+    Stored,
+    MsZip(Box<Decompress>),
+    Lzx(Box<lzxd::Lzxd>),
+}
+
+fn lzx_window(bits: u8) -> Option<lzxd::WindowSize> {
+    use lzxd::WindowSize::*;
+    Some(match bits {
+        15 => KB32,
+        16 => KB64,
+        17 => KB128,
+        18 => KB256,
+        19 => KB512,
+        20 => MB1,
+        21 => MB2,
+        _ => return None,
+    })
+}
+
+impl Decoder {
+    pub(crate) fn new(compression: Compression) -> Result<Decoder, Error> {
+        match compression {
+            Compression::None => Ok(Decoder::Stored),
+            Compression::MsZip => Ok(Decoder::MsZip(Box::new(Decompress::new(false)))),
+            Compression::Lzx { window_bits } => match lzx_window(window_bits) {
+                Some(w) => Ok(Decoder::Lzx(Box::new(lzxd::Lzxd::new(w)))),
+                None => Err(Error::new(
+                    ErrorKind::Malformed,
+                    format!("LZX window of 2^{window_bits} bytes; cabinets use 2^15 to 2^21"),
+                )),
+            },
+            Compression::Quantum(_) => Err(Error::new(
+                ErrorKind::Unsupported,
+                "Quantum compression is not supported (Microsoft's catalogs use LZX or MSZIP)",
+            )),
+            Compression::Unknown(t) => Err(Error::new(
+                ErrorKind::Malformed,
+                format!("unknown compression type 0x{t:04x}"),
+            )),
+        }
+    }
+
+    /// Decodes one block into `out`, which on entry holds the previous
+    /// block's output (MSZIP's dictionary) and on success holds exactly
+    /// `expected` bytes.
+    pub(crate) fn decode(
+        &mut self,
+        input: &[u8],
+        expected: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        match self {
+            Decoder::Stored => {
+                if input.len() != expected {
+                    return Err(format!(
+                        "a stored block holds {} bytes but its header says {expected}",
+                        input.len()
+                    ));
+                }
+                out.clear();
+                out.extend_from_slice(input);
+                Ok(())
+            }
+            Decoder::MsZip(inflater) => decode_mszip(inflater, input, expected, out),
+            Decoder::Lzx(lzx) => {
+                // lzxd asserts on some invalid streams; a damaged catalog must
+                // give an error, never a panic.
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    lzx.decompress_next(input, expected).map(|s| s.to_vec())
+                }));
+                match result {
+                    Ok(Ok(bytes)) if bytes.len() == expected => {
+                        out.clear();
+                        out.extend_from_slice(&bytes);
+                        Ok(())
+                    }
+                    Ok(Ok(bytes)) => Err(format!(
+                        "decoded {} bytes, expected {expected}",
+                        bytes.len()
+                    )),
+                    Ok(Err(e)) => Err(format!("{e}")),
+                    Err(_) => Err("the LZX decoder rejected the stream".to_string()),
+                }
+            }
+        }
+    }
+}
+
+fn decode_mszip(
+    inflater: &mut Decompress,
+    input: &[u8],
+    expected: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    if input.len() < 2 || &input[..2] != b"CK" {
+        return Err("an MSZIP block must start with \"CK\"".into());
+    }
+    inflater.reset(false);
+    if !out.is_empty() {
+        inflater
+            .set_dictionary(out)
+            .map_err(|e| format!("cannot carry the previous block's history: {e}"))?;
+    }
+    out.clear();
+    if out.capacity() < expected + 1 {
+        out.reserve(expected + 1);
+    }
+    let status = inflater
+        .decompress_vec(&input[2..], out, FlushDecompress::Finish)
+        .map_err(|e| format!("deflate error: {e}"))?;
+    if out.len() > expected {
+        return Err(format!(
+            "decodes to more than the {expected} bytes its header says"
+        ));
+    }
+    if out.len() < expected {
+        return Err(format!(
+            "decodes to {} bytes, its header says {expected}",
+            out.len()
+        ));
+    }
+    if status != Status::StreamEnd && (inflater.total_in() as usize) < input.len() - 2 {
+        return Err("the deflate stream does not end where the block does".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! A cabinet writer, for the catalog generator and for tests that build
+//! cabinets in code.
+//!
+//! The `cab` crate's builder writes stored and MSZIP folders only, and
+//! Microsoft's catalog is LZX, so wsuscat writes its own: MSZIP through
+//! flate2 (each block primed with the previous block as its dictionary, as
+//! makecab does), LZX through `lzxc` (one LZX chunk per data block). Members
+//! are compressed as they are added; only compressed blocks are kept.
+
+use flate2::{Compress, Compression as Level, FlushCompress};
+
+use super::data::BlockHeader;
+use super::folder::Compression;
+use super::{MAX_BLOCK_COMPRESSED, MAX_BLOCK_UNCOMPRESSED};
+
+enum Encoder {
+    Stored,
+    MsZip(Box<Compress>),
+    Lzx(Box<lzxc::Encoder>),
+}
+
+struct Block {
+    compressed: Vec<u8>,
+    uncompressed_len: u16,
+}
+
+struct FolderBuild {
+    compression: Compression,
+    encoder: Encoder,
+    pending: Vec<u8>,
+    previous: Vec<u8>,
+    blocks: Vec<Block>,
+    size: u64,
+}
+
+struct FileBuild {
+    name: String,
+    size: u32,
+    folder: u16,
+    folder_offset: u32,
+}
+
+/// Builds a cabinet in memory.
+pub struct CabBuilder {
+    folders: Vec<FolderBuild>,
+    files: Vec<FileBuild>,
+    data_reserve: u8,
+    checksums: bool,
+}
+
+impl Default for CabBuilder {
+    fn default() -> Self {
+        CabBuilder::new()
+    }
+}
+
+fn lzx_window(bits: u8) -> lzxc::WindowSize {
+    use lzxc::WindowSize::*;
+    match bits {
+        15 => KB32,
+        16 => KB64,
+        17 => KB128,
+        18 => KB256,
+        19 => KB512,
+        20 => MB1,
+        _ => MB2,
+    }
+}
+
+impl FolderBuild {
+    fn new(compression: Compression) -> FolderBuild {
+        let encoder = match compression {
+            Compression::None => Encoder::Stored,
+            Compression::MsZip => Encoder::MsZip(Box::new(Compress::new(Level::new(6), false))),
+            Compression::Lzx { window_bits } => {
+                assert!(
+                    (15..=21).contains(&window_bits),
+                    "LZX windows are 15 to 21 bits"
+                );
+                Encoder::Lzx(Box::new(lzxc::Encoder::new(lzx_window(window_bits))))
+            }
+            other => panic!("the writer cannot produce {} folders", other.describe()),
+        };
+        FolderBuild {
+            compression,
+            encoder,
+            pending: Vec::with_capacity(MAX_BLOCK_UNCOMPRESSED),
+            previous: Vec::new(),
+            blocks: Vec::new(),
+            size: 0,
+        }
+    }
+
+    fn push(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let room = MAX_BLOCK_UNCOMPRESSED - self.pending.len();
+            let n = room.min(data.len());
+            self.pending.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.pending.len() == MAX_BLOCK_UNCOMPRESSED {
+                self.flush_block();
+            }
+        }
+    }
+
+    fn flush_block(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let input = std::mem::take(&mut self.pending);
+        let compressed = match &mut self.encoder {
+            Encoder::Stored => input.clone(),
+            Encoder::MsZip(c) => {
+                c.reset();
+                if !self.previous.is_empty() {
+                    c.set_dictionary(&self.previous)
+                        .expect("zlib-rs supports dictionaries");
+                }
+                let mut out = Vec::with_capacity(MAX_BLOCK_COMPRESSED);
+                out.extend_from_slice(b"CK");
+                c.compress_vec(&input, &mut out, FlushCompress::Finish)
+                    .expect("deflate into a large enough buffer");
+                out
+            }
+            Encoder::Lzx(e) => e.encode_chunk(&input),
+        };
+        assert!(compressed.len() <= MAX_BLOCK_COMPRESSED, "block too large");
+        self.blocks.push(Block {
+            compressed,
+            uncompressed_len: input.len() as u16,
+        });
+        self.previous = input;
+        self.pending = Vec::with_capacity(MAX_BLOCK_UNCOMPRESSED);
+    }
+}
+
+impl CabBuilder {
+    pub fn new() -> CabBuilder {
+        CabBuilder {
+            folders: Vec::new(),
+            files: Vec::new(),
+            data_reserve: 0,
+            checksums: true,
+        }
+    }
+
+    /// Reserve `n` zero bytes after every data block header (cbCFData).
+    pub fn data_reserve(mut self, n: u8) -> CabBuilder {
+        self.data_reserve = n;
+        self
+    }
+
+    /// Whether to write block checksums (default true; 0 means "none").
+    pub fn checksums(mut self, on: bool) -> CabBuilder {
+        self.checksums = on;
+        self
+    }
+
+    /// Starts a new folder; later files go into it.
+    pub fn add_folder(&mut self, compression: Compression) -> &mut CabBuilder {
+        if let Some(f) = self.folders.last_mut() {
+            f.flush_block();
+        }
+        self.folders.push(FolderBuild::new(compression));
+        self
+    }
+
+    /// Adds a member to the current folder (starting an MSZIP folder if none).
+    pub fn add_file(&mut self, name: &str, data: &[u8]) -> &mut CabBuilder {
+        if self.folders.is_empty() {
+            self.add_folder(Compression::MsZip);
+        }
+        let folder_index = self.folders.len() - 1;
+        let folder = &mut self.folders[folder_index];
+        let offset = folder.size;
+        assert!(
+            offset + data.len() as u64 <= u64::from(u32::MAX),
+            "folder too large"
+        );
+        folder.push(data);
+        folder.size += data.len() as u64;
+        self.files.push(FileBuild {
+            name: name.to_string(),
+            size: data.len() as u32,
+            folder: folder_index as u16,
+            folder_offset: offset as u32,
+        });
+        self
+    }
+
+    /// Lays the cabinet out and returns its bytes.
+    pub fn finish(mut self) -> Vec<u8> {
+        for f in &mut self.folders {
+            f.flush_block();
+        }
+        let reserve_present = self.data_reserve > 0;
+        let header_len = 36 + if reserve_present { 4 } else { 0 };
+        let folders_len = 8 * self.folders.len();
+        let files_len: usize = self.files.iter().map(|f| 16 + f.name.len() + 1).sum();
+        let files_offset = header_len + folders_len;
+        let mut data_offset = files_offset + files_len;
+        let block_header_len = 8 + usize::from(self.data_reserve);
+        let mut folder_offsets = Vec::new();
+        for f in &self.folders {
+            folder_offsets.push(data_offset);
+            data_offset += f
+                .blocks
+                .iter()
+                .map(|b| block_header_len + b.compressed.len())
+                .sum::<usize>();
+        }
+        let total = data_offset;
+        let mut out = Vec::with_capacity(total);
+        out.extend_from_slice(b"MSCF");
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(total as u32).to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(files_offset as u32).to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&[3, 1]);
+        out.extend_from_slice(&(self.folders.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(self.files.len() as u16).to_le_bytes());
+        let flags: u16 = if reserve_present { 0x0004 } else { 0 };
+        out.extend_from_slice(&flags.to_le_bytes());
+        out.extend_from_slice(&0x5753u16.to_le_bytes()); // setID
+        out.extend_from_slice(&0u16.to_le_bytes()); // iCabinet
+        if reserve_present {
+            out.extend_from_slice(&0u16.to_le_bytes());
+            out.push(0);
+            out.push(self.data_reserve);
+        }
+        for (f, &offset) in self.folders.iter().zip(&folder_offsets) {
+            out.extend_from_slice(&(offset as u32).to_le_bytes());
+            out.extend_from_slice(&(f.blocks.len() as u16).to_le_bytes());
+            out.extend_from_slice(&f.compression.to_type().to_le_bytes());
+        }
+        for file in &self.files {
+            out.extend_from_slice(&file.size.to_le_bytes());
+            out.extend_from_slice(&file.folder_offset.to_le_bytes());
+            out.extend_from_slice(&file.folder.to_le_bytes());
+            // 2026-05-12 08:51:08 in MS-DOS form.
+            out.extend_from_slice(&((46u16 << 9) | (5 << 5) | 12).to_le_bytes());
+            out.extend_from_slice(&((8u16 << 11) | (51 << 5) | 4).to_le_bytes());
+            let attrs: u16 = if file.name.is_ascii() { 0x20 } else { 0xA0 };
+            out.extend_from_slice(&attrs.to_le_bytes());
+            out.extend_from_slice(file.name.as_bytes());
+            out.push(0);
+        }
+        for f in &self.folders {
+            for b in &f.blocks {
+                let clen = b.compressed.len() as u16;
+                let sum = if self.checksums {
+                    BlockHeader::compute_checksum(clen, b.uncompressed_len, &b.compressed)
+                } else {
+                    0
+                };
+                out.extend_from_slice(&sum.to_le_bytes());
+                out.extend_from_slice(&clen.to_le_bytes());
+                out.extend_from_slice(&b.uncompressed_len.to_le_bytes());
+                out.extend(std::iter::repeat_n(0u8, usize::from(self.data_reserve)));
+                out.extend_from_slice(&b.compressed);
+            }
+        }
+        debug_assert_eq!(out.len(), total);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cab::Cabinet;
+    use std::io::Cursor;
+
+    fn text(n: usize) -> Vec<u8> {
+        (0..n)
+            .map(|i| b"<Update RevisionId=\"12345\" DeploymentAction=\"Bundle\"/>"[i % 52])
+            .collect()
+    }
+
+    fn roundtrip(compression: Compression, reserve: u8) {
+        let a = text(100_000);
+        let b = b"second member".to_vec();
+        let c = text(5);
+        let mut builder = CabBuilder::new().data_reserve(reserve);
+        builder
+            .add_folder(compression)
+            .add_file("a.xml", &a)
+            .add_file("dir\\b", &b);
+        builder.add_folder(Compression::None).add_file("c", &c);
+        let bytes = builder.finish();
+        let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+        assert_eq!(cab.files.len(), 3);
+        for (name, want) in [("a.xml", &a), ("DIR/B", &b), ("c", &c)] {
+            let file = cab.find(name).unwrap().clone();
+            let got = cab
+                .open_member(Cursor::new(&bytes), &file)
+                .unwrap()
+                .read_all(1 << 30)
+                .unwrap();
+            assert_eq!(&got, want, "{name} via {compression:?}");
+        }
+    }
+
+    #[test]
+    fn stored_mszip_and_every_lzx_window_round_trip() {
+        roundtrip(Compression::None, 0);
+        roundtrip(Compression::MsZip, 0);
+        roundtrip(Compression::MsZip, 10);
+        for window_bits in 15..=21 {
+            roundtrip(Compression::Lzx { window_bits }, 0);
+        }
+    }
+
+    #[test]
+    fn flipped_byte_in_a_block_is_a_checksum_error_naming_the_block() {
+        let mut builder = CabBuilder::new();
+        builder
+            .add_folder(Compression::MsZip)
+            .add_file("a", &text(200_000));
+        let mut bytes = builder.finish();
+        let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+        // Find block 2's data and flip a byte in it.
+        let mut off = cab.folders[0].data_offset as usize;
+        for _ in 0..2 {
+            let clen = u16::from_le_bytes([bytes[off + 4], bytes[off + 5]]) as usize;
+            off += 8 + clen;
+        }
+        bytes[off + 20] ^= 0x40;
+        let file = cab.files[0].clone();
+        let err = cab
+            .open_member(Cursor::new(&bytes), &file)
+            .unwrap()
+            .read_all(1 << 30)
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Checksum);
+        assert_eq!(err.place().block, Some(2));
+        assert_eq!(err.place().folder, Some(0));
+    }
+}

@@ -1,0 +1,192 @@
+//! `check`: read the whole catalog and test every update against profiles.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::catalog::{sha256_file, Catalog, PACKAGE_XML};
+use crate::error::Result;
+use crate::finding::{Finding, Verdict};
+use crate::package::scan::{scan, Progress, ScanOptions, Visitor};
+use crate::profile::{Profile, Severity};
+use crate::update::{Kind, Update};
+
+/// Who the catalog is.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CatalogIdentity {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    pub package_id: Option<String>,
+    pub creation_date: Option<String>,
+    pub package_version: Option<String>,
+    pub protocol_version: Option<String>,
+    pub minimum_client_version: Option<String>,
+}
+
+/// A profile as the report names it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ProfileRef {
+    pub name: String,
+    pub description: String,
+}
+
+/// Updates counted by kind.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub updates_checked: u64,
+    pub by_kind: BTreeMap<Kind, u64>,
+}
+
+/// Everything `check` established.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CheckReport {
+    pub catalog: CatalogIdentity,
+    pub profiles: Vec<ProfileRef>,
+    pub counts: Counts,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+}
+
+impl CheckReport {
+    pub fn breaking(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Breaks)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warn)
+            .count()
+    }
+}
+
+/// How to run a check.
+pub struct CheckOptions<'a> {
+    pub profiles: Vec<Profile>,
+    pub scan: ScanOptions,
+    /// Told the package.xml size, then the position as it streams.
+    pub progress: Option<&'a dyn CheckProgress>,
+}
+
+/// Progress over package.xml's bytes.
+pub trait CheckProgress: Progress {
+    fn start(&self, total: u64);
+    fn finish(&self);
+}
+
+struct Checker<'a> {
+    profiles: &'a [Profile],
+    counts: [u64; 4],
+    findings: Vec<Finding>,
+}
+
+impl Visitor for Checker<'_> {
+    fn update(&mut self, u: &Update) {
+        let kind = u.kind();
+        self.counts[kind as usize] += 1;
+        for profile in self.profiles {
+            for (rule, value) in profile.violations(u) {
+                self.findings.push(Finding {
+                    revision_id: u.revision_id().unwrap_or_default(),
+                    update_id: u.get("UpdateId").map(str::to_string),
+                    revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
+                    kind,
+                    attribute: rule.attribute.clone(),
+                    value: value.map(str::to_string),
+                    rule: rule.name.clone(),
+                    profile: profile.name.clone(),
+                    severity: rule.severity,
+                    message: rule.message.clone().unwrap_or_else(|| {
+                        format!("{} is not allowed by {}", rule.attribute, profile.name)
+                    }),
+                    offset: u.offset,
+                });
+            }
+        }
+    }
+}
+
+/// Checks the catalog at `path`.
+pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
+    let catalog = Catalog::open(path)?;
+    let size = std::fs::metadata(path)
+        .map_err(|e| crate::Error::io(&e, "the catalog's size").with_file(path))?
+        .len();
+    let package = catalog.package_cab()?;
+    let mut xml = package
+        .open_member(PACKAGE_XML)
+        .map_err(|e| e.with_file(path))?;
+    if let Some(p) = options.progress {
+        p.start(u64::from(xml.file().size));
+    }
+    let profiles = &options.profiles[..];
+    let new_checker = || Checker {
+        profiles,
+        counts: [0; 4],
+        findings: Vec::new(),
+    };
+    let progress = options.progress.map(|p| p as &dyn Progress);
+    let (scanned, sha256) = if options.scan.threads <= 1 {
+        let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
+        (scanned, sha256_file(path))
+    } else {
+        std::thread::scope(|s| {
+            let hasher = s.spawn(|| sha256_file(path));
+            let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
+            (scanned, hasher.join().expect("hashing does not panic"))
+        })
+    };
+    if let Some(p) = options.progress {
+        p.finish();
+    }
+    let scanned =
+        scanned.map_err(|e| e.inside(PACKAGE_XML).inside(&package.name).with_file(path))?;
+    let sha256 = sha256?;
+
+    let mut counts = Counts::default();
+    let mut findings = Vec::new();
+    for checker in scanned.visitors {
+        for kind in Kind::ALL {
+            *counts.by_kind.entry(kind).or_default() += checker.counts[kind as usize];
+        }
+        findings.extend(checker.findings);
+    }
+    counts.updates_checked = counts.by_kind.values().sum();
+    debug_assert_eq!(counts.updates_checked, scanned.document.updates);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let verdict = if findings.iter().any(|f| f.severity == Severity::Breaks) {
+        Verdict::Incompatible
+    } else {
+        Verdict::Compatible
+    };
+    let root = &scanned.document.root;
+    let attr = |name: &str| root.get(name).map(str::to_string);
+    Ok(CheckReport {
+        catalog: CatalogIdentity {
+            path: path.display().to_string(),
+            size,
+            sha256,
+            package_id: attr("PackageId"),
+            creation_date: attr("CreationDate"),
+            package_version: attr("PackageVersion"),
+            protocol_version: attr("ProtocolVersion"),
+            minimum_client_version: attr("MinimumClientVersion"),
+        },
+        profiles: options
+            .profiles
+            .iter()
+            .map(|p| ProfileRef {
+                name: p.name.clone(),
+                description: p.description.clone(),
+            })
+            .collect(),
+        counts,
+        findings,
+        verdict,
+    })
+}

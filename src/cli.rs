@@ -1,0 +1,145 @@
+//! The command line, as clap definitions. Nothing here touches the library's
+//! logic; `main.rs` maps these onto library calls.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit_codes;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "wsuscat",
+    version,
+    about = "Preflight checks for Microsoft's offline update catalog (wsusscn2.cab)",
+    long_about = "Opens wsusscn2.cab directly, streams its metadata, and says which updates would \
+break a given consumer (Configuration Manager 2007's legacy sync by default) before any sync runs.",
+    after_help = exit_codes::TABLE
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check every update in a catalog against consumer profiles.
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// List the built-in profiles.
+    Profiles(ProfilesArgs),
+    /// Generate synthetic wsusscn2-shaped catalogs (test fixtures, benchmarks).
+    #[command(after_help = GENERATE_HELP)]
+    Generate(GenerateArgs),
+}
+
+const CHECK_HELP: &str = "\
+Examples:
+  wsuscat check wsusscn2.cab
+  wsuscat check --profile wua --format json wsusscn2.cab > report.json
+  wsuscat check --profile my-importer.toml --quiet wsusscn2.cab
+
+Exit codes:
+  0  compatible: the catalog was read completely and has no breaking finding
+  1  incompatible: at least one breaking finding
+  2  usage or environment error (bad arguments, missing file, I/O, bad profile)
+  3  unusable catalog (not a cab, truncated, corrupt block or checksum,
+     package.cab or package.xml missing, malformed XML, no <Update>)";
+
+const GENERATE_HELP: &str = "\
+Examples:
+  wsuscat generate --fixtures testdata          # regenerate every committed fixture
+  wsuscat generate --updates 136000 --shards 75 -o full.cab
+  wsuscat generate --inject 1293995=PreDeploymentCheck --inject 1000042= -o mix.cab";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// Colour in human output (auto: only on a terminal, and never with NO_COLOR set).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The catalog to check (wsusscn2.cab).
+    pub cab: PathBuf,
+    /// A built-in profile name or a profile TOML file; repeat to combine.
+    #[arg(long = "profile", value_name = "NAME|FILE")]
+    pub profiles: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Total threads, the decompressing one included (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// Target size of the pieces package.xml is parsed in, in bytes.
+    #[arg(long, default_value_t = 1 << 20, hide = true, value_parser = clap::value_parser!(u64).range(4096..=(64 << 20)))]
+    pub batch_size: u64,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print nothing but errors; the exit code is unchanged.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ProfilesArgs {
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Write every committed fixture into this directory instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub fixtures: Option<PathBuf>,
+    /// Output file.
+    #[arg(short, long, required_unless_present = "fixtures")]
+    pub output: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of <Update> elements (about 136000 at full scale).
+    #[arg(long, default_value_t = 300)]
+    pub updates: usize,
+    /// Number of shards (0: one per 1,800 updates).
+    #[arg(long, default_value_t = 0)]
+    pub shards: usize,
+    /// Outer cabinet compression: none, mszip, or lzx:15 … lzx:21.
+    #[arg(long, default_value = "lzx:21")]
+    pub outer: String,
+    /// package.cab and shard compression.
+    #[arg(long, default_value = "lzx:21")]
+    pub inner: String,
+    /// Put package.cab last in the outer cabinet.
+    #[arg(long)]
+    pub package_cab_last: bool,
+    /// Folders in the outer cabinet.
+    #[arg(long, default_value_t = 1)]
+    pub outer_folders: usize,
+    /// REVISIONID=VALUE: force DeploymentAction (empty VALUE writes "",
+    /// REVISIONID alone removes the attribute). Repeatable.
+    #[arg(long, value_name = "REV=VALUE")]
+    pub inject: Vec<String>,
+    /// Pretty-print package.xml.
+    #[arg(long)]
+    pub pretty: bool,
+    /// Leave out the OfflineSync namespace.
+    #[arg(long)]
+    pub no_namespace: bool,
+}

@@ -1,0 +1,209 @@
+//! Typed errors with a place.
+//!
+//! A catalog error is only useful to an administrator if it says *where* the
+//! catalog broke: which file, which inner cabinet, which folder and block, which
+//! byte of `package.xml`, which update. Every error therefore carries a
+//! [`Place`] next to its [`ErrorKind`]. The library never decides how an error
+//! is shown or which exit code it maps to: that is the binary's job
+//! (`src/exit_codes.rs`).
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// What went wrong. Each kind says which party is at fault: the environment
+/// (`Io`, `Usage`, `Profile`) or the catalog (everything else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading a file failed for a reason outside the catalog's content:
+    /// missing file, permission denied, I/O error.
+    Io,
+    /// The caller asked for something impossible (an unknown profile name, a
+    /// bad option value).
+    Usage,
+    /// A profile file could not be read or does not follow the profile schema.
+    Profile,
+    /// The file does not start with the `MSCF` signature: it is not a cabinet.
+    NotCabinet,
+    /// The cabinet's version is not 1.3, the only one Microsoft writes.
+    UnsupportedVersion,
+    /// The file ends before something its header promises (a structure, a data
+    /// block, a member's bytes), or has bytes its header does not account for.
+    Truncated,
+    /// A header field contradicts another or points outside the file.
+    Malformed,
+    /// A data block's stored checksum does not match its bytes.
+    Checksum,
+    /// A compressed data block does not decode (MSZIP or LZX stream error) or
+    /// decodes to a size other than its header claims.
+    Decompress,
+    /// The cabinet uses something this reader does not support (Quantum
+    /// compression, cabinets spanning several files).
+    Unsupported,
+    /// A member the catalog must have (`package.cab`, `package.xml`) is absent.
+    MissingMember,
+    /// `package.xml` or `index.xml` is not well-formed XML, or not the shape
+    /// of a catalog.
+    Xml,
+    /// `package.xml` parsed but holds no `<Update>` element at all.
+    NoUpdates,
+    /// A hostile-input bound was exceeded (member size, XML depth, attribute
+    /// length, batch size).
+    Limit,
+}
+
+impl ErrorKind {
+    /// A stable, machine-readable name, used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Io => "io",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Profile => "profile",
+            ErrorKind::NotCabinet => "not_cabinet",
+            ErrorKind::UnsupportedVersion => "unsupported_version",
+            ErrorKind::Truncated => "truncated",
+            ErrorKind::Malformed => "malformed",
+            ErrorKind::Checksum => "checksum",
+            ErrorKind::Decompress => "decompress",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::MissingMember => "missing_member",
+            ErrorKind::Xml => "xml",
+            ErrorKind::NoUpdates => "no_updates",
+            ErrorKind::Limit => "limit",
+        }
+    }
+
+    /// True when the catalog itself is unusable, as opposed to a problem with
+    /// the environment or the invocation.
+    pub fn is_catalog_fault(self) -> bool {
+        !matches!(self, ErrorKind::Io | ErrorKind::Usage | ErrorKind::Profile)
+    }
+}
+
+/// Where in the catalog an error happened, from the outside in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    /// The file given on the command line.
+    pub file: Option<PathBuf>,
+    /// Members from the outer cabinet inward: `["package.cab", "package.xml"]`.
+    /// Empty means the outer cabinet itself.
+    pub members: Vec<String>,
+    /// Folder index inside the innermost cabinet.
+    pub folder: Option<u32>,
+    /// Data block index inside that folder.
+    pub block: Option<u32>,
+    /// Byte offset: in the innermost cabinet file for structural errors, in
+    /// the member's decompressed bytes for XML errors.
+    pub offset: Option<u64>,
+    /// The update being read, by RevisionId (or its raw text when unparsable).
+    pub update: Option<String>,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}: ", file.display())?;
+        }
+        if self.members.is_empty() {
+            f.write_str("outer cab")?;
+        } else {
+            f.write_str(&self.members.join(" > "))?;
+        }
+        if let Some(folder) = self.folder {
+            write!(f, ", folder {folder}")?;
+        }
+        if let Some(block) = self.block {
+            write!(f, ", block {block}")?;
+        }
+        if let Some(offset) = self.offset {
+            write!(f, ", byte {offset}")?;
+        }
+        if let Some(update) = &self.update {
+            write!(f, ", update RevisionId {update}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The library's error: a kind, a place and a human sentence.
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    place: Place,
+    message: String,
+}
+
+/// Shorthand used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A new error at an unknown place; callers add the place as it becomes known.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            place: Place::default(),
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error while reading `what`.
+    pub fn io(err: &std::io::Error, what: &str) -> Error {
+        Error::new(ErrorKind::Io, format!("cannot read {what}: {err}"))
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Where it went wrong.
+    pub fn place(&self) -> &Place {
+        &self.place
+    }
+
+    /// The cause, without the place.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Mutable access, so that outer layers can fill in what they know.
+    pub fn place_mut(&mut self) -> &mut Place {
+        &mut self.place
+    }
+
+    /// Sets the file, unless an inner layer already did.
+    pub fn with_file(mut self, file: impl Into<PathBuf>) -> Error {
+        if self.place.file.is_none() {
+            self.place.file = Some(file.into());
+        }
+        self
+    }
+
+    /// Prepends a member name: the error happened inside `member`.
+    pub fn inside(mut self, member: &str) -> Error {
+        self.place.members.insert(0, member.to_string());
+        self
+    }
+
+    /// Sets the byte offset, unless already set.
+    pub fn at_offset(mut self, offset: u64) -> Error {
+        self.place.offset.get_or_insert(offset);
+        self
+    }
+
+    /// Sets the update, unless already set.
+    pub fn at_update(mut self, update: impl Into<String>) -> Error {
+        if self.place.update.is_none() {
+            self.place.update = Some(update.into());
+        }
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,33 @@
+//! The exit codes, in one place. Scheduled tasks and ConfigMgr steps act on
+//! these, so they never change meaning. 3010, 1641, 1618 and 1707 are avoided:
+//! ConfigMgr reserves them.
+
+use wsuscat::ErrorKind;
+
+/// The catalog was read completely and nothing in it breaks the consumer.
+pub const COMPATIBLE: i32 = 0;
+/// At least one finding of severity `breaks`.
+pub const FINDINGS: i32 = 1;
+/// Usage or environment error: bad arguments, missing file, unreadable profile, I/O.
+pub const USAGE: i32 = 2;
+/// The catalog itself is unusable: not a cab, truncated, corrupt, malformed,
+/// or missing package.cab / package.xml / updates.
+pub const CATALOG: i32 = 3;
+
+/// The table printed in `--help` and pinned by tests/exit_codes.rs.
+pub const TABLE: &str = "\
+Exit codes:
+  0  compatible: the catalog was read completely and has no breaking finding
+  1  incompatible: at least one breaking finding
+  2  usage or environment error (bad arguments, missing file, I/O, bad profile)
+  3  unusable catalog (not a cab, truncated, corrupt block or checksum,
+     package.cab or package.xml missing, malformed XML, no <Update>)";
+
+/// The only place an error becomes an exit code.
+pub fn for_error(kind: ErrorKind) -> i32 {
+    if kind.is_catalog_fault() {
+        CATALOG
+    } else {
+        USAGE
+    }
+}

@@ -1,0 +1,209 @@
+//! The catalog generator: realistic wsusscn2-shaped cabinets from a seed.
+//!
+//! No real catalog can be committed or downloaded here, and a test is only as
+//! good as its fixture, so the generator reproduces the 2026 catalog's shape
+//! (see `../shared/wsusscn2-format.md`): the nesting, the mix of bundles,
+//! bundled children and categories, supersedence with dangling references,
+//! FileLocations, shards of `c\`, `x\` and `l\en\` fragments with correct
+//! RANGESTARTs, and LZX or MSZIP at every level. It also returns the ground
+//! truth, so tests compare wsuscat's answers with what was written rather
+//! than with numbers copied from a previous run.
+
+pub mod fixtures;
+pub mod model;
+pub mod rng;
+pub mod xml;
+
+use crate::cab::writer::CabBuilder;
+use crate::cab::Compression;
+use model::Truth;
+use rng::Rng;
+pub use xml::XmlStyle;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub seed: u64,
+    /// Number of `<Update>` elements.
+    pub updates: usize,
+    /// Number of shards (`package2.cab` …); 0 picks one per 1,800 updates.
+    pub shards: usize,
+    /// Compression of the outer cabinet's folders.
+    pub outer: Compression,
+    /// Compression of package.cab and the shards.
+    pub inner: Compression,
+    /// Put package.cab last in the outer cabinet instead of after index.xml.
+    pub package_cab_last: bool,
+    /// Number of folders in the outer cabinet (members are split evenly).
+    pub outer_folders: usize,
+    /// DeploymentAction values forced at RevisionIds (`None` removes the
+    /// attribute).
+    pub inject: Vec<(u32, Option<String>)>,
+    pub style: XmlStyle,
+    pub creation_date: String,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            seed: 1,
+            updates: 300,
+            shards: 0,
+            outer: Compression::Lzx { window_bits: 21 },
+            inner: Compression::Lzx { window_bits: 21 },
+            package_cab_last: false,
+            outer_folders: 1,
+            inject: Vec::new(),
+            style: XmlStyle::default(),
+            creation_date: "2026-05-12T08:51:08Z".to_string(),
+        }
+    }
+}
+
+/// A generated catalog and what is in it.
+pub struct Generated {
+    /// The outer cabinet's bytes (unsigned).
+    pub cab: Vec<u8>,
+    pub truth: Truth,
+    pub package_xml: Vec<u8>,
+    pub index_xml: Vec<u8>,
+}
+
+/// Builds a single-file cabinet.
+pub fn single_member_cab(name: &str, data: &[u8], compression: Compression) -> Vec<u8> {
+    let mut b = CabBuilder::new();
+    b.add_folder(compression).add_file(name, data);
+    b.finish()
+}
+
+/// index.xml for the given shards.
+pub fn index_xml(shards: &[(String, u32)]) -> Vec<u8> {
+    let mut s =
+        String::from("<INDEX VERSION=\"1\"><CABLIST XOR=\"0\"><CAB NAME=\"package.cab\" />");
+    for (i, (name, start)) in shards.iter().enumerate() {
+        let filesdir = if i == 0 { " FILESDIR=\"1\"" } else { "" };
+        s.push_str(&format!(
+            "<CAB NAME=\"{name}\" RANGESTART=\"{start}\"{filesdir} />"
+        ));
+    }
+    s.push_str("</CABLIST></INDEX>");
+    s.into_bytes()
+}
+
+/// Lays out the outer cabinet from its members.
+pub fn assemble(
+    spec: &Spec,
+    index: &[u8],
+    package_cab: &[u8],
+    shards: &[(String, Vec<u8>)],
+) -> Vec<u8> {
+    let mut members: Vec<(&str, &[u8])> = vec![("index.xml", index)];
+    if !spec.package_cab_last {
+        members.push(("package.cab", package_cab));
+    }
+    for (name, bytes) in shards {
+        members.push((name, bytes));
+    }
+    if spec.package_cab_last {
+        members.push(("package.cab", package_cab));
+    }
+    let folders = spec.outer_folders.clamp(1, members.len());
+    let per_folder = members.len().div_ceil(folders);
+    let mut b = CabBuilder::new();
+    for (i, (name, bytes)) in members.iter().enumerate() {
+        if i % per_folder == 0 {
+            b.add_folder(spec.outer);
+        }
+        b.add_file(name, bytes);
+    }
+    b.finish()
+}
+
+/// Generates a catalog.
+pub fn generate(spec: &Spec) -> Generated {
+    let mut rng = Rng::new(spec.seed);
+    let inject_revs: Vec<u32> = spec.inject.iter().map(|(r, _)| *r).collect();
+    let mut truth = model::build(&mut rng, spec.updates, &inject_revs, &spec.creation_date);
+    for (rev, action) in &spec.inject {
+        if let Ok(i) = truth.updates.binary_search_by_key(rev, |u| u.revision_id) {
+            truth.updates[i].deployment_action = action.clone();
+        }
+    }
+    let package_xml = xml::package_xml(&truth, &mut rng, &spec.style);
+    truth.package_xml_len = package_xml.len() as u64;
+    let package_cab = single_member_cab("package.xml", &package_xml, spec.inner);
+
+    let shard_count = if spec.shards == 0 {
+        truth.updates.len().div_ceil(1800).max(1)
+    } else {
+        spec.shards
+    }
+    .min(truth.updates.len().max(1));
+    let per_shard = truth.updates.len().div_ceil(shard_count).max(1);
+    let mut shards = Vec::new();
+    for (k, chunk) in truth.updates.chunks(per_shard).enumerate() {
+        let name = format!("package{}.cab", k + 2);
+        let start = if k == 0 { 0 } else { chunk[0].revision_id };
+        let mut b = CabBuilder::new();
+        b.add_folder(spec.inner);
+        for u in chunk {
+            b.add_file(
+                &format!("c\\{}", u.revision_id),
+                xml::core_fragment(u).as_bytes(),
+            );
+            b.add_file(
+                &format!("x\\{}", u.revision_id),
+                xml::extended_fragment(u).as_bytes(),
+            );
+            b.add_file(
+                &format!("l\\en\\{}", u.revision_id),
+                xml::localized_fragment(u).as_bytes(),
+            );
+        }
+        if k == 0 {
+            b.add_file(
+                "files\\eula-en.txt",
+                &utf16le("Microsoft Software License Terms (generated sample)."),
+            );
+        }
+        truth.shards.push((name.clone(), start));
+        shards.push((name, b.finish()));
+    }
+    let index = index_xml(&truth.shards);
+    let cab = assemble(spec, &index, &package_cab, &shards);
+    Generated {
+        cab,
+        truth,
+        package_xml,
+        index_xml: index,
+    }
+}
+
+/// A catalog whose package.xml is exactly `package_xml` (for parser tests
+/// that hand-write XML). It has index.xml and one tiny shard.
+pub fn catalog_from_package_xml(package_xml: &[u8], compression: Compression) -> Vec<u8> {
+    let spec = Spec {
+        outer: compression,
+        inner: compression,
+        ..Spec::default()
+    };
+    let package_cab = single_member_cab("package.xml", package_xml, compression);
+    let shards = vec![(
+        "package2.cab".to_string(),
+        single_member_cab(
+            "c\\1",
+            b"<UpdateIdentity UpdateID=\"x\" RevisionNumber=\"1\" />",
+            compression,
+        ),
+    )];
+    let index = index_xml(&[("package2.cab".to_string(), 0)]);
+    assemble(&spec, &index, &package_cab, &shards)
+}
+
+fn utf16le(s: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for unit in s.encode_utf16() {
+        out.extend_from_slice(&unit.to_le_bytes());
+    }
+    out
+}

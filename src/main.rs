@@ -1,0 +1,208 @@
+//! The `wsuscat` binary: parses arguments, calls the library, prints through
+//! the report layer, and maps the outcome to an exit code.
+
+mod cli;
+mod exit_codes;
+mod progress;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use wsuscat::cab::Compression;
+use wsuscat::check::{check, CheckOptions};
+use wsuscat::finding::Verdict;
+use wsuscat::generator::{self, Spec, XmlStyle};
+use wsuscat::package::scan::ScanOptions;
+use wsuscat::profile::{Profile, DEFAULT_PROFILE};
+use wsuscat::report::{self, Format, Style};
+use wsuscat::{Error, ErrorKind};
+
+use cli::{CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => run_check(args),
+        Command::Profiles(args) => {
+            let text = report::profiles(&Profile::built_in(), DEFAULT_PROFILE, format(args.format));
+            print(&text)
+        }
+        Command::Generate(args) => run_generate(args),
+    };
+    ExitCode::from(code as u8)
+}
+
+fn format(f: FormatArg) -> Format {
+    match f {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+    }
+}
+
+fn print(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => exit_codes::COMPATIBLE,
+        // A closed pipe (`wsuscat … | head`) is the reader's choice, not an error
+        // worth a message; anything else is an environment failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit_codes::USAGE,
+        Err(e) => {
+            eprintln!("wsuscat: error: cannot write the report: {e}");
+            exit_codes::USAGE
+        }
+    }
+}
+
+fn fail(err: &Error, fmt: Format) -> i32 {
+    eprint!("{}", report::error(err, Format::Human));
+    if fmt == Format::Json {
+        // Scripts reading stdout get a document too.
+        let _ = std::io::stdout().write_all(report::error(err, Format::Json).as_bytes());
+    }
+    exit_codes::for_error(err.kind())
+}
+
+fn run_check(args: CheckArgs) -> i32 {
+    let fmt = format(args.output.format);
+    let names = if args.profiles.is_empty() {
+        vec![DEFAULT_PROFILE.to_string()]
+    } else {
+        args.profiles.clone()
+    };
+    let mut profiles = Vec::new();
+    for name in &names {
+        match Profile::load(name) {
+            Ok(p) => profiles.push(p),
+            Err(e) => return fail(&e, fmt),
+        }
+    }
+    let mut scan = ScanOptions::default();
+    if let Some(t) = args.threads {
+        scan.threads = usize::from(t);
+    }
+    scan.batch_size = args.batch_size as usize;
+    let show_progress = !args.no_progress && !args.quiet && std::io::stderr().is_terminal();
+    let bar = show_progress.then(progress::Bar::new);
+    let options = CheckOptions {
+        profiles,
+        scan,
+        progress: bar
+            .as_ref()
+            .map(|b| b as &dyn wsuscat::check::CheckProgress),
+    };
+    match check(&args.cab, &options) {
+        Ok(report) => {
+            let code = match report.verdict {
+                Verdict::Compatible => exit_codes::COMPATIBLE,
+                Verdict::Incompatible => exit_codes::FINDINGS,
+            };
+            if !args.quiet {
+                let style = Style {
+                    color: use_color(args.output.color),
+                };
+                let written = print(&report::check(&report, fmt, style));
+                if written != exit_codes::COMPATIBLE {
+                    return written;
+                }
+            }
+            code
+        }
+        Err(e) => fail(&e, fmt),
+    }
+}
+
+fn use_color(choice: ColorArg) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn parse_compression(s: &str) -> Result<Compression, Error> {
+    let lower = s.to_ascii_lowercase();
+    match lower.as_str() {
+        "none" | "stored" => Ok(Compression::None),
+        "mszip" => Ok(Compression::MsZip),
+        _ => lower
+            .strip_prefix("lzx:")
+            .and_then(|b| b.parse::<u8>().ok())
+            .filter(|b| (15..=21).contains(b))
+            .map(|window_bits| Compression::Lzx { window_bits })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Usage,
+                    format!("compression {s:?}: expected none, mszip or lzx:15 … lzx:21"),
+                )
+            }),
+    }
+}
+
+fn run_generate(args: GenerateArgs) -> i32 {
+    if let Some(dir) = &args.fixtures {
+        return match generator::fixtures::write_all(dir) {
+            Ok(lines) => print(&(lines.join("\n") + "\n")),
+            Err(e) => fail(
+                &Error::new(ErrorKind::Io, format!("cannot write fixtures: {e}")).with_file(dir),
+                Format::Human,
+            ),
+        };
+    }
+    let spec = match build_spec(&args) {
+        Ok(s) => s,
+        Err(e) => return fail(&e, Format::Human),
+    };
+    let generated = generator::generate(&spec);
+    let out = args
+        .output
+        .as_ref()
+        .expect("clap requires --output without --fixtures");
+    if let Err(e) = std::fs::write(out, &generated.cab) {
+        return fail(
+            &Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(out),
+            Format::Human,
+        );
+    }
+    print(&format!(
+        "{}: {} bytes, {} updates, package.xml {} bytes, {} shards\n",
+        out.display(),
+        generated.cab.len(),
+        generated.truth.updates.len(),
+        generated.truth.package_xml_len,
+        generated.truth.shards.len()
+    ))
+}
+
+fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {
+    let mut inject = Vec::new();
+    for item in &args.inject {
+        let (rev, value) = match item.split_once('=') {
+            Some((r, v)) => (r, Some(v.to_string())),
+            None => (item.as_str(), None),
+        };
+        let rev: u32 = rev.parse().map_err(|_| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("--inject {item:?}: expected REVISIONID=VALUE"),
+            )
+        })?;
+        inject.push((rev, value));
+    }
+    Ok(Spec {
+        seed: args.seed,
+        updates: args.updates.max(1),
+        shards: args.shards,
+        outer: parse_compression(&args.outer)?,
+        inner: parse_compression(&args.inner)?,
+        package_cab_last: args.package_cab_last,
+        outer_folders: args.outer_folders,
+        inject,
+        style: XmlStyle {
+            namespace: !args.no_namespace,
+            pretty: args.pretty,
+            ..XmlStyle::default()
+        },
+        ..Spec::default()
+    })
+}

@@ -1,0 +1,281 @@
+//! Finds batch boundaries in package.xml without parsing it.
+//!
+//! The cutter runs on the decompressing thread, so it must be much cheaper
+//! than a parse: it only looks at `<` (found with memchr), classifies what
+//! follows, and tracks nesting depth. Names are kept only for the two
+//! outermost levels, which is all a batch's context needs.
+
+use memchr::{memchr, memchr3, memmem};
+
+use super::Limits;
+use crate::error::{Error, ErrorKind, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Text,
+    Comment,
+    Cdata,
+    Pi,
+    Declaration,
+}
+
+/// What the cutter found in the buffer it was given.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// Cut the batch before this byte.
+    At(usize),
+    /// No cut point yet; give me more bytes.
+    NeedMore,
+}
+
+/// Incremental scanner over the current batch's bytes.
+#[derive(Debug)]
+pub struct Cutter {
+    state: State,
+    /// Scan position in the current batch.
+    pos: usize,
+    depth: usize,
+    /// Names of the open elements at depth 1 and 2.
+    names: Vec<String>,
+    limits: Limits,
+}
+
+/// Depth of the elements a batch may start with (children of `Updates`).
+const CUT_DEPTH: usize = 2;
+
+impl Cutter {
+    pub fn new(limits: Limits) -> Cutter {
+        Cutter {
+            state: State::Text,
+            pos: 0,
+            depth: 0,
+            names: Vec::new(),
+            limits,
+        }
+    }
+
+    /// The open element names where the next batch starts.
+    pub fn context(&self) -> Vec<String> {
+        self.names.clone()
+    }
+
+    /// The batch was cut at `at`: positions restart from the new batch.
+    pub fn rebase(&mut self, at: usize) {
+        self.pos -= at;
+    }
+
+    /// Scans `buf` (the current batch so far) for a cut point at or after
+    /// `target` bytes. `offset` is the batch's position in package.xml, for
+    /// errors.
+    pub fn scan(&mut self, buf: &[u8], target: usize, offset: u64) -> Result<Cut> {
+        let cut = self.scan_inner(buf, target, offset)?;
+        if cut == Cut::NeedMore && buf.len() > self.limits.max_batch_len {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "no element boundary within {} bytes of package.xml",
+                    self.limits.max_batch_len
+                ),
+            )
+            .at_offset(offset));
+        }
+        Ok(cut)
+    }
+
+    fn scan_inner(&mut self, buf: &[u8], target: usize, offset: u64) -> Result<Cut> {
+        loop {
+            let pos = self.pos;
+            match self.state {
+                State::Text => {
+                    let Some(rel) = memchr(b'<', &buf[pos..]) else {
+                        self.pos = buf.len();
+                        return Ok(Cut::NeedMore);
+                    };
+                    let i = pos + rel;
+                    let rest = &buf[i..];
+                    if rest.len() < 9 {
+                        // Too few bytes to classify `<![CDATA[`; wait.
+                        self.pos = i;
+                        return Ok(Cut::NeedMore);
+                    }
+                    match rest[1] {
+                        b'!' if rest.starts_with(b"<!--") => {
+                            self.state = State::Comment;
+                            self.pos = i + 4;
+                        }
+                        b'!' if rest.starts_with(b"<![CDATA[") => {
+                            self.state = State::Cdata;
+                            self.pos = i + 9;
+                        }
+                        b'!' => {
+                            self.state = State::Declaration;
+                            self.pos = i + 2;
+                        }
+                        b'?' => {
+                            self.state = State::Pi;
+                            self.pos = i + 2;
+                        }
+                        b'/' => {
+                            let Some(end) = memchr(b'>', &rest[2..]) else {
+                                self.pos = i;
+                                return self.need_more(buf, i, offset);
+                            };
+                            if self.depth <= CUT_DEPTH {
+                                self.names.pop();
+                            }
+                            self.depth = self.depth.saturating_sub(1);
+                            self.pos = i + 2 + end + 1;
+                        }
+                        _ => {
+                            if self.depth == CUT_DEPTH && i >= target && i > 0 {
+                                self.pos = i;
+                                return Ok(Cut::At(i));
+                            }
+                            let Some(end) = tag_end(rest) else {
+                                self.pos = i;
+                                return self.need_more(buf, i, offset);
+                            };
+                            let self_closing = rest[end - 1] == b'/';
+                            if !self_closing {
+                                if self.depth < CUT_DEPTH {
+                                    let name_end = rest[1..end]
+                                        .iter()
+                                        .position(|&c| c.is_ascii_whitespace() || c == b'/')
+                                        .map_or(end, |p| p + 1);
+                                    self.names.push(
+                                        String::from_utf8_lossy(&rest[1..name_end]).into_owned(),
+                                    );
+                                }
+                                self.depth += 1;
+                            }
+                            self.pos = i + end + 1;
+                        }
+                    }
+                }
+                State::Comment => {
+                    if !self.skip_to(buf, b"-->") {
+                        return Ok(Cut::NeedMore);
+                    }
+                }
+                State::Cdata => {
+                    if !self.skip_to(buf, b"]]>") {
+                        return Ok(Cut::NeedMore);
+                    }
+                }
+                State::Pi => {
+                    if !self.skip_to(buf, b"?>") {
+                        return Ok(Cut::NeedMore);
+                    }
+                }
+                State::Declaration => {
+                    if !self.skip_to(buf, b">") {
+                        return Ok(Cut::NeedMore);
+                    }
+                }
+            }
+        }
+    }
+
+    fn need_more(&self, buf: &[u8], tag_start: usize, offset: u64) -> Result<Cut> {
+        if buf.len() - tag_start > self.limits.max_tag_len {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!("a tag longer than {} bytes", self.limits.max_tag_len),
+            )
+            .at_offset(offset + tag_start as u64));
+        }
+        Ok(Cut::NeedMore)
+    }
+
+    /// Moves past `terminator`; false when it is not in the buffer yet.
+    fn skip_to(&mut self, buf: &[u8], terminator: &[u8]) -> bool {
+        match memmem::find(&buf[self.pos..], terminator) {
+            Some(rel) => {
+                self.pos += rel + terminator.len();
+                self.state = State::Text;
+                true
+            }
+            None => {
+                // Keep the last bytes: the terminator may straddle the next read.
+                self.pos = buf.len().saturating_sub(terminator.len() - 1).max(self.pos);
+                false
+            }
+        }
+    }
+}
+
+/// The index of the `>` closing the tag that starts at `tag[0]`, skipping
+/// quoted attribute values.
+fn tag_end(tag: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    loop {
+        let rel = memchr3(b'>', b'"', b'\'', &tag[i..])?;
+        let at = i + rel;
+        match tag[at] {
+            b'>' => return Some(at),
+            quote => {
+                let close = memchr(quote, &tag[at + 1..])?;
+                i = at + 1 + close + 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cuts(doc: &str, target: usize, step: usize) -> Vec<(usize, Vec<String>)> {
+        // Feed the document in `step`-byte pieces, as the decompressor would.
+        let bytes = doc.as_bytes();
+        let mut cutter = Cutter::new(Limits::default());
+        let mut buf = Vec::new();
+        let mut base = 0;
+        let mut out = Vec::new();
+        for piece in bytes.chunks(step) {
+            buf.extend_from_slice(piece);
+            while let Cut::At(at) = cutter.scan(&buf, target, 0).unwrap() {
+                out.push((base + at, cutter.context()));
+                buf.drain(..at);
+                cutter.rebase(at);
+                base += at;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn cuts_only_before_grandchildren_of_the_root() {
+        let doc = r#"<?xml version="1.0"?><R a="1"><Updates><Update x=">"><C/></Update><Update/><!-- <Update> --><Update y='<'/></Updates><F><L/></F></R>"#;
+        for step in 1..12 {
+            let got = cuts(doc, 1, step);
+            let positions: Vec<usize> = got.iter().map(|(p, _)| *p).collect();
+            let expect: Vec<usize> = [r#"<Update x="#, "<Update/>", "<Update y=", "<L/>"]
+                .iter()
+                .map(|s| doc.find(s).unwrap())
+                .collect();
+            assert_eq!(positions, expect, "step {step}");
+            assert_eq!(got[0].1, vec!["R".to_string(), "Updates".to_string()]);
+            assert_eq!(got[3].1, vec!["R".to_string(), "F".to_string()]);
+        }
+    }
+
+    #[test]
+    fn never_cuts_inside_cdata_or_processing_instructions() {
+        let doc = "<R><U><X><![CDATA[ <Update> ]]></X><?pi <Update>?></U><U/></R>";
+        let got = cuts(doc, 1, 3);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, doc.find("<U/>").unwrap());
+    }
+
+    #[test]
+    fn an_overlong_tag_is_a_limit_error() {
+        let mut cutter = Cutter::new(Limits {
+            max_tag_len: 100,
+            ..Limits::default()
+        });
+        let doc = format!("<R><U><V a=\"{}\"", "x".repeat(200));
+        let err = cutter.scan(doc.as_bytes(), 1, 0).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Limit);
+    }
+}

@@ -1,0 +1,76 @@
+//! Streaming package.xml in parallel.
+//!
+//! package.xml is one line of about 114 MB. Parsing it on one thread keeps
+//! one core busy while the other decompresses; parsing it on several needs
+//! independent pieces. The [`cutter`] scans the decompressed text as it
+//! arrives, just enough to know where elements start and end (it skips
+//! comments, CDATA, processing instructions and quoted attribute values), and
+//! cuts *batches* right before an element two levels below the root, which is
+//! where `<Update>` and `<FileLocation>` sit. Each batch carries the element
+//! stack that was open where it starts. The pool [`parse`]s batches
+//! independently with quick-xml; [`stitch`] then checks, in document order,
+//! that each batch started with exactly the stack the previous one ended with,
+//! so a cut in the wrong place can only produce an error, never a silently
+//! different reading of the document.
+
+pub mod cutter;
+pub mod parse;
+pub mod scan;
+pub mod stitch;
+
+/// A piece of package.xml cut at an element boundary.
+#[derive(Debug)]
+pub struct Batch {
+    /// Position in the document (0-based).
+    pub index: usize,
+    /// Byte offset of `bytes[0]` in package.xml.
+    pub offset: u64,
+    /// Qualified names of the elements open where the batch starts, root first.
+    pub context: Vec<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Attributes of the root element.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RootInfo {
+    pub name: String,
+    pub attributes: Vec<(String, String)>,
+}
+
+impl RootInfo {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The local part of a qualified name (`ns:Update` → `Update`).
+pub fn local_name(qname: &str) -> &str {
+    match qname.rfind(':') {
+        Some(i) => &qname[i + 1..],
+        None => qname,
+    }
+}
+
+/// Hostile-input bounds for package.xml.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest element nesting accepted (the real file nests 6 deep).
+    pub max_depth: usize,
+    /// Longest single tag, attributes included.
+    pub max_tag_len: usize,
+    /// Largest batch when no cut point appears.
+    pub max_batch_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 64,
+            max_tag_len: 1 << 20,
+            max_batch_len: 64 << 20,
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! Parses one batch with quick-xml and turns each `<Update>` into a record.
+//!
+//! Only `<Update>` elements that are children of `<Updates>` under the root
+//! become records; elements are matched by local name so the OfflineSync
+//! namespace may be present, absent or prefixed. Unknown attributes and
+//! children are kept or ignored, never rejected. Comments, CDATA and
+//! processing instructions never reach a record.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+
+use super::{local_name, Batch, Limits, RootInfo};
+use crate::error::{Error, ErrorKind, Result};
+use crate::update::Update;
+
+/// What parsing one batch established.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub index: usize,
+    /// The stack the batch assumed at its start.
+    pub context_in: Vec<String>,
+    /// The stack open at its end.
+    pub context_out: Vec<String>,
+    /// The root element, if it starts in this batch.
+    pub root: Option<RootInfo>,
+    /// `<Update>` records completed in this batch.
+    pub updates: u64,
+    /// Bytes in the batch (for progress and offsets).
+    pub len: u64,
+    pub error: Option<Error>,
+}
+
+/// Element names on a stack, kept in one string to avoid an allocation per
+/// element.
+#[derive(Default)]
+struct NameStack {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl NameStack {
+    fn push(&mut self, name: &str) {
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+    }
+
+    fn depth(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn top(&self) -> Option<&str> {
+        self.depth().checked_sub(1).map(|i| self.get(i))
+    }
+
+    fn pop(&mut self) {
+        self.ends.pop();
+        self.text.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
+    fn to_vec(&self) -> Vec<String> {
+        (0..self.depth()).map(|i| self.get(i).to_string()).collect()
+    }
+}
+
+fn xml_error(msg: impl Into<String>, offset: u64) -> Error {
+    Error::new(ErrorKind::Xml, msg).at_offset(offset)
+}
+
+const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
+
+/// The root element's expected local name.
+pub const ROOT: &str = "OfflineSyncPackage";
+
+/// Parses `batch`, calling `on_update` for each complete `<Update>` record.
+pub fn parse_batch(batch: &Batch, limits: &Limits, on_update: &mut dyn FnMut(&Update)) -> Outcome {
+    let mut outcome = Outcome {
+        index: batch.index,
+        context_in: batch.context.clone(),
+        len: batch.bytes.len() as u64,
+        ..Outcome::default()
+    };
+    if let Err(e) = parse_into(batch, limits, on_update, &mut outcome) {
+        outcome.error = Some(e);
+    }
+    outcome
+}
+
+fn parse_into(
+    batch: &Batch,
+    limits: &Limits,
+    on_update: &mut dyn FnMut(&Update),
+    outcome: &mut Outcome,
+) -> Result<()> {
+    let text = std::str::from_utf8(&batch.bytes).map_err(|e| {
+        xml_error(
+            "package.xml is not valid UTF-8",
+            batch.offset + e.valid_up_to() as u64,
+        )
+    })?;
+    let (text, base) = match text.strip_prefix('\u{feff}') {
+        Some(rest) if batch.index == 0 => (rest, batch.offset + 3),
+        _ => (text, batch.offset),
+    };
+    let mut reader = Reader::from_str(text);
+    {
+        let config = reader.config_mut();
+        config.check_end_names = false;
+        config.allow_unmatched_ends = true;
+        config.check_comments = true;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+    }
+    let mut stack = NameStack::default();
+    for name in &batch.context {
+        stack.push(name);
+    }
+    let root_already_seen = !batch.context.is_empty() || batch.index > 0;
+    let mut root_seen = root_already_seen;
+    let mut record = Update::default();
+    // Depth of the `<Update>` being filled, if any.
+    let mut in_update: Option<usize> = None;
+    let mut first = true;
+    loop {
+        let start = base + reader.buffer_position();
+        let event = reader.read_event().map_err(|e| {
+            let mut err = xml_error(
+                format!("package.xml is not well-formed: {e}"),
+                base + reader.error_position(),
+            );
+            if in_update.is_some() {
+                if let Some(rev) = record.get("RevisionId") {
+                    err = err.at_update(rev);
+                }
+            }
+            err
+        })?;
+        let was_first = std::mem::replace(&mut first, false);
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                let name = e.name();
+                let name = name.as_ref();
+                let depth = stack.depth();
+                if depth == 0 {
+                    if root_seen {
+                        return Err(xml_error(
+                            format!("a second root element <{name}> after the first one closed"),
+                            start,
+                        ));
+                    }
+                    root_seen = true;
+                    if local_name(name) != ROOT {
+                        return Err(xml_error(
+                            format!("the root element is <{name}>, expected <{ROOT}>: this is not a catalog's package.xml"),
+                            start,
+                        ));
+                    }
+                    outcome.root = Some(RootInfo {
+                        name: name.to_string(),
+                        attributes: read_attributes(e, start)?,
+                    });
+                }
+                if depth + 1 > limits.max_depth {
+                    return Err(Error::new(
+                        ErrorKind::Limit,
+                        format!("elements nest deeper than {} levels", limits.max_depth),
+                    )
+                    .at_offset(start));
+                }
+                if let Some(d) = in_update {
+                    if depth == d + 1 {
+                        match local_name(name) {
+                            "BundledBy" => record.children.bundled_by = true,
+                            "PayloadFiles" => record.children.payload_files = true,
+                            "SupersededBy" => record.children.superseded_by = true,
+                            "Prerequisites" => record.children.prerequisites = true,
+                            "Categories" => record.children.categories = true,
+                            _ => {}
+                        }
+                    }
+                } else if depth == 2
+                    && local_name(name) == "Update"
+                    && stack.top().map(local_name) == Some("Updates")
+                    && local_name(stack.get(0)) == ROOT
+                {
+                    record.clear();
+                    record.offset = start;
+                    fill_record(&mut record, e, start)?;
+                    if empty {
+                        finish(&record, on_update, start)?;
+                        outcome.updates += 1;
+                    } else {
+                        in_update = Some(depth);
+                    }
+                }
+                if !empty {
+                    stack.push(name);
+                }
+            }
+            Event::End(ref e) => {
+                let name = e.name();
+                let name = name.as_ref();
+                match stack.top() {
+                    None => {
+                        return Err(xml_error(
+                            format!("</{name}> closes an element that is not open"),
+                            start,
+                        ));
+                    }
+                    Some(top) if top != name => {
+                        return Err(xml_error(
+                            format!("expected </{top}>, found </{name}>"),
+                            start,
+                        ))
+                        .map_err(|err| match in_update {
+                            Some(_) => match record.get("RevisionId") {
+                                Some(rev) => err.at_update(rev),
+                                None => err,
+                            },
+                            None => err,
+                        });
+                    }
+                    Some(_) => stack.pop(),
+                }
+                if in_update == Some(stack.depth()) {
+                    in_update = None;
+                    finish(&record, on_update, record.offset)?;
+                    outcome.updates += 1;
+                }
+            }
+            Event::Text(ref t) => {
+                if stack.depth() == 0
+                    && !t
+                        .as_ref()
+                        .chars()
+                        .all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+                {
+                    return Err(xml_error("text outside the root element", start));
+                }
+            }
+            Event::CData(_) => {
+                if stack.depth() == 0 {
+                    return Err(xml_error("CDATA outside the root element", start));
+                }
+            }
+            Event::GeneralRef(ref r) => {
+                if stack.depth() == 0 {
+                    return Err(xml_error("a reference outside the root element", start));
+                }
+                if r.is_char_ref() {
+                    match r.resolve_char_ref() {
+                        Ok(Some(_)) => {}
+                        _ => {
+                            return Err(xml_error(
+                                format!("&{}; is not a valid character reference", r.as_ref()),
+                                start,
+                            ))
+                        }
+                    }
+                } else if !PREDEFINED.contains(&r.as_ref()) {
+                    return Err(xml_error(
+                        format!(
+                            "&{}; is not one of XML's predefined entities (package.xml has no DTD)",
+                            r.as_ref()
+                        ),
+                        start,
+                    ));
+                }
+            }
+            Event::Decl(ref d) => {
+                if !(was_first && batch.index == 0) {
+                    return Err(xml_error(
+                        "an XML declaration that is not at the start of the document",
+                        start,
+                    ));
+                }
+                if let Some(enc) = d.encoding() {
+                    let enc =
+                        enc.map_err(|e| xml_error(format!("bad XML declaration: {e}"), start))?;
+                    if !enc.eq_ignore_ascii_case("utf-8") {
+                        return Err(xml_error(
+                            format!("package.xml declares encoding {enc:?}; catalogs are UTF-8"),
+                            start,
+                        ));
+                    }
+                }
+            }
+            Event::DocType(_) => {
+                return Err(xml_error(
+                    "a DOCTYPE declaration: catalogs have none, and entity definitions could expand without bound",
+                    start,
+                ));
+            }
+            Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => break,
+        }
+    }
+    outcome.context_out = stack.to_vec();
+    Ok(())
+}
+
+fn read_attributes(e: &BytesStart<'_>, offset: u64) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| xml_error(format!("bad attribute: {err}"), offset))?;
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| xml_error(format!("bad attribute value: {err}"), offset))?;
+        out.push((attr.key.as_ref().to_string(), value.into_owned()));
+    }
+    Ok(out)
+}
+
+fn fill_record(record: &mut Update, e: &BytesStart<'_>, offset: u64) -> Result<()> {
+    for attr in e.attributes() {
+        let attr =
+            attr.map_err(|err| xml_error(format!("bad attribute in <Update>: {err}"), offset))?;
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| xml_error(format!("bad attribute value in <Update>: {err}"), offset))?;
+        record.push_attribute(attr.key.as_ref(), &value);
+    }
+    Ok(())
+}
+
+fn finish(record: &Update, on_update: &mut dyn FnMut(&Update), offset: u64) -> Result<()> {
+    if record.revision_id().is_none() {
+        let what = match record.get("RevisionId") {
+            Some(raw) => format!("RevisionId {raw:?} is not a number"),
+            None => "it has no RevisionId".to_string(),
+        };
+        return Err(xml_error(
+            format!("an <Update> cannot be identified: {what}"),
+            offset,
+        ));
+    }
+    on_update(record);
+    Ok(())
+}
