@@ -1,0 +1,132 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_wsuscat")
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testdata(name: &str) -> PathBuf {
+    root().join("testdata").join(name)
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out: Output = Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run wsuscat");
+    Run {
+        code: out.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `check --format json` on a file, parsed.
+pub fn check_json(path: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["check".to_string(), "--format".into(), "json".into()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(path.display().to_string());
+    let r = run(&args);
+    let v = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            r.stdout, r.stderr
+        )
+    });
+    (r.code, v)
+}
+
+pub fn finding_revisions(report: &serde_json::Value) -> Vec<u64> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| f["revision_id"].as_u64().expect("numeric revision_id"))
+        .collect()
+}
+
+/// Whether tests must fail (rather than skip) when a peer tool or the corpus
+/// is missing. `.ci/run` sets it.
+pub fn peers_required() -> bool {
+    std::env::var_os("WSUSCAT_REQUIRE_PEERS").is_some_and(|v| v == "1")
+}
+
+/// The corpus directory, or None (with a printed notice) when absent.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("WSUSCAT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/cab-corpus"));
+    if dir.is_dir() {
+        Some(dir)
+    } else if peers_required() {
+        panic!(
+            "WSUSCAT_REQUIRE_PEERS=1 but the corpus is not at {}",
+            dir.display()
+        );
+    } else {
+        eprintln!(
+            "SKIP: no cab corpus at {} (set WSUSCAT_CORPUS)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Whether `tool` runs; prints a skip notice or fails under WSUSCAT_REQUIRE_PEERS.
+pub fn have_tool(tool: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
+        .unwrap_or(false);
+    if !ok {
+        if peers_required() {
+            panic!("WSUSCAT_REQUIRE_PEERS=1 but {tool} is not installed");
+        }
+        eprintln!("SKIP: {tool} is not installed");
+    }
+    ok
+}
+
+/// Writes bytes to a file in a fresh temp dir.
+pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write temp file");
+    (dir, path)
+}
+
+/// Every file under `dir` with extension `ext`, sorted.
+pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let p = entry.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext)) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
