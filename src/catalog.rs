@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::cab::{Cabinet, MemberReader};
+use crate::cab::forward::Forward;
+use crate::cab::{Cabinet, FileEntry, MemberReader};
+
+/// package.xml streamed out of package.cab out of the catalog.
+pub type PackageXml = MemberReader<Forward<MemberReader<BufReader<File>>>>;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The name of the cabinet holding package.xml.
@@ -102,6 +106,54 @@ impl Catalog {
     pub fn package_cab(&self) -> Result<InnerCab> {
         let bytes = self.read_member(PACKAGE_CAB, MAX_PACKAGE_CAB)?;
         InnerCab::parse(PACKAGE_CAB, bytes).map_err(|e| e.with_file(&self.path))
+    }
+
+    fn find(&self, name: &str) -> Result<&FileEntry> {
+        self.outer.find(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::MissingMember,
+                format!(
+                    "the catalog has no {name} (members: {})",
+                    self.member_list()
+                ),
+            )
+            .with_file(&self.path)
+        })
+    }
+
+    /// Streams package.xml out of package.cab out of the outer cabinet,
+    /// forward-only: neither cabinet is held in memory.
+    pub fn stream_package_xml(&self) -> Result<PackageXml> {
+        let file = self.find(PACKAGE_CAB)?;
+        let size = u64::from(file.size);
+        let outer = self
+            .outer
+            .open_member(open_file(&self.path)?, file)
+            .map_err(|e| e.with_file(&self.path))?;
+        let mut forward = Forward::new(outer, size);
+        let inner = Cabinet::parse_sized(&mut forward, size)
+            .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))?;
+        let xml = inner.find(PACKAGE_XML).ok_or_else(|| {
+            let names: Vec<&str> = inner
+                .files
+                .iter()
+                .map(|f| f.name.as_str())
+                .take(6)
+                .collect();
+            Error::new(
+                ErrorKind::MissingMember,
+                format!(
+                    "no {PACKAGE_XML} in {PACKAGE_CAB} (it holds: {})",
+                    names.join(", ")
+                ),
+            )
+            .inside(PACKAGE_CAB)
+            .with_file(&self.path)
+        })?;
+        let xml = xml.clone();
+        inner
+            .open_member(forward, &xml)
+            .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))
     }
 }
 

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalog::{sha256_file, Catalog, PACKAGE_XML};
-use crate::error::Result;
+use crate::catalog::{sha256_file, Catalog, PACKAGE_CAB, PACKAGE_XML};
+use crate::error::{ErrorKind, Result};
 use crate::finding::{Finding, Verdict};
 use crate::package::scan::{scan, Progress, ScanOptions, Visitor};
 use crate::profile::{Profile, Severity};
@@ -117,10 +117,7 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
     let size = std::fs::metadata(path)
         .map_err(|e| crate::Error::io(&e, "the catalog's size").with_file(path))?
         .len();
-    let package = catalog.package_cab()?;
-    let mut xml = package
-        .open_member(PACKAGE_XML)
-        .map_err(|e| e.with_file(path))?;
+    let mut xml = catalog.stream_package_xml()?;
     if let Some(p) = options.progress {
         p.start(u64::from(xml.file().size));
     }
@@ -144,8 +141,20 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
     if let Some(p) = options.progress {
         p.finish();
     }
-    let scanned =
-        scanned.map_err(|e| e.inside(PACKAGE_XML).inside(&package.name).with_file(path))?;
+    let scanned = scanned.map_err(|e| {
+        // Parse errors are about package.xml's text; decoding errors
+        // about package.cab's blocks (errors from the outer cabinet's
+        // stream arrive sealed with their own place).
+        let e = if matches!(
+            e.kind(),
+            ErrorKind::Xml | ErrorKind::NoUpdates | ErrorKind::Limit
+        ) {
+            e.inside(PACKAGE_XML)
+        } else {
+            e
+        };
+        e.inside(PACKAGE_CAB).with_file(path)
+    })?;
     let sha256 = sha256?;
 
     let mut counts = Counts::default();

@@ -125,12 +125,20 @@ impl fmt::Display for Place {
     }
 }
 
-/// The library's error: a kind, a place and a human sentence.
+/// The library's error: a kind, a place and a human sentence. Boxed, so that
+/// `Result`s stay one pointer wide on the hot path.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub struct Error(Box<Repr>);
+
+#[derive(Debug, Clone)]
+struct Repr {
     kind: ErrorKind,
     place: Place,
     message: String,
+    /// Set when the error was raised by an outer layer's stream and reached
+    /// an inner layer through `std::io::Read`: its place is already complete,
+    /// and the inner layer must not claim it.
+    sealed: bool,
 }
 
 /// Shorthand used throughout the library.
@@ -139,62 +147,74 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A new error at an unknown place; callers add the place as it becomes known.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(Repr {
             kind,
             place: Place::default(),
             message: message.into(),
-        }
+            sealed: false,
+        }))
     }
 
-    /// An I/O error while reading `what`.
+    /// An I/O error while reading `what`. When the I/O error carries a
+    /// wsuscat error (a nested cabinet read through an outer one's stream),
+    /// that error is returned as it is, sealed.
     pub fn io(err: &std::io::Error, what: &str) -> Error {
+        if let Some(inner) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+            let mut e = inner.clone();
+            e.0.sealed = true;
+            return e;
+        }
         Error::new(ErrorKind::Io, format!("cannot read {what}: {err}"))
     }
 
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// Where it went wrong.
     pub fn place(&self) -> &Place {
-        &self.place
+        &self.0.place
     }
 
     /// The cause, without the place.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// Mutable access, so that outer layers can fill in what they know.
     pub fn place_mut(&mut self) -> &mut Place {
-        &mut self.place
+        &mut self.0.place
     }
 
     /// Sets the file, unless an inner layer already did.
     pub fn with_file(mut self, file: impl Into<PathBuf>) -> Error {
-        if self.place.file.is_none() {
-            self.place.file = Some(file.into());
+        if self.0.place.file.is_none() {
+            self.0.place.file = Some(file.into());
         }
         self
     }
 
     /// Prepends a member name: the error happened inside `member`.
     pub fn inside(mut self, member: &str) -> Error {
-        self.place.members.insert(0, member.to_string());
+        if !self.0.sealed {
+            self.0.place.members.insert(0, member.to_string());
+        }
         self
     }
 
     /// Sets the byte offset, unless already set.
     pub fn at_offset(mut self, offset: u64) -> Error {
-        self.place.offset.get_or_insert(offset);
+        if !self.0.sealed {
+            self.0.place.offset.get_or_insert(offset);
+        }
         self
     }
 
     /// Sets the update, unless already set.
     pub fn at_update(mut self, update: impl Into<String>) -> Error {
-        if self.place.update.is_none() {
-            self.place.update = Some(update.into());
+        if self.0.place.update.is_none() {
+            self.0.place.update = Some(update.into());
         }
         self
     }
@@ -202,7 +222,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.place, self.message)
+        write!(f, "{}: {}", self.0.place, self.0.message)
     }
 }
 

@@ -132,7 +132,12 @@ impl Cabinet {
             .map_err(|e| Error::io(&e, "the cabinet's length"))?;
         r.seek(SeekFrom::Start(0))
             .map_err(|e| Error::io(&e, "the cabinet header"))?;
+        Cabinet::parse_sized(r, file_len)
+    }
 
+    /// Parses a cabinet of known length whose reader is positioned at its
+    /// start, seeking only forward (see [`super::forward`]).
+    pub fn parse_sized<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<Cabinet> {
         let mut fixed = [0u8; FIXED_HEADER_LEN];
         let got = read_up_to(r, &mut fixed).map_err(|e| Error::io(&e, "the cabinet header"))?;
         if got < 4 || &fixed[..4] != b"MSCF" {
@@ -248,8 +253,12 @@ impl Cabinet {
             offset += folder_entry_len as u64;
         }
 
-        // Files.
-        if u64::from(header.files_offset) >= cab_end && header.file_count > 0 {
+        // Files. A cabinet without any is useless to every reader; cabextract
+        // and libmspack refuse it too.
+        if header.file_count == 0 {
+            return Err(malformed("the cabinet holds no files", 28));
+        }
+        if u64::from(header.files_offset) >= cab_end {
             return Err(malformed(
                 format!(
                     "file table at byte {} is past the cabinet's end",
@@ -269,7 +278,13 @@ impl Cabinet {
             ));
         }
         r.seek(SeekFrom::Start(u64::from(header.files_offset)))
-            .map_err(|e| Error::io(&e, "the file table"))?;
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::Unsupported {
+                    Error::new(ErrorKind::Unsupported, e.to_string())
+                } else {
+                    Error::io(&e, "the file table")
+                }
+            })?;
         let mut offset = u64::from(header.files_offset);
         let mut files = Vec::with_capacity(usize::from(header.file_count));
         for _ in 0..header.file_count {
@@ -278,6 +293,9 @@ impl Cabinet {
             read_exact_at(r, &mut fixed, "file table", offset, file_len)?;
             offset += 16;
             let raw_name = read_cstring(r, "file name", &mut offset, file_len)?;
+            if raw_name.is_empty() {
+                return Err(malformed("a member has an empty name", entry_offset + 16));
+            }
             if offset > cab_end {
                 return Err(truncated("file table", entry_offset, cab_end));
             }

@@ -113,7 +113,13 @@ impl<R: Read + Seek> FolderReader<R> {
         let decoder = Decoder::new(entry.compression).map_err(|e| e.with_folder(entry.index))?;
         reader
             .seek(SeekFrom::Start(u64::from(entry.data_offset)))
-            .map_err(|e| Error::io(&e, "folder data"))?;
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::Unsupported {
+                    Error::new(ErrorKind::Unsupported, e.to_string())
+                } else {
+                    Error::io(&e, "folder data")
+                }
+            })?;
         Ok(FolderReader {
             reader,
             next_block_offset: u64::from(entry.data_offset),
@@ -293,7 +299,7 @@ impl<R: Read + Seek> FolderReader<R> {
 }
 
 impl Error {
-    pub(crate) fn with_folder(mut self, folder: u16) -> Error {
+    pub fn with_folder(mut self, folder: u16) -> Error {
         self.place_mut().folder = Some(u32::from(folder));
         self
     }

@@ -19,8 +19,10 @@
 pub mod cabinet;
 pub mod data;
 mod decode;
+mod extract;
 pub mod file;
 pub mod folder;
+pub mod forward;
 pub mod member;
 pub mod writer;
 

@@ -262,10 +262,15 @@ mod tests {
 
     #[test]
     fn never_cuts_inside_cdata_or_processing_instructions() {
-        let doc = "<R><U><X><![CDATA[ <Update> ]]></X><?pi <Update>?></U><U/></R>";
-        let got = cuts(doc, 1, 3);
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].0, doc.find("<U/>").unwrap());
+        let doc = "<R><Us><U><X><![CDATA[ <Update> ]]></X><?pi <Update>?></U><U/></Us></R>";
+        for step in 1..6 {
+            let got: Vec<usize> = cuts(doc, 1, step).into_iter().map(|(p, _)| p).collect();
+            assert_eq!(
+                got,
+                vec![doc.find("<U>").unwrap(), doc.find("<U/>").unwrap()],
+                "step {step}"
+            );
+        }
     }
 
     #[test]
@@ -274,8 +279,8 @@ mod tests {
             max_tag_len: 100,
             ..Limits::default()
         });
-        let doc = format!("<R><U><V a=\"{}\"", "x".repeat(200));
-        let err = cutter.scan(doc.as_bytes(), 1, 0).unwrap_err();
+        let doc = format!("<R><A><B><V a=\"{}\"", "x".repeat(200));
+        let err = cutter.scan(doc.as_bytes(), usize::MAX, 0).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Limit);
     }
 }
