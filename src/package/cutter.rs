@@ -207,6 +207,20 @@ impl Cutter {
 /// The index of the `>` closing the tag that starts at `tag[0]`, skipping
 /// quoted attribute values.
 fn tag_end(tag: &[u8]) -> Option<usize> {
+    // Fast path: the first `>` closes the tag when no quote is open there,
+    // which holds when the text before it has an even number of `"` and no
+    // `'` (the usual case: catalogs quote with `"` and never put `>` in a
+    // value). Counting is a vectorised loop, much cheaper than a memchr per
+    // attribute.
+    let gt = memchr(b'>', tag)?;
+    let head = &tag[..gt];
+    if head.iter().filter(|&&b| b == b'"').count() % 2 == 0 && memchr(b'\'', head).is_none() {
+        return Some(gt);
+    }
+    tag_end_slow(tag)
+}
+
+fn tag_end_slow(tag: &[u8]) -> Option<usize> {
     let mut i = 1;
     loop {
         let rel = memchr3(b'>', b'"', b'\'', &tag[i..])?;
@@ -271,6 +285,14 @@ mod tests {
                 "step {step}"
             );
         }
+    }
+
+    #[test]
+    fn tag_end_skips_quoted_greater_than_signs() {
+        assert_eq!(tag_end(b"<a b=\"1\">x"), Some(8));
+        assert_eq!(tag_end(b"<a b=\">\" c='>'>x"), Some(14));
+        assert_eq!(tag_end(b"<a b='\"' c=\">\">"), Some(14));
+        assert_eq!(tag_end(b"<a b=\">"), None);
     }
 
     #[test]
