@@ -50,6 +50,13 @@ pub enum ErrorKind {
     /// A hostile-input bound was exceeded (member size, XML depth, attribute
     /// length, batch size).
     Limit,
+    /// The cabinet's Authenticode signature is missing, unreadable, or does
+    /// not prove that these bytes are the ones a trusted publisher signed: the
+    /// file was altered after signing, the signature does not verify, the
+    /// chain does not reach a trusted root, or a certificate is expired or not
+    /// meant for code signing. Windows Update Agent refuses such a catalog, so
+    /// it is a catalog fault. Produced by [`crate::signature`].
+    Signature,
 }
 
 impl ErrorKind {
@@ -70,6 +77,7 @@ impl ErrorKind {
             ErrorKind::Xml => "xml",
             ErrorKind::NoUpdates => "no_updates",
             ErrorKind::Limit => "limit",
+            ErrorKind::Signature => "signature",
         }
     }
 

@@ -16,6 +16,7 @@ pub mod generator;
 pub mod package;
 pub mod profile;
 pub mod report;
+pub mod signature;
 pub mod update;
 
 pub use error::{Error, ErrorKind, Place, Result};

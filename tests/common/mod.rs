@@ -137,3 +137,5 @@ pub fn skip(why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "SKIP: {why}");
 }
+
+pub mod signature;
