@@ -5,11 +5,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalog::{sha256_file, Catalog, PACKAGE_CAB, PACKAGE_XML};
+use crate::catalog::{Catalog, PACKAGE_CAB, PACKAGE_XML};
 use crate::error::{ErrorKind, Result};
 use crate::finding::{Finding, Verdict};
+use crate::integrity::{self, SignaturePolicy, SignatureStatus, TrustOptions};
 use crate::package::scan::{scan, Progress, ScanOptions, Visitor};
 use crate::profile::{Profile, Severity};
+use crate::signature::TrustAnchors;
 use crate::update::{Kind, Update};
 
 /// Who the catalog is.
@@ -43,6 +45,7 @@ pub struct Counts {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CheckReport {
     pub catalog: CatalogIdentity,
+    pub signature: SignatureStatus,
     pub profiles: Vec<ProfileRef>,
     pub counts: Counts,
     pub findings: Vec<Finding>,
@@ -68,6 +71,8 @@ impl CheckReport {
 /// How to run a check.
 pub struct CheckOptions<'a> {
     pub profiles: Vec<Profile>,
+    /// What the signature must prove (default: a valid Microsoft signature).
+    pub trust: TrustOptions,
     pub scan: ScanOptions,
     /// Told the package.xml size, then the position as it streams.
     pub progress: Option<&'a dyn CheckProgress>,
@@ -111,12 +116,49 @@ impl Visitor for Checker<'_> {
     }
 }
 
-/// Checks the catalog at `path`.
+/// Checks the catalog at `path`: preflight, signature, then every update.
+///
+/// The signature is verified on the same read pass that hashes the file, in
+/// parallel with the scan when there are threads to spare; a signature
+/// failure outranks anything the scan found, because then the content is not
+/// the publisher's to begin with.
 pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
+    let pre = integrity::preflight(path)?;
+    let anchors = match options.trust.policy {
+        SignaturePolicy::Skip => TrustAnchors::empty(),
+        _ => options.trust.anchors()?,
+    };
+    let policy = options.trust.policy;
+    let size = pre.file_len;
+    let verify = || integrity::hash_and_verify(path, &pre, policy, &anchors);
+    if options.scan.threads <= 1 {
+        // One thread: the signature first, then the content.
+        let identity = verify()?;
+        return check_content(path, options, size, identity);
+    }
+    std::thread::scope(|s| {
+        let hasher = s.spawn(verify);
+        let content = check_content(
+            path,
+            options,
+            size,
+            (String::new(), SignatureStatus::NotChecked),
+        );
+        let identity = hasher.join().expect("hashing does not panic")?;
+        let mut report = content?;
+        report.catalog.sha256 = identity.0;
+        report.signature = identity.1;
+        Ok(report)
+    })
+}
+
+fn check_content(
+    path: &Path,
+    options: &CheckOptions<'_>,
+    size: u64,
+    identity: (String, SignatureStatus),
+) -> Result<CheckReport> {
     let catalog = Catalog::open(path)?;
-    let size = std::fs::metadata(path)
-        .map_err(|e| crate::Error::io(&e, "the catalog's size").with_file(path))?
-        .len();
     let mut xml = catalog.stream_package_xml()?;
     if let Some(p) = options.progress {
         p.start(u64::from(xml.file().size));
@@ -128,16 +170,7 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
         findings: Vec::new(),
     };
     let progress = options.progress.map(|p| p as &dyn Progress);
-    let (scanned, sha256) = if options.scan.threads <= 1 {
-        let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
-        (scanned, sha256_file(path))
-    } else {
-        std::thread::scope(|s| {
-            let hasher = s.spawn(|| sha256_file(path));
-            let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
-            (scanned, hasher.join().expect("hashing does not panic"))
-        })
-    };
+    let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
     if let Some(p) = options.progress {
         p.finish();
     }
@@ -155,7 +188,6 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
         };
         e.inside(PACKAGE_CAB).with_file(path)
     })?;
-    let sha256 = sha256?;
 
     let mut counts = Counts::default();
     let mut findings = Vec::new();
@@ -179,7 +211,7 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
         catalog: CatalogIdentity {
             path: path.display().to_string(),
             size,
-            sha256,
+            sha256: identity.0,
             package_id: attr("PackageId"),
             creation_date: attr("CreationDate"),
             package_version: attr("PackageVersion"),
@@ -194,6 +226,7 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
                 description: p.description.clone(),
             })
             .collect(),
+        signature: identity.1,
         counts,
         findings,
         verdict,

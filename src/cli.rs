@@ -26,6 +26,10 @@ pub enum Command {
     /// Check every update in a catalog against consumer profiles.
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Prove the catalog intact and genuinely signed: every block of every
+    /// cabinet, every size, index.xml, package.xml, and the Authenticode signature.
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
     /// List the built-in profiles.
     Profiles(ProfilesArgs),
     /// Generate synthetic wsusscn2-shaped catalogs (test fixtures, benchmarks).
@@ -38,13 +42,33 @@ Examples:
   wsuscat check wsusscn2.cab
   wsuscat check --profile wua --format json wsusscn2.cab > report.json
   wsuscat check --profile my-importer.toml --quiet wsusscn2.cab
+  wsuscat check --trust-anchor testdata/test-signing/test-root-ca.pem testdata/sample-wsusscn2.cab
+
+check first compares the file's size with its header (a truncated or padded
+download fails at once) and verifies its Authenticode signature against
+Microsoft's code-signing roots; --trust-anchor, --allow-unsigned and
+--no-verify change that.
 
 Exit codes:
   0  compatible: the catalog was read completely and has no breaking finding
   1  incompatible: at least one breaking finding
   2  usage or environment error (bad arguments, missing file, I/O, bad profile)
   3  unusable catalog (not a cab, truncated, corrupt block or checksum,
-     package.cab or package.xml missing, malformed XML, no <Update>)";
+     package.cab or package.xml missing, malformed XML, no <Update>,
+     unsigned, bad or untrusted signature)";
+
+const VERIFY_HELP: &str = "\
+Examples:
+  wsuscat verify wsusscn2.cab
+  wsuscat verify --trust-anchor my-root.pem --format json signed.cab
+
+Exit codes:
+  0  intact, and signed by a certificate that chains to a trust anchor
+     (or unsigned, with --allow-unsigned)
+  2  usage or environment error (bad arguments, missing file, I/O, bad anchor file)
+  3  not intact or not trusted: truncated or padded, a checksum or size
+     mismatch, malformed index.xml or package.xml, unsigned, digest mismatch,
+     untrusted chain, expired certificate";
 
 const GENERATE_HELP: &str = "\
 Examples:
@@ -76,6 +100,36 @@ pub struct OutputArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct TrustArgs {
+    /// A PEM or DER root certificate to trust instead of Microsoft's
+    /// code-signing roots (2010 and 2011). Repeatable.
+    #[arg(long = "trust-anchor", value_name = "FILE.pem")]
+    pub trust_anchors: Vec<PathBuf>,
+    /// Accept a catalog without a signature (it is reported as unsigned).
+    #[arg(long)]
+    pub allow_unsigned: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The catalog to verify (wsusscn2.cab).
+    pub cab: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Total threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print nothing but errors; the exit code is unchanged.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct CheckArgs {
     /// The catalog to check (wsusscn2.cab).
     pub cab: PathBuf,
@@ -84,6 +138,11 @@ pub struct CheckArgs {
     pub profiles: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Do not check the signature at all (the report says so).
+    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
+    pub no_verify: bool,
     /// Total threads, the decompressing one included (default: all cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,

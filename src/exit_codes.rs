@@ -11,7 +11,7 @@ pub const FINDINGS: i32 = 1;
 /// Usage or environment error: bad arguments, missing file, unreadable profile, I/O.
 pub const USAGE: i32 = 2;
 /// The catalog itself is unusable: not a cab, truncated, corrupt, malformed,
-/// or missing package.cab / package.xml / updates.
+/// missing package.cab / package.xml / updates, or not validly signed.
 pub const CATALOG: i32 = 3;
 
 /// The table printed in `--help` and pinned by tests/exit_codes.rs.
@@ -21,7 +21,8 @@ Exit codes:
   1  incompatible: at least one breaking finding
   2  usage or environment error (bad arguments, missing file, I/O, bad profile)
   3  unusable catalog (not a cab, truncated, corrupt block or checksum,
-     package.cab or package.xml missing, malformed XML, no <Update>)";
+     package.cab or package.xml missing, malformed XML, no <Update>,
+     unsigned, bad or untrusted signature)";
 
 /// The only place an error becomes an exit code.
 pub fn for_error(kind: ErrorKind) -> i32 {

@@ -13,10 +13,13 @@ pub mod check;
 pub mod error;
 pub mod finding;
 pub mod generator;
+pub mod index;
+pub mod integrity;
 pub mod package;
 pub mod profile;
 pub mod report;
 pub mod signature;
 pub mod update;
+pub mod verify;
 
 pub use error::{Error, ErrorKind, Place, Result};

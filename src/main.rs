@@ -13,9 +13,11 @@ use wsuscat::cab::Compression;
 use wsuscat::check::{check, CheckOptions};
 use wsuscat::finding::Verdict;
 use wsuscat::generator::{self, Spec, XmlStyle};
+use wsuscat::integrity::{SignaturePolicy, TrustOptions};
 use wsuscat::package::scan::ScanOptions;
 use wsuscat::profile::{Profile, DEFAULT_PROFILE};
 use wsuscat::report::{self, Format, Style};
+use wsuscat::verify::{verify, VerifyOptions};
 use wsuscat::{Error, ErrorKind};
 
 use cli::{CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs};
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
             print(&text)
         }
         Command::Generate(args) => run_generate(args),
+        Command::Verify(args) => run_verify(args),
     };
     ExitCode::from(code as u8)
 }
@@ -83,9 +86,10 @@ fn run_check(args: CheckArgs) -> i32 {
     }
     scan.batch_size = args.batch_size as usize;
     let show_progress = !args.no_progress && !args.quiet && std::io::stderr().is_terminal();
-    let bar = show_progress.then(progress::Bar::new);
+    let bar = show_progress.then(|| progress::Bar::new("package.xml"));
     let options = CheckOptions {
         profiles,
+        trust: trust_options(&args.trust, args.no_verify),
         scan,
         progress: bar
             .as_ref()
@@ -109,6 +113,46 @@ fn run_check(args: CheckArgs) -> i32 {
             code
         }
         Err(e) => fail(&e, fmt),
+    }
+}
+
+fn run_verify(args: cli::VerifyArgs) -> i32 {
+    let fmt = format(args.output.format);
+    let show_progress = !args.no_progress && !args.quiet && std::io::stderr().is_terminal();
+    let bar = show_progress.then(|| progress::Bar::new("verify"));
+    let options = VerifyOptions {
+        trust: trust_options(&args.trust, false),
+        threads: args
+            .threads
+            .map_or_else(|| ScanOptions::default().threads, usize::from),
+        progress: bar
+            .as_ref()
+            .map(|b| b as &dyn wsuscat::verify::VerifyProgress),
+    };
+    match verify(&args.cab, &options) {
+        Ok(report) => {
+            if !args.quiet {
+                let style = Style {
+                    color: use_color(args.output.color),
+                };
+                return print(&report::verify(&report, fmt, style));
+            }
+            exit_codes::COMPATIBLE
+        }
+        Err(e) => fail(&e, fmt),
+    }
+}
+
+fn trust_options(args: &cli::TrustArgs, no_verify: bool) -> TrustOptions {
+    TrustOptions {
+        policy: if no_verify {
+            SignaturePolicy::Skip
+        } else if args.allow_unsigned {
+            SignaturePolicy::AllowUnsigned
+        } else {
+            SignaturePolicy::Require
+        },
+        anchor_files: args.trust_anchors.clone(),
     }
 }
 

@@ -7,7 +7,7 @@ use wsuscat::package::scan::Progress;
 pub struct Bar(ProgressBar);
 
 impl Bar {
-    pub fn new() -> Bar {
+    pub fn new(what: &'static str) -> Bar {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
@@ -16,7 +16,7 @@ impl Bar {
             .expect("valid template")
             .progress_chars("=> "),
         );
-        bar.set_message("package.xml");
+        bar.set_message(what);
         Bar(bar)
     }
 }
@@ -30,6 +30,20 @@ impl Progress for Bar {
 impl CheckProgress for Bar {
     fn start(&self, total: u64) {
         self.0.set_length(total);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl wsuscat::verify::VerifyProgress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+
+    fn position(&self, bytes: u64) {
+        self.0.set_position(bytes);
     }
 
     fn finish(&self) {

@@ -8,8 +8,10 @@ use serde::Serialize;
 use crate::check::{CheckReport, ProfileRef};
 use crate::error::Error;
 use crate::finding::{Finding, Verdict};
+use crate::integrity::SignatureStatus;
 use crate::profile::{Profile, Severity};
 use crate::update::Kind;
+use crate::verify::VerifyReport;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,7 @@ impl Style {
 #[derive(Serialize)]
 struct JsonCheck<'a> {
     catalog: &'a crate::check::CatalogIdentity,
+    signature: &'a SignatureStatus,
     profile: JsonProfile,
     profiles: &'a [ProfileRef],
     summary: JsonSummary<'a>,
@@ -74,6 +77,7 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
         Format::Json => {
             let doc = JsonCheck {
                 catalog: &report.catalog,
+                signature: &report.signature,
                 profile: JsonProfile {
                     name: profile_names(report),
                 },
@@ -124,6 +128,7 @@ fn check_human(r: &CheckReport, style: Style) -> String {
         opt(&c.protocol_version),
         opt(&c.minimum_client_version)
     );
+    let _ = write!(out, "{}", signature_lines(&r.signature, "Signature "));
     for p in &r.profiles {
         let _ = writeln!(out, "Profile   {}: {}", p.name, p.description);
     }
@@ -325,4 +330,109 @@ pub fn profiles(list: &[Profile], default: &str, format: Format) -> String {
             out
         }
     }
+}
+
+/// The signature's lines in a human report.
+fn signature_lines(status: &SignatureStatus, label: &str) -> String {
+    match status {
+        SignatureStatus::Verified(s) => {
+            let time = match &s.signing_time {
+                Some(t) => format!(
+                    "{t} ({}{})",
+                    s.signing_time_source.replace('_', " "),
+                    if s.timestamp_verified {
+                        ", verified"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "none".to_string(),
+            };
+            let mut out = format!(
+                "{label}verified\n  signer             {}\n  issuer             {}\n  serial             {}\n  digest             {}\n  signing time       {time}\n  anchor             {} (SHA-256 {})\n",
+                s.signer_subject, s.signer_issuer, s.signer_serial, s.digest_algorithm, s.anchor_subject, s.anchor_sha256
+            );
+            for note in &s.notes {
+                let _ = writeln!(out, "  note               {note}");
+            }
+            out
+        }
+        SignatureStatus::Unsigned => {
+            format!("{label}UNSIGNED: accepted because --allow-unsigned was given\n")
+        }
+        SignatureStatus::NotChecked => format!("{label}not checked (--no-verify)\n"),
+    }
+}
+
+/// Renders a verify report.
+pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
+    if format == Format::Json {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            #[serde(flatten)]
+            report: &'a VerifyReport,
+            verdict: &'static str,
+        }
+        let mut s = serde_json::to_string_pretty(&Doc {
+            report: r,
+            verdict: "intact",
+        })
+        .expect("reports serialize");
+        s.push('\n');
+        return s;
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        style.paint("1", &format!("Catalog   {}", r.path))
+    );
+    let _ = writeln!(
+        out,
+        "  size               {} bytes (header and signature area agree)",
+        r.size
+    );
+    let _ = writeln!(out, "  sha256             {}", r.sha256);
+    let _ = write!(out, "{}", signature_lines(&r.signature, "Signature "));
+    let _ = writeln!(
+        out,
+        "Contents  {} folders, {} members, {} bytes decompressed; every block checksum and member size verified",
+        r.folders, r.files, r.bytes
+    );
+    let _ = writeln!(
+        out,
+        "  index.xml          {} cabinets listed, all present",
+        r.index.cabs.len()
+    );
+    let _ = writeln!(
+        out,
+        "  package.xml        {} bytes, {} updates, well-formed to the end",
+        r.package_xml.bytes, r.package_xml.updates
+    );
+    let members: usize = r.cabs.iter().map(|c| c.files).sum();
+    let bytes: u64 = r.cabs.iter().map(|c| c.bytes).sum();
+    let _ = writeln!(
+        out,
+        "  nested cabinets    {} verified ({members} members, {bytes} bytes)",
+        r.cabs.len()
+    );
+    for name in &r.unsafe_names {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.paint(
+                "33",
+                &format!(
+                    "warning: member name {name:?} would escape a directory if used as a path"
+                )
+            )
+        );
+    }
+    let _ = writeln!(out);
+    let verdict = match r.signature {
+        SignatureStatus::Verified(_) => "Verdict   INTACT and SIGNED: the catalog was read completely and the signature chains to a trust anchor",
+        _ => "Verdict   INTACT, NOT SIGNED: the catalog was read completely; no signature was checked",
+    };
+    let _ = writeln!(out, "{}", style.paint("32;1", verdict));
+    out
 }

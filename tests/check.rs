@@ -4,13 +4,18 @@
 mod common;
 
 use common::*;
+
+fn trust_args() -> Vec<&'static str> {
+    let [t, a] = trust();
+    vec![Box::leak(t.into_boxed_str()), Box::leak(a.into_boxed_str())]
+}
 use wsuscat::cab::Compression;
 use wsuscat::generator::{self, fixtures, Spec, XmlStyle};
 
 #[test]
 fn clean_catalog_is_compatible_and_counts_match_the_generator() {
     let truth = generator::generate(&fixtures::clean_spec()).truth;
-    let (code, report) = check_json(&testdata("clean-wsusscn2.cab"), &[]);
+    let (code, report) = check_json(&testdata("clean-wsusscn2.cab"), &trust_args());
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["verdict"], "compatible");
     assert_eq!(report["findings"].as_array().unwrap().len(), 0);
@@ -36,7 +41,7 @@ fn clean_catalog_is_compatible_and_counts_match_the_generator() {
 
 #[test]
 fn sample_reproduces_the_2008_incident() {
-    let (code, report) = check_json(&testdata("sample-wsusscn2.cab"), &[]);
+    let (code, report) = check_json(&testdata("sample-wsusscn2.cab"), &trust_args());
     assert_eq!(code, 1);
     assert_eq!(report["summary"]["verdict"], "incompatible");
     assert_eq!(finding_revisions(&report), vec![1_293_995]);
@@ -74,7 +79,7 @@ fn injected_mix_is_found_exactly_per_profile() {
     let generated = generator::generate(&mix_spec());
     let (_dir, path) = temp_file("mix.cab", &generated.cab);
 
-    let (code, report) = check_json(&path, &[]);
+    let (code, report) = check_json(&path, &["--allow-unsigned"]);
     assert_eq!(code, 1);
     assert_eq!(
         finding_revisions(&report),
@@ -90,7 +95,7 @@ fn injected_mix_is_found_exactly_per_profile() {
     assert_eq!(values[6], "gar<b>&age\"'", "entities are unescaped");
 
     // The protocol's own set accepts five of those.
-    let (code, report) = check_json(&path, &["--profile", "wua"]);
+    let (code, report) = check_json(&path, &["--allow-unsigned", "--profile", "wua"]);
     assert_eq!(code, 1);
     assert_eq!(
         finding_revisions(&report),
@@ -102,14 +107,16 @@ fn injected_mix_is_found_exactly_per_profile() {
 fn results_do_not_depend_on_threads_or_batch_size() {
     let generated = generator::generate(&mix_spec());
     let (_dir, path) = temp_file("mix.cab", &generated.cab);
-    let (_, reference) = check_json(&path, &["--threads", "1"]);
+    let (_, reference) = check_json(&path, &["--allow-unsigned", "--threads", "1"]);
     for extra in [
         &["--threads", "2"][..],
         &["--threads", "4", "--batch-size", "4096"],
         &["--threads", "1", "--batch-size", "4096"],
         &["--threads", "3", "--batch-size", "5000"],
     ] {
-        let (_, report) = check_json(&path, extra);
+        let mut args = vec!["--allow-unsigned"];
+        args.extend_from_slice(extra);
+        let (_, report) = check_json(&path, &args);
         assert_eq!(report, reference, "{extra:?}");
     }
 }
@@ -120,7 +127,7 @@ fn layout_variations_do_not_change_the_answer() {
     let (_, reference) = {
         let g = generator::generate(&base);
         let (_d, p) = temp_file("a.cab", &g.cab);
-        check_json(&p, &["--batch-size", "8192"])
+        check_json(&p, &["--allow-unsigned", "--batch-size", "8192"])
     };
     let styles = [
         XmlStyle {
@@ -161,7 +168,7 @@ fn layout_variations_do_not_change_the_answer() {
             };
             let g = generator::generate(&spec);
             let (_d, p) = temp_file("v.cab", &g.cab);
-            let (code, report) = check_json(&p, &["--batch-size", "8192"]);
+            let (code, report) = check_json(&p, &["--allow-unsigned", "--batch-size", "8192"]);
             assert_eq!(code, 1, "{style:?}");
             let strip = |v: &serde_json::Value| {
                 let mut v = v.clone();
@@ -188,6 +195,7 @@ fn check_xml(xml: &str) -> (i32, serde_json::Value, String) {
     let (_dir, path) = temp_file("hand.cab", &cab);
     let r = run([
         "check",
+        "--allow-unsigned",
         "--format",
         "json",
         "--batch-size",
@@ -295,7 +303,7 @@ fn malformed_or_empty_package_xml_is_an_unusable_catalog() {
     bad.push(0xFF);
     let cab = generator::catalog_from_package_xml(&bad, Compression::MsZip);
     let (_d, p) = temp_file("bad.cab", &cab);
-    let r = run(["check", p.to_str().unwrap()]);
+    let r = run(["check", "--allow-unsigned", p.to_str().unwrap()]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("UTF-8"), "{}", r.stderr);
 }
@@ -303,18 +311,23 @@ fn malformed_or_empty_package_xml_is_an_unusable_catalog() {
 #[test]
 fn broken_fixtures_exit_3_naming_the_place() {
     let cases = [
-        ("broken-truncated.cab", "truncated"),
-        ("broken-flipped-byte.cab", "folder 1, block 1"),
+        (
+            "broken-truncated.cab",
+            "truncated or padded download: expected 119499 bytes, the file has 71699",
+        ),
+        ("broken-flipped-byte.cab", "digest mismatch"),
         ("broken-not-a-cab.cab", "not a cabinet"),
         ("broken-no-package-xml.cab", "no package.xml in package.cab"),
         (
             "broken-malformed-xml.cab",
             "package.cab > package.xml, byte",
         ),
+        ("unsigned-wsusscn2.cab", "unsigned"),
     ];
+    let [t, a] = trust();
     for (name, needle) in cases {
         let path = testdata(name);
-        let r = run(["check", path.to_str().unwrap()]);
+        let r = run(["check", &t, &a, path.to_str().unwrap()]);
         assert_eq!(r.code, 3, "{name}: {}", r.stderr);
         assert!(r.stdout.is_empty(), "{name}: no report on failure");
         let line = r.stderr.trim_end();
@@ -322,13 +335,22 @@ fn broken_fixtures_exit_3_naming_the_place() {
         assert!(line.contains(name), "{name}: names the file: {line}");
         assert!(line.contains(needle), "{name}: {line}");
     }
+    // Without the signature check, the damaged block itself is named.
     let r = run([
         "check",
+        "--no-verify",
         testdata("broken-flipped-byte.cab").to_str().unwrap(),
     ]);
-    assert!(r.stderr.contains("checksum"), "{}", r.stderr);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr.contains("folder 1, block 1") && r.stderr.contains("checksum"),
+        "{}",
+        r.stderr
+    );
     let r = run([
         "check",
+        &t,
+        &a,
         testdata("broken-malformed-xml.cab").to_str().unwrap(),
     ]);
     assert!(r.stderr.contains("update RevisionId"), "{}", r.stderr);
@@ -346,23 +368,18 @@ fn environment_errors_exit_2() {
         .as_str()
         .unwrap()
         .contains("cannot open"));
-
-    let r = run([
-        "check",
-        "--profile",
-        "no-such-profile",
-        testdata("clean-wsusscn2.cab").to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    let r = run([
-        "check",
-        "--threads",
-        "0",
-        testdata("clean-wsusscn2.cab").to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    let r = run(["frobnicate"]);
-    assert_eq!(r.code, 2);
+    let clean = testdata("clean-wsusscn2.cab");
+    let clean = clean.to_str().unwrap();
+    for args in [
+        &["check", "--profile", "no-such-profile", clean][..],
+        &["check", "--trust-anchor", "/no/such/root.pem", clean],
+        &["check", "--threads", "0", clean],
+        &["check", "--no-verify", "--allow-unsigned", clean],
+        &["frobnicate"],
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+    }
 }
 
 #[test]
@@ -381,10 +398,10 @@ allowed = ["Bundle"]
 severity = "warn"
 "#,
     );
-    let (code, report) = check_json(
-        &testdata("sample-wsusscn2.cab"),
-        &["--profile", path.to_str().unwrap()],
-    );
+    let profile = path.to_str().unwrap();
+    let mut args = trust_args();
+    args.extend(["--profile", profile]);
+    let (code, report) = check_json(&testdata("sample-wsusscn2.cab"), &args);
     // Warnings never change the verdict: Evaluate and PreDeploymentCheck are
     // flagged, but nothing breaks.
     assert_eq!(code, 0, "{report}");
@@ -392,15 +409,9 @@ severity = "warn"
     assert!(report["summary"]["warnings"].as_u64().unwrap() > 1);
     assert_eq!(report["profile"]["name"], "bundles-only");
 
-    let (code, report) = check_json(
-        &testdata("sample-wsusscn2.cab"),
-        &[
-            "--profile",
-            "configmgr2007-legacy",
-            "--profile",
-            path.to_str().unwrap(),
-        ],
-    );
+    let mut args = trust_args();
+    args.extend(["--profile", "configmgr2007-legacy", "--profile", profile]);
+    let (code, report) = check_json(&testdata("sample-wsusscn2.cab"), &args);
     assert_eq!(code, 1);
     assert_eq!(
         report["profile"]["name"],
@@ -410,7 +421,11 @@ severity = "warn"
 
 #[test]
 fn committed_fixtures_match_the_generator() {
-    for (name, bytes, _) in fixtures::all() {
+    if !have_tool("osslsigncode") {
+        return;
+    }
+    for (name, bytes, _) in fixtures::all(&fixtures::signing_dir(&root().join("testdata"))).unwrap()
+    {
         let committed = std::fs::read(testdata(name)).unwrap_or_default();
         assert!(
             committed == bytes,
@@ -421,12 +436,15 @@ fn committed_fixtures_match_the_generator() {
 
 #[test]
 fn quiet_prints_nothing_and_keeps_the_exit_code() {
+    let [t, a] = trust();
     let r = run([
         "check",
         "--quiet",
+        &t,
+        &a,
         testdata("sample-wsusscn2.cab").to_str().unwrap(),
     ]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stdout.is_empty() && r.stderr.is_empty());
     let r = run([
         "check",

@@ -29,8 +29,9 @@ fn every_json_document_validates_against_the_schema() {
     .map(|n| testdata(n))
     .collect();
     files.push("/no/such/file.cab".into());
+    let [t, a] = trust();
     for f in files {
-        let (_, doc) = check_json(&f, &[]);
+        let (_, doc) = check_json(&f, &[&t, &a]);
         let errors: Vec<String> = validator
             .iter_errors(&doc)
             .map(|e| format!("{e} at {}", e.instance_path()))
@@ -38,13 +39,15 @@ fn every_json_document_validates_against_the_schema() {
         assert!(errors.is_empty(), "{}: {}", f.display(), errors.join("; "));
     }
     // And the schema is strict enough to reject a wrong document.
-    let (_, mut doc) = check_json(&testdata("sample-wsusscn2.cab"), &[]);
+    let (_, mut doc) = check_json(&testdata("sample-wsusscn2.cab"), &[&t, &a]);
     doc["findings"][0]["revision_id"] = serde_json::json!("1293995");
     assert!(
         !validator.is_valid(&doc),
         "a string revision_id must not validate"
     );
 }
+
+const ANCHOR: &str = "--trust-anchor=testdata/test-signing/test-root-ca.pem";
 
 fn run_in_root(args: &[&str]) -> (i32, String) {
     let out = Command::new(bin())
@@ -60,23 +63,41 @@ fn run_in_root(args: &[&str]) -> (i32, String) {
 
 #[test]
 fn human_report_snapshot() {
-    let (code, out) = run_in_root(&["check", "--color", "never", "testdata/sample-wsusscn2.cab"]);
+    let (code, out) = run_in_root(&[
+        "check",
+        "--color",
+        "never",
+        ANCHOR,
+        "testdata/sample-wsusscn2.cab",
+    ]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("sample_human", out);
 }
 
 #[test]
 fn json_report_snapshot() {
-    let (code, out) = run_in_root(&["check", "--format", "json", "testdata/sample-wsusscn2.cab"]);
+    let (code, out) = run_in_root(&[
+        "check",
+        "--format",
+        "json",
+        ANCHOR,
+        "testdata/sample-wsusscn2.cab",
+    ]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("sample_json", out);
 }
 
 #[test]
 fn color_only_when_asked_or_on_a_terminal() {
-    let (_, piped) = run_in_root(&["check", "testdata/sample-wsusscn2.cab"]);
+    let (_, piped) = run_in_root(&["check", ANCHOR, "testdata/sample-wsusscn2.cab"]);
     assert!(!piped.contains('\x1b'), "no ANSI when stdout is a pipe");
-    let (_, forced) = run_in_root(&["check", "--color", "always", "testdata/sample-wsusscn2.cab"]);
+    let (_, forced) = run_in_root(&[
+        "check",
+        "--color",
+        "always",
+        ANCHOR,
+        "testdata/sample-wsusscn2.cab",
+    ]);
     assert!(forced.contains("\x1b[31;1m"), "red verdict when forced");
 }
 
@@ -84,7 +105,9 @@ fn color_only_when_asked_or_on_a_terminal() {
 fn exit_code_table_is_stable() {
     // Scheduled tasks depend on these numbers; changing one is a breaking
     // change that must be deliberate.
+    let [t, a] = trust();
     let cases = [
+        ("unsigned-wsusscn2.cab", 3),
         ("clean-wsusscn2.cab", 0),
         ("sample-wsusscn2.cab", 1),
         ("broken-truncated.cab", 3),
@@ -95,7 +118,7 @@ fn exit_code_table_is_stable() {
     ];
     for (name, code) in cases {
         assert_eq!(
-            run(["check", testdata(name).to_str().unwrap()]).code,
+            run(["check", &t, &a, testdata(name).to_str().unwrap()]).code,
             code,
             "{name}"
         );

@@ -17,8 +17,40 @@ impl Cabinet {
     /// A member the folder cannot fully supply is an error.
     pub fn stream_members<R, W, F>(
         &self,
+        open: impl FnMut() -> Result<R>,
+        wanted: W,
+        on_member: F,
+    ) -> Result<()>
+    where
+        R: Read + Seek,
+        W: Fn(&FileEntry) -> bool,
+        F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
+    {
+        self.stream(open, wanted, false, &mut |_| {}, on_member)
+    }
+
+    /// Decodes every block of every folder (data after the last member
+    /// included, so every checksum is verified) and hands every member to
+    /// `on_member`. `progress` is told the compressed bytes read so far.
+    pub fn stream_all<R, F>(
+        &self,
+        open: impl FnMut() -> Result<R>,
+        progress: &mut dyn FnMut(u64),
+        on_member: F,
+    ) -> Result<()>
+    where
+        R: Read + Seek,
+        F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
+    {
+        self.stream(open, |_| true, true, progress, on_member)
+    }
+
+    fn stream<R, W, F>(
+        &self,
         mut open: impl FnMut() -> Result<R>,
         wanted: W,
+        drain: bool,
+        progress: &mut dyn FnMut(u64),
         mut on_member: F,
     ) -> Result<()>
     where
@@ -26,13 +58,14 @@ impl Cabinet {
         W: Fn(&FileEntry) -> bool,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
+        let mut consumed_before = 0u64;
         for folder in &self.folders {
             let mut members: Vec<&FileEntry> = self
                 .files
                 .iter()
                 .filter(|f| f.folder == folder.index && wanted(f))
                 .collect();
-            if members.is_empty() {
+            if members.is_empty() && !drain {
                 continue;
             }
             members.sort_by_key(|f| (f.folder_offset, f.size));
@@ -59,7 +92,13 @@ impl Cabinet {
                         i += 1;
                     }
                 }
+                progress(consumed_before + reader.consumed());
                 if pos >= end {
+                    if drain {
+                        while !reader.take(usize::MAX)?.is_empty() {
+                            progress(consumed_before + reader.consumed());
+                        }
+                    }
                     break;
                 }
                 // Read up to the next member start, so starts are exact.
@@ -98,6 +137,7 @@ impl Cabinet {
                     }
                 }
             }
+            consumed_before += reader.consumed();
         }
         Ok(())
     }

@@ -2,7 +2,8 @@
 //! `cargo run --release -- generate --fixtures testdata`.
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use super::{assemble, generate, index_xml, single_member_cab, Spec};
 use crate::cab::{Cabinet, Compression};
@@ -37,30 +38,95 @@ pub fn clean_spec() -> Spec {
     }
 }
 
-/// (file name, bytes, what it is) for every fixture.
-pub fn all() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+/// The fixed signing time of the fixtures (2026-05-12T08:51:08Z), so that
+/// signing is reproducible.
+pub const SIGNING_TIME: u64 = 1_778_575_868;
+
+/// Where the TEST ONLY signing material lives, relative to the fixtures.
+pub fn signing_dir(fixtures: &Path) -> PathBuf {
+    fixtures.join("test-signing")
+}
+
+/// Signs `cab` with osslsigncode (SHA-256, fixed signing time) using the
+/// TEST ONLY key in `signing`. Real catalogs are signed by Microsoft; the
+/// fixtures are signed so that `check` and `verify` exercise the signature
+/// path on them.
+pub fn sign(cab: &[u8], signing: &Path) -> std::io::Result<Vec<u8>> {
+    let dir = tempfile_dir()?;
+    let input = dir.join("in.cab");
+    let output = dir.join("out.cab");
+    std::fs::write(&input, cab)?;
+    let status = Command::new("osslsigncode")
+        .arg("sign")
+        .arg("-certs")
+        .arg(signing.join("code-signing.pem"))
+        .arg("-key")
+        .arg(signing.join("code-signing.key"))
+        .args(["-h", "sha256", "-time", &SIGNING_TIME.to_string()])
+        .arg("-in")
+        .arg(&input)
+        .arg("-out")
+        .arg(&output)
+        .output()
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("osslsigncode is needed to sign the fixtures: {e}"),
+            )
+        })?;
+    let signed = if status.status.success() {
+        std::fs::read(&output)
+    } else {
+        Err(std::io::Error::other(format!(
+            "osslsigncode failed: {}",
+            String::from_utf8_lossy(&status.stderr)
+        )))
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    signed
+}
+
+fn tempfile_dir() -> std::io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "wsuscat-sign-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// (file name, bytes, what it is) for every fixture; `signing` is the TEST
+/// ONLY signing material.
+pub fn all(signing: &Path) -> std::io::Result<Vec<(&'static str, Vec<u8>, &'static str)>> {
     let sample = generate(&sample_spec());
     let clean = generate(&clean_spec());
+    let signed_clean = sign(&clean.cab, signing)?;
     let mut out = vec![
         (
             "sample-wsusscn2.cab",
-            sample.cab.clone(),
+            sign(&sample.cab, signing)?,
             "LZX catalog reproducing the 2008 incident: RevisionId 1293995 carries DeploymentAction=\"PreDeploymentCheck\"",
         ),
-        ("clean-wsusscn2.cab", clean.cab.clone(), "LZX outer / MSZIP inner catalog, package.cab last, 2 folders, no finding"),
+        (
+            "clean-wsusscn2.cab",
+            signed_clean.clone(),
+            "LZX outer / MSZIP inner catalog, package.cab last, 2 folders, no finding",
+        ),
+        ("unsigned-wsusscn2.cab", sample.cab.clone(), "the sample without its signature"),
     ];
 
-    let cut = clean.cab.len() * 6 / 10;
+    let cut = signed_clean.len() * 6 / 10;
     out.push((
         "broken-truncated.cab",
-        clean.cab[..cut].to_vec(),
+        signed_clean[..cut].to_vec(),
         "clean catalog cut at 60 %",
     ));
 
     // Flip a bit in block 1 of the folder holding package.cab, which every
     // check reads.
-    let mut flipped = clean.cab.clone();
-    let cab = Cabinet::parse(&mut Cursor::new(&clean.cab)).expect("generated cab parses");
+    let mut flipped = signed_clean.clone();
+    let cab = Cabinet::parse(&mut Cursor::new(&signed_clean)).expect("generated cab parses");
     let folder = cab.find("package.cab").expect("package.cab exists").folder;
     let first = cab.folders[usize::from(folder)].data_offset as usize;
     let clen = u16::from_le_bytes([flipped[first + 4], flipped[first + 5]]) as usize;
@@ -86,7 +152,7 @@ pub fn all() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let wrong_name = single_member_cab("package-old.xml", &clean.package_xml, Compression::MsZip);
     out.push((
         "broken-no-package-xml.cab",
-        assemble(&spec, &index_xml(&[]), &wrong_name, &[]),
+        sign(&assemble(&spec, &index_xml(&[]), &wrong_name, &[]), signing)?,
         "package.cab holds package-old.xml instead of package.xml",
     ));
 
@@ -98,21 +164,24 @@ pub fn all() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let package_cab = single_member_cab("package.xml", &xml, Compression::MsZip);
     out.push((
         "broken-malformed-xml.cab",
-        assemble(&spec, &index_xml(&[]), &package_cab, &[]),
+        sign(
+            &assemble(&spec, &index_xml(&[]), &package_cab, &[]),
+            signing,
+        )?,
         "package.xml with </Update> misspelt </Updaet> half way through",
     ));
-    out
+    Ok(out)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Writes every fixture into `dir`.
+/// Writes every fixture into `dir` (signing with `dir/test-signing`).
 pub fn write_all(dir: &Path) -> std::io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
-    for (name, bytes, what) in all() {
+    for (name, bytes, what) in all(&signing_dir(dir))? {
         std::fs::write(dir.join(name), &bytes)?;
         written.push(format!("{name}: {} bytes, {what}", bytes.len()));
     }

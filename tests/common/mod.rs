@@ -16,6 +16,19 @@ pub fn testdata(name: &str) -> PathBuf {
     root().join("testdata").join(name)
 }
 
+/// The TEST ONLY root that signed the fixtures.
+pub fn test_anchor() -> PathBuf {
+    testdata("test-signing/test-root-ca.pem")
+}
+
+/// `--trust-anchor <the test root>`: fixtures verify only with it.
+pub fn trust() -> [String; 2] {
+    [
+        "--trust-anchor".to_string(),
+        test_anchor().display().to_string(),
+    ]
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

@@ -1,0 +1,182 @@
+//! index.xml: which shard holds which revisions.
+//!
+//! `<INDEX><CABLIST><CAB NAME="package2.cab" RANGESTART="0" FILESDIR="1"/>…`.
+//! A revision's fragments live in the shard with the greatest RANGESTART not
+//! above its RevisionId, compared as integers (sorting them as strings, or
+//! using `>` at the boundary, are known bugs elsewhere). Element and
+//! attribute names are matched case-insensitively and whitespace is allowed
+//! anywhere XML allows it.
+
+use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// One `<CAB>` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexEntry {
+    pub name: String,
+    /// `None` for package.cab, which has no RANGESTART.
+    pub range_start: Option<u64>,
+    /// FILESDIR="1": the shard also holds `files\` (EULA texts).
+    pub files_dir: bool,
+}
+
+/// The parsed index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Index {
+    pub cabs: Vec<IndexEntry>,
+}
+
+fn xml_error(msg: impl Into<String>, offset: u64) -> Error {
+    Error::new(ErrorKind::Xml, msg)
+        .at_offset(offset)
+        .inside("index.xml")
+}
+
+impl Index {
+    /// Parses index.xml.
+    pub fn parse(bytes: &[u8]) -> Result<Index> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| xml_error("index.xml is not valid UTF-8", e.valid_up_to() as u64))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut reader = Reader::from_str(text);
+        let mut cabs = Vec::new();
+        let mut saw_root = false;
+        let mut depth = 0usize;
+        loop {
+            let at = reader.buffer_position();
+            let event = reader.read_event().map_err(|e| {
+                xml_error(
+                    format!("index.xml is not well-formed: {e}"),
+                    reader.error_position(),
+                )
+            })?;
+            match event {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let name = e.local_name();
+                    let name = name.as_ref();
+                    if depth == 0 {
+                        if !name.eq_ignore_ascii_case("INDEX") {
+                            return Err(xml_error(
+                                format!("the root element is <{name}>, expected <INDEX>"),
+                                at,
+                            ));
+                        }
+                        saw_root = true;
+                    }
+                    if name.eq_ignore_ascii_case("CAB") {
+                        let mut entry = IndexEntry {
+                            name: String::new(),
+                            range_start: None,
+                            files_dir: false,
+                        };
+                        for attr in e.attributes() {
+                            let attr =
+                                attr.map_err(|err| xml_error(format!("bad attribute: {err}"), at))?;
+                            let value =
+                                attr.normalized_value(XmlVersion::Implicit1_0)
+                                    .map_err(|err| {
+                                        xml_error(format!("bad attribute value: {err}"), at)
+                                    })?;
+                            let key = attr.key.local_name();
+                            let key = key.as_ref();
+                            if key.eq_ignore_ascii_case("NAME") {
+                                entry.name = value.trim().to_string();
+                            } else if key.eq_ignore_ascii_case("RANGESTART") {
+                                let n = value.trim().parse::<u64>().map_err(|_| {
+                                    xml_error(
+                                        format!(
+                                            "RANGESTART {value:?} is not a non-negative integer"
+                                        ),
+                                        at,
+                                    )
+                                })?;
+                                entry.range_start = Some(n);
+                            } else if key.eq_ignore_ascii_case("FILESDIR") {
+                                entry.files_dir = value.trim() == "1";
+                            }
+                        }
+                        if entry.name.is_empty() {
+                            return Err(xml_error("a <CAB> without a NAME", at));
+                        }
+                        cabs.push(entry);
+                    }
+                    if matches!(event, Event::Start(_)) {
+                        depth += 1;
+                    }
+                }
+                Event::End(_) => depth = depth.saturating_sub(1),
+                Event::DocType(_) => return Err(xml_error("a DOCTYPE in index.xml", at)),
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        if !saw_root {
+            return Err(xml_error("index.xml has no <INDEX> element", 0));
+        }
+        if depth != 0 {
+            return Err(xml_error(
+                "index.xml ends with elements still open: it is cut short",
+                text.len() as u64,
+            ));
+        }
+        Ok(Index { cabs })
+    }
+
+    /// The shards: entries with a RANGESTART.
+    pub fn shards(&self) -> impl Iterator<Item = &IndexEntry> {
+        self.cabs.iter().filter(|c| c.range_start.is_some())
+    }
+
+    /// The shard holding `revision_id`: the greatest RANGESTART ≤ it,
+    /// compared as integers. `None` when it is below every RANGESTART.
+    pub fn shard_for(&self, revision_id: u64) -> Option<&IndexEntry> {
+        self.shards()
+            .filter(|c| c.range_start.is_some_and(|s| s <= revision_id))
+            .max_by_key(|c| c.range_start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_compare_as_integers_and_include_the_boundary() {
+        let xml = br#"<index version="1"><cablist>
+            <cab name="package.cab"/>
+            <CAB NAME="package2.cab" RANGESTART="0" FILESDIR="1"/>
+            <CAB NAME="package3.cab" RANGESTART="627"/>
+            <CAB NAME="package4.cab" RANGESTART="10000"/>
+            <CAB NAME="package5.cab" RANGESTART="9000"/>
+        </cablist></index>"#;
+        let index = Index::parse(xml).unwrap();
+        assert_eq!(index.cabs.len(), 5);
+        assert!(index.cabs[1].files_dir);
+        let shard = |r| index.shard_for(r).map(|c| c.name.as_str());
+        assert_eq!(shard(626), Some("package2.cab"));
+        assert_eq!(shard(627), Some("package3.cab"));
+        // "10000" < "9000" as strings; as integers it is the last shard.
+        assert_eq!(shard(9999), Some("package5.cab"));
+        assert_eq!(shard(10000), Some("package4.cab"));
+        assert_eq!(shard(u64::MAX), Some("package4.cab"));
+    }
+
+    #[test]
+    fn malformed_indexes_are_errors() {
+        for bad in [
+            &b"<INDEX><CAB RANGESTART=\"x\" NAME=\"a\"/></INDEX>"[..],
+            b"<OTHER/>",
+            b"<INDEX><CAB/></INDEX>",
+            b"<INDEX>",
+        ] {
+            assert!(
+                Index::parse(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! `wsuscat verify` and the signature half of `check`: intact and genuinely
+//! signed, or exit 3 with the reason. Signed files come from osslsigncode
+//! with the TEST ONLY key in testdata/test-signing, and every verdict is
+//! cross-checked against `osslsigncode verify` with the same root.
+
+mod common;
+
+use std::io::Cursor;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use wsuscat::cab::{Cabinet, Compression};
+use wsuscat::generator::{self, fixtures, Spec};
+
+fn verify(path: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["verify".to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(path.display().to_string());
+    run(&args)
+}
+
+fn osslsigncode_accepts(path: &Path, ca: &Path) -> bool {
+    Command::new("osslsigncode")
+        .args(["verify", "-CAfile"])
+        .arg(ca)
+        .arg("-in")
+        .arg(path)
+        .output()
+        .expect("run osslsigncode")
+        .status
+        .success()
+}
+
+#[test]
+fn a_signed_intact_catalog_verifies_and_names_its_signer() {
+    let [t, a] = trust();
+    let r = verify(&testdata("clean-wsusscn2.cab"), &[&t, &a]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("wsuscat TEST ONLY Code Signing"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("INTACT and SIGNED"));
+    let r = verify(
+        &testdata("clean-wsusscn2.cab"),
+        &[&t, &a, "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["signature"]["status"], "verified");
+    assert_eq!(v["signature"]["digest_algorithm"], "SHA-256");
+    assert_eq!(v["package_xml"]["updates"], 400);
+    assert_eq!(v["cabs"].as_array().unwrap().len(), 4);
+    assert_eq!(v["verdict"], "intact");
+}
+
+#[test]
+fn microsoft_anchors_do_not_trust_the_test_root() {
+    for cmd in ["verify", "check"] {
+        let r = run([cmd, testdata("clean-wsusscn2.cab").to_str().unwrap()]);
+        assert_eq!(r.code, 3, "{cmd}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("no trust anchor found"),
+            "{cmd}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn unsigned_fails_by_default_and_passes_when_allowed() {
+    let f = testdata("unsigned-wsusscn2.cab");
+    for cmd in ["verify", "check"] {
+        let r = run([cmd, f.to_str().unwrap()]);
+        assert_eq!(r.code, 3, "{cmd}");
+        assert!(r.stderr.contains("unsigned"), "{}", r.stderr);
+    }
+    let r = verify(&f, &["--allow-unsigned"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("NOT SIGNED"));
+    let (code, report) = check_json(&f, &["--allow-unsigned"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["signature"]["status"], "unsigned");
+    let (code, report) = check_json(&f, &["--no-verify"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["signature"]["status"], "not_checked");
+}
+
+#[test]
+fn tampering_truncation_and_padding_are_caught_and_osslsigncode_agrees() {
+    if !have_tool("osslsigncode") {
+        return;
+    }
+    let [t, a] = trust();
+    let good = std::fs::read(testdata("clean-wsusscn2.cab")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let p = write("good.cab", &good);
+    assert!(osslsigncode_accepts(&p, &test_anchor()));
+
+    let sig_offset = u32::from_le_bytes(good[44..48].try_into().unwrap()) as usize;
+    // Bytes across the signed range: the header, the folder table, the file
+    // table, compressed data early, middle and late.
+    let positions = [
+        2,
+        10,
+        37,
+        60,
+        70,
+        200,
+        sig_offset / 3,
+        sig_offset / 2,
+        sig_offset - 1,
+    ];
+    for pos in positions {
+        let mut bad = good.clone();
+        bad[pos] ^= 0x20;
+        let p = write(&format!("flip-{pos}.cab"), &bad);
+        for cmd in ["verify", "check"] {
+            let r = run([cmd, &t, &a, p.to_str().unwrap()]);
+            assert_eq!(r.code, 3, "{cmd} flip at {pos}: {}", r.stderr);
+        }
+        assert!(
+            !osslsigncode_accepts(&p, &test_anchor()),
+            "osslsigncode accepts a flip at {pos}"
+        );
+    }
+
+    let p = write("short.cab", &good[..good.len() - 1]);
+    let r = verify(&p, &[&t, &a]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr.contains("truncated or padded download"),
+        "{}",
+        r.stderr
+    );
+    assert!(!osslsigncode_accepts(&p, &test_anchor()));
+
+    let mut long = good.clone();
+    long.push(0);
+    let p = write("long.cab", &long);
+    let r = verify(&p, &[&t, &a]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr.contains(&format!(
+            "expected {} bytes, the file has {}",
+            good.len(),
+            good.len() + 1
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_checksum_error_in_one_shard_names_that_shard() {
+    let spec = Spec {
+        seed: 5,
+        updates: 300,
+        shards: 3,
+        outer: Compression::MsZip,
+        inner: Compression::MsZip,
+        ..Spec::default()
+    };
+    let g = generator::generate(&spec);
+    let cab = Cabinet::parse(&mut Cursor::new(&g.cab)).unwrap();
+    let mut members = Vec::new();
+    cab.stream_members(
+        || Ok(Cursor::new(&g.cab[..])),
+        |_| true,
+        |f, data| {
+            members.push((f.name.clone(), data));
+            Ok(())
+        },
+    )
+    .unwrap();
+    let package_cab = members
+        .iter()
+        .find(|(n, _)| n == "package.cab")
+        .unwrap()
+        .1
+        .clone();
+    let mut shards: Vec<(String, Vec<u8>)> = members
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("package") && n != "package.cab")
+        .collect();
+    // Damage block 1 of package3.cab's folder, leaving its stored checksum.
+    let shard = &mut shards
+        .iter_mut()
+        .find(|(n, _)| n == "package3.cab")
+        .unwrap()
+        .1;
+    let inner = Cabinet::parse(&mut Cursor::new(&shard[..])).unwrap();
+    let first = inner.folders[0].data_offset as usize;
+    let clen = u16::from_le_bytes([shard[first + 4], shard[first + 5]]) as usize;
+    shard[first + 8 + clen + 8 + 50] ^= 0x01;
+    let bytes = generator::assemble(&spec, &g.index_xml, &package_cab, &shards);
+    let (_d, path) = temp_file("shard.cab", &bytes);
+    let r = verify(&path, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("package3.cab, folder 0, block 1"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("checksum mismatch"), "{}", r.stderr);
+    // check reads only package.cab, so it does not see this damage: the
+    // signature (or verify) is what covers the shards.
+    let (code, _) = check_json(&path, &["--allow-unsigned"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn verify_rejects_a_broken_index_or_missing_package_cab() {
+    let spec = Spec {
+        seed: 6,
+        updates: 120,
+        shards: 2,
+        outer: Compression::MsZip,
+        inner: Compression::MsZip,
+        ..Spec::default()
+    };
+    let g = generator::generate(&spec);
+    let package_cab =
+        generator::single_member_cab("package.xml", &g.package_xml, Compression::MsZip);
+    // index.xml names a shard that is not there.
+    let index = generator::index_xml(&[("package2.cab".into(), 0), ("package9.cab".into(), 5)]);
+    let bytes = generator::assemble(&spec, &index, &package_cab, &[]);
+    let (_d, p) = temp_file("idx.cab", &bytes);
+    let r = verify(&p, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr.contains("index.xml names package2.cab"),
+        "{}",
+        r.stderr
+    );
+    // index.xml cut short.
+    let bytes = generator::assemble(&spec, b"<INDEX><CABLIST>", &package_cab, &[]);
+    let (_d, p) = temp_file("idx2.cab", &bytes);
+    let r = verify(&p, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("index.xml"), "{}", r.stderr);
+}
+
+#[test]
+fn broken_fixtures_fail_verify_too() {
+    let [t, a] = trust();
+    for name in [
+        "broken-truncated.cab",
+        "broken-flipped-byte.cab",
+        "broken-not-a-cab.cab",
+        "broken-no-package-xml.cab",
+        "broken-malformed-xml.cab",
+    ] {
+        let r = verify(&testdata(name), &[&t, &a]);
+        assert_eq!(r.code, 3, "{name}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{name}: {}", r.stderr);
+    }
+}
+
+/// The corpus's signed cabinets, with their own roots: wsuscat's signature
+/// verdict equals osslsigncode's.
+#[test]
+fn corpus_signatures_agree_with_osslsigncode() {
+    let Some(dir) = corpus() else { return };
+    if !have_tool("osslsigncode") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let der_root = tmp.path().join("test-root-ca.pem");
+    let pem = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-in"])
+        .arg(dir.join("generated/test-root-ca.der"))
+        .arg("-out")
+        .arg(&der_root)
+        .status()
+        .expect("openssl");
+    assert!(pem.success());
+    let jsign_bundle = tmp.path().join("jsign.pem");
+    let mut bundle = std::fs::read(dir.join("jsign/jsign-root-ca-2017.pem")).unwrap();
+    bundle.extend(std::fs::read(dir.join("jsign/jsign-code-signing-ca-2017.pem")).unwrap());
+    std::fs::write(&jsign_bundle, bundle).unwrap();
+    let cases = [
+        ("generated/signed-sha256-nested.cab", der_root.clone()),
+        (
+            "generated/signed-sha256-nested-tampered.cab",
+            der_root.clone(),
+        ),
+        ("jsign/cabinet-sample-3-signed.cab", jsign_bundle.clone()),
+        ("gcab/test-signed.cab", jsign_bundle.clone()),
+        ("jsign/cabinet-sample-3-signed.cab", test_anchor()),
+    ];
+    for (name, ca) in cases {
+        let path = dir.join(name);
+        let anchors = wsuscat::signature::TrustAnchors::from_pem_files(&[&ca]).unwrap();
+        let pre = wsuscat::integrity::preflight(&path);
+        let ours = pre
+            .and_then(|pre| {
+                wsuscat::integrity::hash_and_verify(
+                    &path,
+                    &pre,
+                    wsuscat::integrity::SignaturePolicy::Require,
+                    &anchors,
+                )
+            })
+            .is_ok();
+        assert_eq!(
+            ours,
+            osslsigncode_accepts(&path, &ca),
+            "{name} with {}",
+            ca.display()
+        );
+    }
+}
+
+#[test]
+fn fixtures_sign_reproducibly() {
+    if !have_tool("osslsigncode") {
+        return;
+    }
+    let signing = fixtures::signing_dir(&root().join("testdata"));
+    let unsigned = std::fs::read(testdata("unsigned-wsusscn2.cab")).unwrap();
+    let a = fixtures::sign(&unsigned, &signing).unwrap();
+    let b = fixtures::sign(&unsigned, &signing).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a, std::fs::read(testdata("sample-wsusscn2.cab")).unwrap());
+}
