@@ -143,7 +143,9 @@ pub struct CheckArgs {
     /// Do not check the signature at all (the report says so).
     #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
     pub no_verify: bool,
-    /// Total threads, the decompressing one included (default: all cores).
+    /// Threads for decompressing and parsing, the decompressing one included
+    /// (default: all cores). With more than one, one more thread hashes the
+    /// file for the signature meanwhile; --threads 1 does everything on one.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
     /// Target size of the pieces package.xml is parsed in, in bytes.
