@@ -10,7 +10,7 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::{Condvar, Mutex};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -19,7 +19,7 @@ use crate::catalog::{Catalog, PACKAGE_CAB, PACKAGE_XML};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::Index;
 use crate::integrity::{self, SignaturePolicy, SignatureStatus, TrustOptions};
-use crate::package::scan::{scan, ScanOptions, Visitor};
+use crate::package::scan::{scan, Gate, ScanOptions, Visitor};
 use crate::update::Update;
 
 /// How to verify.
@@ -182,8 +182,7 @@ fn verify_content(
         p.start(u64::from(outer.header.cabinet_size));
     }
     let results: Mutex<Vec<(usize, String, Result<Outcome>)>> = Mutex::new(Vec::new());
-    let in_flight = (Mutex::new(0usize), Condvar::new());
-    let max_in_flight = threads + 1;
+    let gate = Gate::new(threads + 1);
     let mut unsafe_names: Vec<String> = outer
         .files
         .iter()
@@ -199,7 +198,7 @@ fn verify_content(
     let streamed = pool.in_place_scope(|scope| {
         let mut seq = 0usize;
         let results = &results;
-        let in_flight = &in_flight;
+        let gate = &gate;
         outer.stream_all(
             || {
                 std::fs::File::open(path)
@@ -231,20 +230,14 @@ fn verify_content(
                         .push((index, name, Ok(Outcome::Plain)));
                     return Ok(());
                 }
-                let mut n = in_flight.0.lock().expect("gate lock");
-                while *n >= max_in_flight {
-                    n = in_flight.1.wait(n).expect("gate lock");
-                }
-                *n += 1;
-                drop(n);
+                let slot = gate.enter();
                 scope.spawn(move |_| {
+                    let _slot = slot;
                     let outcome = verify_nested(&name, &bytes);
                     results
                         .lock()
                         .expect("results lock")
                         .push((index, name, outcome));
-                    *in_flight.0.lock().expect("gate lock") -= 1;
-                    in_flight.1.notify_one();
                 });
                 Ok(())
             },

@@ -72,9 +72,41 @@ pub struct Scanned<V> {
     pub visitors: Vec<V>,
 }
 
-struct Gate {
+/// Bounds the batches in flight. A slot is released by a guard, so a worker
+/// that panics still frees it and the producer cannot wait forever.
+pub(crate) struct Gate {
     in_flight: Mutex<usize>,
     freed: Condvar,
+    max: usize,
+}
+
+pub(crate) struct Slot<'a>(&'a Gate);
+
+impl Gate {
+    pub(crate) fn new(max: usize) -> Gate {
+        Gate {
+            in_flight: Mutex::new(0),
+            freed: Condvar::new(),
+            max: max.max(1),
+        }
+    }
+
+    /// Waits for a free slot.
+    pub(crate) fn enter(&self) -> Slot<'_> {
+        let mut n = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= self.max {
+            n = self.freed.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Slot(self)
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *self.0.in_flight.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 /// Streams `source` through the pipeline. Fails closed: any error in
@@ -117,11 +149,7 @@ where
             .thread_name(|i| format!("wsuscat-parse-{i}"))
             .build()
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")))?;
-        let gate = Gate {
-            in_flight: Mutex::new(0),
-            freed: Condvar::new(),
-        };
-        let max_in_flight = 2 * workers + 2;
+        let gate = Gate::new(2 * workers + 2);
         pool.in_place_scope(|scope| {
             produce(
                 source,
@@ -130,18 +158,11 @@ where
                 &failed,
                 progress,
                 &mut |batch| {
-                    let mut n = gate.in_flight.lock().expect("gate lock");
-                    while *n >= max_in_flight {
-                        n = gate.freed.wait(n).expect("gate lock");
-                    }
-                    *n += 1;
-                    drop(n);
-                    let gate = &gate;
+                    let slot = gate.enter();
                     let run = &run;
                     scope.spawn(move |_| {
+                        let _slot = slot;
                         run(batch);
-                        *gate.in_flight.lock().expect("gate lock") -= 1;
-                        gate.freed.notify_one();
                     });
                 },
             )
