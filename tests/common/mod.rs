@@ -139,3 +139,5 @@ pub fn skip(why: &str) {
 }
 
 pub mod signature;
+
+pub mod lzx;
