@@ -39,16 +39,6 @@ const UNSUPPORTED: &[(&str, ErrorKind)] = &[
     ("cabextract-cabs/split-5.cab", ErrorKind::Unsupported),
 ];
 
-/// Where the LZX decoder (the lzxd crate, for now) is known to disagree
-/// with cabextract: it translates an E8 operand of 0 wrongly and accepts a
-/// match reaching before the window start. Both are issue 6's own decoder's
-/// job; the test asserts the disagreement so that fixing it is noticed.
-const KNOWN_LZXD_DEVIATIONS: &[&str] = &[
-    "test_read_format_cab_lzx_e8.cab",
-    "generated/e8zero-lzx15.cab",
-    "test_read_format_cab_lzx_invalid_history.cab",
-];
-
 fn ours(path: &Path) -> Result<Vec<u8>, wsuscat::Error> {
     let bytes = std::fs::read(path).expect("read corpus file");
     let cab = Cabinet::parse(&mut Cursor::new(&bytes))?;
@@ -111,14 +101,6 @@ fn every_corpus_cab_reads_as_cabextract_reads_it() {
                     "{rel}: expected a {kind:?} error, got {:?}",
                     other.map(|b| b.len())
                 )),
-            }
-            continue;
-        }
-        if KNOWN_LZXD_DEVIATIONS.iter().any(|n| rel.ends_with(n)) {
-            if ours.ok() == theirs {
-                problems.push(format!(
-                    "{rel}: now agrees with cabextract; update the list"
-                ));
             }
             continue;
         }

@@ -75,3 +75,45 @@ fn folder_without_blocks_is_an_error_not_a_panic() {
         assert!(result.is_err(), "{name}");
     }
 }
+
+/// The lzxd crate, wsuscat's first LZX decoder, translated an E8 operand of
+/// 0 (a CALL to absolute address 0) into the translation size instead of
+/// minus the CALL's position: it took 0 for a negative operand. The x86
+/// bytes of e8zero.bin came out wrong while cabextract got them right.
+#[test]
+fn lzx_e8_operand_zero_translates_to_minus_the_position() {
+    let Some(dir) = corpus() else { return };
+    let bytes = std::fs::read(dir.join("generated/e8zero-lzx15.cab")).unwrap();
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let file = cab.files[0].clone();
+    let data = cab
+        .open_member(Cursor::new(&bytes[..]), &file)
+        .unwrap()
+        .read_all(1 << 20)
+        .unwrap();
+    assert_eq!(data.len(), 5000);
+    for at in [1234usize, 3000] {
+        assert_eq!(data[at], 0xE8);
+        let op = i32::from_le_bytes(data[at + 1..at + 5].try_into().unwrap());
+        assert_eq!(op, -(at as i32), "CALL at {at}");
+    }
+}
+
+/// lzxd accepted a match reaching before the start of the folder's output
+/// and copied zeros from the unwritten window, so a damaged LZX stream
+/// decoded "successfully" where libmspack and libarchive report an error.
+#[test]
+fn lzx_match_before_the_window_start_is_an_error() {
+    let Some(dir) = corpus() else { return };
+    let bytes =
+        std::fs::read(dir.join("libarchive/test_read_format_cab_lzx_invalid_history.cab")).unwrap();
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let file = cab.files[0].clone();
+    let err = cab
+        .open_member(Cursor::new(&bytes[..]), &file)
+        .unwrap()
+        .read_all(1 << 20)
+        .unwrap_err();
+    assert_eq!(err.kind(), wsuscat::ErrorKind::Decompress, "{err}");
+    assert!(err.to_string().contains("before the start"), "{err}");
+}

@@ -5,31 +5,20 @@
 //! to exactly the size its header claims: a block that decodes short or long
 //! is damaged, whatever its checksum says.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use flate2::{Decompress, FlushDecompress, Status};
 
 use super::folder::Compression;
+use super::lzx::LzxDecoder;
 use crate::error::{Error, ErrorKind};
 
 pub(crate) enum Decoder {
     Stored,
     MsZip(Box<Decompress>),
-    Lzx(Box<lzxd::Lzxd>),
-}
-
-fn lzx_window(bits: u8) -> Option<lzxd::WindowSize> {
-    use lzxd::WindowSize::*;
-    Some(match bits {
-        15 => KB32,
-        16 => KB64,
-        17 => KB128,
-        18 => KB256,
-        19 => KB512,
-        20 => MB1,
-        21 => MB2,
-        _ => return None,
-    })
+    Lzx(Box<LzxDecoder>),
+    /// The lzxd crate, for comparison only (feature `lzxd-compare`,
+    /// selected with `WSUSCAT_LZX=lzxd`).
+    #[cfg(feature = "lzxd-compare")]
+    Lzxd(Box<lzxd::Lzxd>),
 }
 
 impl Decoder {
@@ -37,13 +26,17 @@ impl Decoder {
         match compression {
             Compression::None => Ok(Decoder::Stored),
             Compression::MsZip => Ok(Decoder::MsZip(Box::new(Decompress::new(false)))),
-            Compression::Lzx { window_bits } => match lzx_window(window_bits) {
-                Some(w) => Ok(Decoder::Lzx(Box::new(lzxd::Lzxd::new(w)))),
-                None => Err(Error::new(
-                    ErrorKind::Malformed,
-                    format!("LZX window of 2^{window_bits} bytes; cabinets use 2^15 to 2^21"),
-                )),
-            },
+            Compression::Lzx { window_bits } => {
+                #[cfg(feature = "lzxd-compare")]
+                if (15..=21).contains(&window_bits)
+                    && std::env::var_os("WSUSCAT_LZX").is_some_and(|v| v == "lzxd")
+                {
+                    return Ok(lzxd_compare::decoder(window_bits));
+                }
+                LzxDecoder::new(window_bits)
+                    .map(|d| Decoder::Lzx(Box::new(d)))
+                    .map_err(|e| Error::new(ErrorKind::Malformed, e))
+            }
             Compression::Quantum(_) => Err(Error::new(
                 ErrorKind::Unsupported,
                 "Quantum compression is not supported (Microsoft's catalogs use LZX or MSZIP)",
@@ -77,26 +70,47 @@ impl Decoder {
                 Ok(())
             }
             Decoder::MsZip(inflater) => decode_mszip(inflater, input, expected, out),
-            Decoder::Lzx(lzx) => {
-                // lzxd asserts on some invalid streams; a damaged catalog must
-                // give an error, never a panic.
-                let result = catch_unwind(AssertUnwindSafe(|| {
-                    lzx.decompress_next(input, expected).map(|s| s.to_vec())
-                }));
-                match result {
-                    Ok(Ok(bytes)) if bytes.len() == expected => {
-                        out.clear();
-                        out.extend_from_slice(&bytes);
-                        Ok(())
-                    }
-                    Ok(Ok(bytes)) => Err(format!(
-                        "decoded {} bytes, expected {expected}",
-                        bytes.len()
-                    )),
-                    Ok(Err(e)) => Err(format!("{e}")),
-                    Err(_) => Err("the LZX decoder rejected the stream".to_string()),
-                }
+            Decoder::Lzx(lzx) => lzx.decode_block(input, expected, out),
+            #[cfg(feature = "lzxd-compare")]
+            Decoder::Lzxd(lzxd) => lzxd_compare::decode(lzxd, input, expected, out),
+        }
+    }
+}
+
+#[cfg(feature = "lzxd-compare")]
+mod lzxd_compare {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    use super::Decoder;
+
+    pub(super) fn decoder(window_bits: u8) -> Decoder {
+        use lzxd::WindowSize::*;
+        let w = [KB32, KB64, KB128, KB256, KB512, MB1, MB2][usize::from(window_bits - 15)];
+        Decoder::Lzxd(Box::new(lzxd::Lzxd::new(w)))
+    }
+
+    pub(super) fn decode(
+        lzxd: &mut lzxd::Lzxd,
+        input: &[u8],
+        expected: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        // lzxd asserts on some invalid streams.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            lzxd.decompress_next(input, expected).map(|s| s.to_vec())
+        }));
+        match result {
+            Ok(Ok(bytes)) if bytes.len() == expected => {
+                out.clear();
+                out.extend_from_slice(&bytes);
+                Ok(())
             }
+            Ok(Ok(bytes)) => Err(format!(
+                "decoded {} bytes, expected {expected}",
+                bytes.len()
+            )),
+            Ok(Err(e)) => Err(format!("{e}")),
+            Err(_) => Err("lzxd panicked on the stream".to_string()),
         }
     }
 }

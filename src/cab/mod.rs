@@ -12,7 +12,7 @@
 //!
 //! The modules mirror the on-disk structures: [`cabinet`] is CFHEADER,
 //! [`folder`] is CFFOLDER plus the decoding stream over its blocks, [`file`]
-//! is CFFILE, [`data`] is CFDATA.
+//! is CFFILE, [`data`] is CFDATA. [`lzx`] is wsuscat's own LZX decoder.
 //!
 //! [`Place`]: crate::error::Place
 
@@ -23,6 +23,7 @@ mod extract;
 pub mod file;
 pub mod folder;
 pub mod forward;
+pub mod lzx;
 pub mod member;
 pub mod writer;
 

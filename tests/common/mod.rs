@@ -152,3 +152,5 @@ pub fn skip(why: &str) {
 }
 
 pub mod signature;
+
+pub mod lzx;
