@@ -7,14 +7,6 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wsuscat::signature::{self, SignatureLayout, SignatureReport, TrustAnchors};
 
-/// Print a skip notice, or panic when peers are required (`WSUSCAT_REQUIRE_PEERS=1`).
-pub fn skip(why: &str) {
-    if super::peers_required() {
-        panic!("WSUSCAT_REQUIRE_PEERS=1 but a test input is missing: {why}");
-    }
-    eprintln!("SKIP: {why}");
-}
-
 /// A corpus file's bytes.
 pub fn read(dir: &Path, rel: &str) -> Vec<u8> {
     std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
