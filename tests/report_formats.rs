@@ -138,3 +138,38 @@ fn exit_code_table_is_stable() {
         assert!(doc.contains(needle), "docs/exit-codes.md has {needle}");
     }
 }
+
+/// The README's first command must keep working: it is how a newcomer meets
+/// the tool. Its arguments are taken from the README itself.
+#[test]
+fn the_readme_command_runs_the_sample_and_finds_the_incident() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("cargo run --release -- "))
+        .expect("README gives a cargo run command");
+    let args: Vec<&str> = line["cargo run --release -- ".len()..]
+        .split_whitespace()
+        .collect();
+    let out = Command::new(bin())
+        .args(&args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1293995") && stdout.contains("INCOMPATIBLE"),
+        "{stdout}"
+    );
+    assert!(
+        readme.contains("\n    cargo test\n"),
+        "README gives the test command"
+    );
+}
