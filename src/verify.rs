@@ -223,7 +223,9 @@ fn verify_content(
                     ));
                     return Ok(());
                 }
-                if !bytes.starts_with(b"MSCF") {
+                // A member named like a cabinet must be one: a shard
+                // replaced by garbage must not pass as a plain file.
+                if !bytes.starts_with(b"MSCF") && !name.to_ascii_lowercase().ends_with(".cab") {
                     results
                         .lock()
                         .expect("results lock")

@@ -239,6 +239,21 @@ fn verify_rejects_a_broken_index_or_missing_package_cab() {
         "{}",
         r.stderr
     );
+    // A shard that is not a cabinet at all.
+    let shards = vec![(
+        "package2.cab".to_string(),
+        b"<html>503 Service Unavailable</html>".to_vec(),
+    )];
+    let index = generator::index_xml(&[("package2.cab".into(), 0)]);
+    let bytes = generator::assemble(&spec, &index, &package_cab, &shards);
+    let (_d, p) = temp_file("garbage-shard.cab", &bytes);
+    let r = verify(&p, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr.contains("package2.cab") && r.stderr.contains("not a cabinet"),
+        "{}",
+        r.stderr
+    );
     // index.xml cut short.
     let bytes = generator::assemble(&spec, b"<INDEX><CABLIST>", &package_cab, &[]);
     let (_d, p) = temp_file("idx2.cab", &bytes);
