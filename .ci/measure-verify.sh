@@ -18,7 +18,8 @@ run3() { # command... -> "median_wall max_rss_mb"
   local walls=() rss=0 out
   "$@" >/dev/null 2>&1 || true
   for i in 1 2 3; do
-    out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null || true; } 2>&1 | tail -1)
+    /usr/bin/time -o "$tmp/time" -f '%e %M' "$@" >/dev/null 2>&1 || true
+    out=$(tail -1 "$tmp/time")
     walls+=("${out% *}"); r=${out#* }; (( r > rss )) && rss=$r
   done
   echo "$(printf '%s\n' "${walls[@]}" | median) $((rss / 1024))"

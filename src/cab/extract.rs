@@ -26,7 +26,7 @@ impl Cabinet {
         W: Fn(&FileEntry) -> bool,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
-        self.stream(open, wanted, false, &mut |_| {}, on_member)
+        self.stream(open, &|_| true, wanted, false, &mut |_| {}, on_member)
     }
 
     /// Decodes every block of every folder (data after the last member
@@ -42,12 +42,27 @@ impl Cabinet {
         R: Read + Seek,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
-        self.stream(open, |_| true, true, progress, on_member)
+        self.stream(open, &|_| true, |_| true, true, progress, on_member)
+    }
+
+    /// Like [`Cabinet::stream_all`], for the folders `folders` selects only.
+    pub fn stream_folders<R, F>(
+        &self,
+        open: impl FnMut() -> Result<R>,
+        folders: &dyn Fn(u16) -> bool,
+        on_member: F,
+    ) -> Result<()>
+    where
+        R: Read + Seek,
+        F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
+    {
+        self.stream(open, folders, |_| true, true, &mut |_| {}, on_member)
     }
 
     fn stream<R, W, F>(
         &self,
         mut open: impl FnMut() -> Result<R>,
+        folders: &dyn Fn(u16) -> bool,
         wanted: W,
         drain: bool,
         progress: &mut dyn FnMut(u64),
@@ -59,7 +74,7 @@ impl Cabinet {
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
         let mut consumed_before = 0u64;
-        for folder in &self.folders {
+        for folder in self.folders.iter().filter(|f| folders(f.index)) {
             let mut members: Vec<&FileEntry> = self
                 .files
                 .iter()

@@ -80,6 +80,13 @@ impl<R: Read + Seek> MemberReader<R> {
         Ok(chunk)
     }
 
+    /// Decodes the rest of the member's folder (the blocks after the member
+    /// included), so that every checksum in it is verified.
+    pub fn finish_folder(&mut self) -> Result<()> {
+        while !self.folder.take(usize::MAX)?.is_empty() {}
+        Ok(())
+    }
+
     /// Reads the whole member into memory, refusing members over `limit` bytes.
     pub fn read_all(mut self, limit: u64) -> Result<Vec<u8>> {
         if u64::from(self.file.size) > limit {
