@@ -175,6 +175,17 @@ impl Error {
         Error::new(ErrorKind::Io, format!("cannot read {what}: {err}"))
     }
 
+    /// A failed seek to `what`. A forward-only stream (a cabinet nested in a
+    /// compressed folder) refuses backward seeks with `Unsupported`: that is
+    /// the nested cabinet's layout, not the environment, failing.
+    pub fn seek(err: &std::io::Error, what: &str) -> Error {
+        if err.kind() == std::io::ErrorKind::Unsupported {
+            Error::new(ErrorKind::Unsupported, err.to_string())
+        } else {
+            Error::io(err, what)
+        }
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind

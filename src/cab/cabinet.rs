@@ -278,13 +278,7 @@ impl Cabinet {
             ));
         }
         r.seek(SeekFrom::Start(u64::from(header.files_offset)))
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::Unsupported {
-                    Error::new(ErrorKind::Unsupported, e.to_string())
-                } else {
-                    Error::io(&e, "the file table")
-                }
-            })?;
+            .map_err(|e| Error::seek(&e, "the file table"))?;
         let mut offset = u64::from(header.files_offset);
         let mut files = Vec::with_capacity(usize::from(header.file_count));
         for _ in 0..header.file_count {

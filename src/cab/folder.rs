@@ -113,13 +113,7 @@ impl<R: Read + Seek> FolderReader<R> {
         let decoder = Decoder::new(entry.compression).map_err(|e| e.with_folder(entry.index))?;
         reader
             .seek(SeekFrom::Start(u64::from(entry.data_offset)))
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::Unsupported {
-                    Error::new(ErrorKind::Unsupported, e.to_string())
-                } else {
-                    Error::io(&e, "folder data")
-                }
-            })?;
+            .map_err(|e| Error::seek(&e, "folder data"))?;
         Ok(FolderReader {
             reader,
             next_block_offset: u64::from(entry.data_offset),
