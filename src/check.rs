@@ -131,33 +131,28 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
     let policy = options.trust.policy;
     let size = pre.file_len;
     let verify = || integrity::hash_and_verify(path, &pre, policy, &anchors);
-    if options.scan.threads <= 1 {
+    let (identity, content) = if options.scan.threads <= 1 {
         // One thread: the signature first, then the content.
         let identity = verify()?;
-        return check_content(path, options, size, identity);
-    }
-    std::thread::scope(|s| {
-        let hasher = s.spawn(verify);
-        let content = check_content(
-            path,
-            options,
-            size,
-            (String::new(), SignatureStatus::NotChecked),
-        );
-        let identity = hasher.join().expect("hashing does not panic")?;
-        let mut report = content?;
-        report.catalog.sha256 = identity.0;
-        report.signature = identity.1;
-        Ok(report)
-    })
+        (Ok(identity), check_content(path, options, size))
+    } else {
+        std::thread::scope(|s| {
+            let hasher = s.spawn(verify);
+            let content = check_content(path, options, size);
+            (hasher.join().expect("hashing does not panic"), content)
+        })
+    };
+    // The signature's verdict first: content that is not the publisher's is
+    // not worth diagnosing.
+    let (sha256, signature) = identity?;
+    let mut report = content?;
+    report.catalog.sha256 = sha256;
+    report.signature = signature;
+    Ok(report)
 }
 
-fn check_content(
-    path: &Path,
-    options: &CheckOptions<'_>,
-    size: u64,
-    identity: (String, SignatureStatus),
-) -> Result<CheckReport> {
+/// Everything but the file's identity, which the caller fills in.
+fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<CheckReport> {
     let catalog = Catalog::open(path)?;
     let mut xml = catalog.stream_package_xml()?;
     if let Some(p) = options.progress {
@@ -211,7 +206,7 @@ fn check_content(
         catalog: CatalogIdentity {
             path: path.display().to_string(),
             size,
-            sha256: identity.0,
+            sha256: String::new(),
             package_id: attr("PackageId"),
             creation_date: attr("CreationDate"),
             package_version: attr("PackageVersion"),
@@ -226,7 +221,7 @@ fn check_content(
                 description: p.description.clone(),
             })
             .collect(),
-        signature: identity.1,
+        signature: SignatureStatus::NotChecked,
         counts,
         findings,
         verdict,
