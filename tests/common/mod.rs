@@ -94,10 +94,10 @@ pub fn corpus() -> Option<PathBuf> {
             dir.display()
         );
     } else {
-        eprintln!(
-            "SKIP: no cab corpus at {} (set WSUSCAT_CORPUS)",
+        skip(&format!(
+            "no cab corpus at {} (set WSUSCAT_CORPUS)",
             dir.display()
-        );
+        ));
         None
     }
 }
