@@ -48,24 +48,12 @@ fn ours(bytes: &[u8], cab: &Cabinet) -> Result<Vec<Vec<u8>>, wsuscat::Error> {
 /// cabextract's members in LZX folders (it writes every member in
 /// file-table order with `-p`), or None when it fails.
 fn theirs(path: &Path, cab: &Cabinet) -> Option<Vec<Vec<u8>>> {
-    let out = Command::new("cabextract")
-        .arg("-q")
-        .arg("-p")
-        .arg(path)
-        .current_dir(path.parent().unwrap())
-        .output()
-        .expect("run cabextract");
-    if !out.status.success() {
-        return None;
-    }
+    let stdout = cabextract_p(path)?;
     let mut at = 0;
     let mut members = Vec::new();
     for f in &cab.files {
         let end = at + f.size as usize;
-        let bytes = out
-            .stdout
-            .get(at..end)
-            .expect("cabextract wrote every member");
+        let bytes = stdout.get(at..end).expect("cabextract wrote every member");
         if let Some(Compression::Lzx { .. }) = cab
             .folders
             .get(usize::from(f.folder))

@@ -118,6 +118,20 @@ pub fn have_tool(tool: &str) -> bool {
     ok
 }
 
+/// Every member of `path` as `cabextract -p` writes it (file-table order,
+/// concatenated), or None when cabextract fails. It runs in the file's own
+/// directory so that it could find the other parts of a spanned set.
+pub fn cabextract_p(path: &Path) -> Option<Vec<u8>> {
+    let out = Command::new("cabextract")
+        .arg("-q")
+        .arg("-p")
+        .arg(path)
+        .current_dir(path.parent().unwrap())
+        .output()
+        .expect("run cabextract");
+    out.status.success().then_some(out.stdout)
+}
+
 /// Writes bytes to a file in a fresh temp dir.
 pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
