@@ -1,0 +1,214 @@
+//! The check report.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{verify::signature_lines, Format, Style};
+use crate::check::{CheckReport, ProfileRef};
+use crate::finding::{Finding, Verdict};
+use crate::integrity::SignatureStatus;
+use crate::profile::Severity;
+use crate::update::Kind;
+
+/// The JSON document `check --format json` writes; see docs/json-schema.md.
+#[derive(Serialize)]
+struct JsonCheck<'a> {
+    catalog: &'a crate::check::CatalogIdentity,
+    signature: &'a SignatureStatus,
+    profile: JsonProfile,
+    profiles: &'a [ProfileRef],
+    summary: JsonSummary<'a>,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct JsonProfile {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    updates_checked: u64,
+    by_kind: &'a std::collections::BTreeMap<Kind, u64>,
+    findings: usize,
+    breaking: usize,
+    warnings: usize,
+    verdict: Verdict,
+}
+
+fn profile_names(report: &CheckReport) -> String {
+    report
+        .profiles
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// Renders a check report.
+pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
+    match format {
+        Format::Json => {
+            let doc = JsonCheck {
+                catalog: &report.catalog,
+                signature: &report.signature,
+                profile: JsonProfile {
+                    name: profile_names(report),
+                },
+                profiles: &report.profiles,
+                summary: JsonSummary {
+                    updates_checked: report.counts.updates_checked,
+                    by_kind: &report.counts.by_kind,
+                    findings: report.findings.len(),
+                    breaking: report.breaking(),
+                    warnings: report.warnings(),
+                    verdict: report.verdict,
+                },
+                findings: &report.findings,
+            };
+            super::json_document(&doc)
+        }
+        Format::Human => check_human(report, style),
+    }
+}
+
+/// A value as a report shows it: `(absent)`, `""`, or quoted with escapes.
+pub fn show_value(value: Option<&str>) -> String {
+    match value {
+        None => "(absent)".to_string(),
+        Some(v) => format!("{v:?}"),
+    }
+}
+
+fn check_human(r: &CheckReport, style: Style) -> String {
+    let mut out = String::new();
+    let c = &r.catalog;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".to_string());
+    let _ = writeln!(
+        out,
+        "{}",
+        style.paint("1", &format!("Catalog   {}", c.path))
+    );
+    let _ = writeln!(out, "  size               {} bytes", c.size);
+    let _ = writeln!(out, "  sha256             {}", c.sha256);
+    let _ = writeln!(out, "  PackageId          {}", opt(&c.package_id));
+    let _ = writeln!(out, "  CreationDate       {}", opt(&c.creation_date));
+    let _ = writeln!(
+        out,
+        "  versions           package {}, protocol {}, minimum client {}",
+        opt(&c.package_version),
+        opt(&c.protocol_version),
+        opt(&c.minimum_client_version)
+    );
+    let _ = write!(out, "{}", signature_lines(&r.signature, "Signature "));
+    for p in &r.profiles {
+        let _ = writeln!(out, "Profile   {}: {}", p.name, p.description);
+    }
+    let by_kind = Kind::ALL
+        .iter()
+        .map(|k| {
+            format!(
+                "{} {}",
+                r.counts.by_kind.get(k).copied().unwrap_or(0),
+                k.plural()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        out,
+        "Updates   {} checked: {by_kind}",
+        r.counts.updates_checked
+    );
+    let _ = writeln!(out);
+    if r.findings.is_empty() {
+        let _ = writeln!(out, "Findings  none");
+    } else {
+        let _ = writeln!(
+            out,
+            "Findings  {} ({} breaking, {} warnings)",
+            r.findings.len(),
+            r.breaking(),
+            r.warnings()
+        );
+        let rows: Vec<[String; 7]> = r
+            .findings
+            .iter()
+            .map(|f| {
+                [
+                    f.revision_id.to_string(),
+                    f.update_id.clone().unwrap_or_else(|| "(absent)".into()),
+                    f.revision_number.map_or("-".into(), |n| n.to_string()),
+                    format!("{}={}", f.attribute, show_value(f.value.as_deref())),
+                    f.rule.clone(),
+                    f.severity.as_str().to_string(),
+                    f.kind.label().to_string(),
+                ]
+            })
+            .collect();
+        let header = [
+            "RevisionId",
+            "UpdateId",
+            "Rev",
+            "Value",
+            "Rule",
+            "Severity",
+            "Kind",
+        ];
+        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let mut s = String::from(" ");
+            for (cell, w) in cells.iter().zip(&widths) {
+                let _ = write!(s, " {cell:<w$}");
+            }
+            s.trim_end().to_string()
+        };
+        let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+        let _ = writeln!(out, "{}", line(&header));
+        for (row, f) in rows.iter().zip(&r.findings) {
+            let text = line(row);
+            let code = if f.severity == Severity::Breaks {
+                "31"
+            } else {
+                "33"
+            };
+            let _ = writeln!(out, "{}", style.paint(code, &text));
+        }
+        let mut messages: Vec<(&str, &str)> = r
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.message.as_str()))
+            .collect();
+        messages.sort();
+        messages.dedup();
+        for (rule, message) in messages {
+            let _ = writeln!(out, "  {rule}: {message}");
+        }
+    }
+    let _ = writeln!(out);
+    let names = profile_names(r);
+    let verdict = match r.verdict {
+        Verdict::Compatible => style.paint(
+            "32;1",
+            &format!(
+                "Verdict   COMPATIBLE: all {} updates read and checked; none breaks {names}",
+                r.counts.updates_checked
+            ),
+        ),
+        Verdict::Incompatible => style.paint(
+            "31;1",
+            &format!(
+                "Verdict   INCOMPATIBLE: {} update(s) would break {names}",
+                r.breaking()
+            ),
+        ),
+    };
+    let _ = writeln!(out, "{verdict}");
+    out
+}

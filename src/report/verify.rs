@@ -1,0 +1,111 @@
+//! The verify report, and the signature lines check shares.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{Format, Style};
+use crate::integrity::SignatureStatus;
+use crate::verify::VerifyReport;
+
+/// The signature's lines in a human report.
+pub(super) fn signature_lines(status: &SignatureStatus, label: &str) -> String {
+    match status {
+        SignatureStatus::Verified(s) => {
+            let time = match &s.signing_time {
+                Some(t) => format!(
+                    "{t} ({}{})",
+                    s.signing_time_source.replace('_', " "),
+                    if s.timestamp_verified {
+                        ", verified"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "none".to_string(),
+            };
+            let mut out = format!(
+                "{label}verified\n  signer             {}\n  issuer             {}\n  serial             {}\n  digest             {}\n  signing time       {time}\n  anchor             {} (SHA-256 {})\n",
+                s.signer_subject, s.signer_issuer, s.signer_serial, s.digest_algorithm, s.anchor_subject, s.anchor_sha256
+            );
+            for note in &s.notes {
+                let _ = writeln!(out, "  note               {note}");
+            }
+            out
+        }
+        SignatureStatus::Unsigned => {
+            format!("{label}UNSIGNED: accepted because --allow-unsigned was given\n")
+        }
+        SignatureStatus::NotChecked => format!("{label}not checked (--no-verify)\n"),
+    }
+}
+
+/// Renders a verify report.
+pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
+    if format == Format::Json {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            #[serde(flatten)]
+            report: &'a VerifyReport,
+            verdict: &'static str,
+        }
+        return super::json_document(&Doc {
+            report: r,
+            verdict: "intact",
+        });
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        style.paint("1", &format!("Catalog   {}", r.path))
+    );
+    let _ = writeln!(
+        out,
+        "  size               {} bytes (header and signature area agree)",
+        r.size
+    );
+    let _ = writeln!(out, "  sha256             {}", r.sha256);
+    let _ = write!(out, "{}", signature_lines(&r.signature, "Signature "));
+    let _ = writeln!(
+        out,
+        "Contents  {} folders, {} members, {} bytes decompressed; every block checksum and member size verified",
+        r.folders, r.files, r.bytes
+    );
+    let _ = writeln!(
+        out,
+        "  index.xml          {} cabinets listed, all present",
+        r.index.cabs.len()
+    );
+    let _ = writeln!(
+        out,
+        "  package.xml        {} bytes, {} updates, well-formed to the end",
+        r.package_xml.bytes, r.package_xml.updates
+    );
+    let members: usize = r.cabs.iter().map(|c| c.files).sum();
+    let bytes: u64 = r.cabs.iter().map(|c| c.bytes).sum();
+    let _ = writeln!(
+        out,
+        "  nested cabinets    {} verified ({members} members, {bytes} bytes)",
+        r.cabs.len()
+    );
+    for name in &r.unsafe_names {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.paint(
+                "33",
+                &format!(
+                    "warning: member name {name:?} would escape a directory if used as a path"
+                )
+            )
+        );
+    }
+    let _ = writeln!(out);
+    let verdict = match r.signature {
+        SignatureStatus::Verified(_) => "Verdict   INTACT and SIGNED: the catalog was read completely and the signature chains to a trust anchor",
+        _ => "Verdict   INTACT, NOT SIGNED: the catalog was read completely; no signature was checked",
+    };
+    let _ = writeln!(out, "{}", style.paint("32;1", verdict));
+    out
+}
