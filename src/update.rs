@@ -65,14 +65,50 @@ pub struct Children {
     pub superseded_by: bool,
     pub prerequisites: bool,
     pub categories: bool,
+    pub languages: bool,
+    pub eula_files: bool,
+}
+
+/// A reference an `<Update>` makes through one of its children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefKind {
+    /// `Prerequisites/UpdateId/@Id`, or `Prerequisites/Or/UpdateId/@Id`
+    /// (then with the Or group's number): an UpdateId.
+    Prerequisite,
+    /// `Categories/Category/@Id` (an UpdateId), with `@Type` as the detail.
+    Category,
+    /// `Languages/Language/@Name`.
+    Language,
+    /// `PayloadFiles/File/@Id`: base64 of the payload's SHA-1.
+    PayloadFile,
+    /// `EulaFiles/File/@Id`.
+    EulaFile,
+    /// `BundledBy/Revision/@Id`: a RevisionId.
+    BundledBy,
+    /// `SupersededBy/Revision/@Id`: a RevisionId.
+    SupersededBy,
+}
+
+/// One reference, as ranges into the record's text.
+#[derive(Debug, Clone)]
+struct Ref {
+    kind: RefKind,
+    /// 0 for a plain prerequisite, n for the n-th `<Or>` group.
+    group: u32,
+    id: Range<usize>,
+    detail: Range<usize>,
 }
 
 /// One `<Update>` element: every attribute, raw but unescaped, in document
-/// order.
+/// order, and the references its children make.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
     text: String,
     attrs: Vec<(Range<usize>, Range<usize>)>,
+    refs: Vec<Ref>,
+    /// Local names of children that are none of the known ones, in order.
+    other_children: Vec<Range<usize>>,
     pub children: Children,
     /// Byte offset of the `<Update` tag in package.xml.
     pub offset: u64,
@@ -82,6 +118,8 @@ impl Update {
     pub fn clear(&mut self) {
         self.text.clear();
         self.attrs.clear();
+        self.refs.clear();
+        self.other_children.clear();
         self.children = Children::default();
         self.offset = 0;
     }
@@ -93,6 +131,62 @@ impl Update {
         self.text.push_str(value);
         let v1 = self.text.len();
         self.attrs.push((n0..n1, n1..v1));
+    }
+
+    /// Records a reference made by a child element.
+    pub fn push_ref(&mut self, kind: RefKind, group: u32, id: &str, detail: &str) {
+        let i0 = self.text.len();
+        self.text.push_str(id);
+        let i1 = self.text.len();
+        self.text.push_str(detail);
+        let d1 = self.text.len();
+        self.refs.push(Ref {
+            kind,
+            group,
+            id: i0..i1,
+            detail: i1..d1,
+        });
+    }
+
+    /// Records a child element that is none of the known ones.
+    pub fn push_other_child(&mut self, local_name: &str) {
+        let n0 = self.text.len();
+        self.text.push_str(local_name);
+        self.other_children.push(n0..self.text.len());
+    }
+
+    /// The Ids of one kind of reference, in document order.
+    pub fn refs(&self, kind: RefKind) -> impl Iterator<Item = &str> {
+        self.refs
+            .iter()
+            .filter(move |r| r.kind == kind)
+            .map(|r| &self.text[r.id.clone()])
+    }
+
+    /// Every reference: (kind, Or group, Id, detail). The detail is a
+    /// category's `Type` and empty otherwise.
+    pub fn all_refs(&self) -> impl Iterator<Item = (RefKind, u32, &str, &str)> {
+        self.refs.iter().map(|r| {
+            (
+                r.kind,
+                r.group,
+                &self.text[r.id.clone()],
+                &self.text[r.detail.clone()],
+            )
+        })
+    }
+
+    /// Categories as (Type, UpdateId).
+    pub fn categories(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.refs
+            .iter()
+            .filter(|r| r.kind == RefKind::Category)
+            .map(|r| (&self.text[r.detail.clone()], &self.text[r.id.clone()]))
+    }
+
+    /// Children that are none of the known ones, by local name.
+    pub fn other_children(&self) -> impl Iterator<Item = &str> {
+        self.other_children.iter().map(|r| &self.text[r.clone()])
     }
 
     /// The attribute's value: `None` when absent, `Some("")` when empty.

@@ -9,9 +9,10 @@
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
+use super::scan::Visitor;
 use super::{local_name, Batch, Limits, RootInfo};
 use crate::error::{Error, ErrorKind, Result};
-use crate::update::Update;
+use crate::update::{RefKind, Update};
 
 /// What parsing one batch established.
 #[derive(Debug, Default)]
@@ -76,15 +77,16 @@ const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
 /// The root element's expected local name.
 pub const ROOT: &str = "OfflineSyncPackage";
 
-/// Parses `batch`, calling `on_update` for each complete `<Update>` record.
-pub fn parse_batch(batch: &Batch, limits: &Limits, on_update: &mut dyn FnMut(&Update)) -> Outcome {
+/// Parses `batch`, telling `visitor` about each complete `<Update>` record
+/// and each `<FileLocation>`.
+pub fn parse_batch(batch: &Batch, limits: &Limits, visitor: &mut dyn Visitor) -> Outcome {
     let mut outcome = Outcome {
         index: batch.index,
         context_in: batch.context.clone(),
         len: batch.bytes.len() as u64,
         ..Outcome::default()
     };
-    if let Err(e) = parse_into(batch, limits, on_update, &mut outcome) {
+    if let Err(e) = parse_into(batch, limits, visitor, &mut outcome) {
         outcome.error = Some(e);
     }
     outcome
@@ -93,7 +95,7 @@ pub fn parse_batch(batch: &Batch, limits: &Limits, on_update: &mut dyn FnMut(&Up
 fn parse_into(
     batch: &Batch,
     limits: &Limits,
-    on_update: &mut dyn FnMut(&Update),
+    visitor: &mut dyn Visitor,
     outcome: &mut Outcome,
 ) -> Result<()> {
     let text = std::str::from_utf8(&batch.bytes).map_err(|e| {
@@ -124,6 +126,8 @@ fn parse_into(
     let mut record = Update::default();
     // Depth of the `<Update>` being filled, if any.
     let mut in_update: Option<usize> = None;
+    // The number of `<Or>` prerequisite groups seen in the current update.
+    let mut or_group = 0u32;
     let mut first = true;
     loop {
         let start = base + reader.buffer_position();
@@ -174,25 +178,66 @@ fn parse_into(
                 }
                 if let Some(d) = in_update {
                     if depth == d + 1 {
+                        let c = &mut record.children;
                         match local_name(name) {
-                            "BundledBy" => record.children.bundled_by = true,
-                            "PayloadFiles" => record.children.payload_files = true,
-                            "SupersededBy" => record.children.superseded_by = true,
-                            "Prerequisites" => record.children.prerequisites = true,
-                            "Categories" => record.children.categories = true,
-                            _ => {}
+                            "BundledBy" => c.bundled_by = true,
+                            "PayloadFiles" => c.payload_files = true,
+                            "SupersededBy" => c.superseded_by = true,
+                            "Prerequisites" => c.prerequisites = true,
+                            "Categories" => c.categories = true,
+                            "Languages" => c.languages = true,
+                            "EulaFiles" => c.eula_files = true,
+                            other => record.push_other_child(other),
+                        }
+                    } else {
+                        let child = local_name(stack.get(d + 1));
+                        let leaf = local_name(name);
+                        let kind = if depth == d + 2 {
+                            match (child, leaf) {
+                                ("Prerequisites", "Or") => {
+                                    or_group += 1;
+                                    None
+                                }
+                                ("Prerequisites", "UpdateId") => Some((RefKind::Prerequisite, 0)),
+                                ("Categories", "Category") => Some((RefKind::Category, 0)),
+                                ("Languages", "Language") => Some((RefKind::Language, 0)),
+                                ("PayloadFiles", "File") => Some((RefKind::PayloadFile, 0)),
+                                ("EulaFiles", "File") => Some((RefKind::EulaFile, 0)),
+                                ("BundledBy", "Revision") => Some((RefKind::BundledBy, 0)),
+                                ("SupersededBy", "Revision") => Some((RefKind::SupersededBy, 0)),
+                                _ => None,
+                            }
+                        } else if depth == d + 3
+                            && child == "Prerequisites"
+                            && local_name(stack.get(d + 2)) == "Or"
+                            && leaf == "UpdateId"
+                        {
+                            Some((RefKind::Prerequisite, or_group))
+                        } else {
+                            None
+                        };
+                        if let Some((kind, group)) = kind {
+                            push_ref(&mut record, kind, group, e, start)?;
                         }
                     }
+                } else if depth == 2
+                    && local_name(name) == "FileLocation"
+                    && stack.top().map(local_name) == Some("FileLocations")
+                    && local_name(stack.get(0)) == ROOT
+                {
+                    let (id, url) = file_location(e, start)?;
+                    visitor.file_location(&id, &url);
                 } else if depth == 2
                     && local_name(name) == "Update"
                     && stack.top().map(local_name) == Some("Updates")
                     && local_name(stack.get(0)) == ROOT
                 {
                     record.clear();
+                    or_group = 0;
                     record.offset = start;
                     fill_record(&mut record, e, start)?;
                     if empty {
-                        finish(&record, on_update, start)?;
+                        finish(&record, visitor, start)?;
                         outcome.updates += 1;
                     } else {
                         in_update = Some(depth);
@@ -229,7 +274,7 @@ fn parse_into(
                 }
                 if in_update == Some(stack.depth()) {
                     in_update = None;
-                    finish(&record, on_update, record.offset)?;
+                    finish(&record, visitor, record.offset)?;
                     outcome.updates += 1;
                 }
             }
@@ -328,7 +373,65 @@ fn fill_record(record: &mut Update, e: &BytesStart<'_>, offset: u64) -> Result<(
     Ok(())
 }
 
-fn finish(record: &Update, on_update: &mut dyn FnMut(&Update), offset: u64) -> Result<()> {
+/// Records the reference an element inside an `<Update>` makes.
+fn push_ref(
+    record: &mut Update,
+    kind: RefKind,
+    group: u32,
+    e: &BytesStart<'_>,
+    offset: u64,
+) -> Result<()> {
+    let (id_name, detail_name) = match kind {
+        RefKind::Language => ("Name", None),
+        RefKind::Category => ("Id", Some("Type")),
+        _ => ("Id", None),
+    };
+    let mut id = None;
+    let mut detail = None;
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| xml_error(format!("bad attribute: {err}"), offset))?;
+        let key = attr.key.as_ref();
+        let slot = if key == id_name {
+            &mut id
+        } else if Some(key) == detail_name {
+            &mut detail
+        } else {
+            continue;
+        };
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| xml_error(format!("bad attribute value: {err}"), offset))?;
+        *slot = Some(value);
+    }
+    record.push_ref(
+        kind,
+        group,
+        id.as_deref().unwrap_or(""),
+        detail.as_deref().unwrap_or(""),
+    );
+    Ok(())
+}
+
+/// A `<FileLocation>`'s Id and Url (empty when absent).
+fn file_location(e: &BytesStart<'_>, offset: u64) -> Result<(String, String)> {
+    let mut id = String::new();
+    let mut url = String::new();
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| xml_error(format!("bad attribute: {err}"), offset))?;
+        let slot = match attr.key.as_ref() {
+            "Id" => &mut id,
+            "Url" => &mut url,
+            _ => continue,
+        };
+        *slot = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| xml_error(format!("bad attribute value: {err}"), offset))?
+            .into_owned();
+    }
+    Ok((id, url))
+}
+
+fn finish(record: &Update, visitor: &mut dyn Visitor, offset: u64) -> Result<()> {
     if record.revision_id().is_none() {
         let what = match record.get("RevisionId") {
             Some(raw) => format!("RevisionId {raw:?} is not a number"),
@@ -339,6 +442,81 @@ fn finish(record: &Update, on_update: &mut dyn FnMut(&Update), offset: u64) -> R
             offset,
         ));
     }
-    on_update(record);
+    visitor.update(record);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::update::Kind;
+
+    #[derive(Default)]
+    struct Collect {
+        updates: Vec<(u64, Kind, Vec<(RefKind, u32, String, String)>, Vec<String>)>,
+        locations: Vec<(String, String)>,
+    }
+
+    impl Visitor for Collect {
+        fn update(&mut self, u: &Update) {
+            self.updates.push((
+                u.revision_id().unwrap(),
+                u.kind(),
+                u.all_refs()
+                    .map(|(k, g, id, d)| (k, g, id.to_string(), d.to_string()))
+                    .collect(),
+                u.other_children().map(str::to_string).collect(),
+            ));
+        }
+        fn file_location(&mut self, id: &str, url: &str) {
+            self.locations.push((id.to_string(), url.to_string()));
+        }
+    }
+
+    #[test]
+    fn children_become_references_in_document_order() {
+        let xml = r#"<OfflineSyncPackage xmlns="x"><Updates>
+            <Update RevisionId="7" IsBundle="true"><Prerequisites><UpdateId Id="p0"/><Or><UpdateId Id="a"/><UpdateId Id="b"/></Or><Or><UpdateId Id="c"/></Or></Prerequisites>
+              <Categories><Category Type="Product" Id="g1"/></Categories><Languages><Language Name="en"/></Languages>
+              <SupersededBy><Revision Id="9"/><Revision Id="11"/></SupersededBy><Future><Revision Id="1"/></Future></Update>
+            <Update RevisionId="8" DeploymentAction="Bundle"><PayloadFiles><File Id="AAA="/></PayloadFiles><BundledBy><Revision Id="7"/></BundledBy><EulaFiles><File Id="e1"><Language Name="en"/></File></EulaFiles></Update>
+            </Updates><FileLocations><FileLocation Id="AAA=" Url="http://h/a_00.cab"/></FileLocations></OfflineSyncPackage>"#;
+        let batch = Batch {
+            index: 0,
+            offset: 0,
+            context: Vec::new(),
+            bytes: xml.as_bytes().to_vec(),
+        };
+        let mut c = Collect::default();
+        let outcome = parse_batch(&batch, &Limits::default(), &mut c);
+        assert!(outcome.error.is_none(), "{:?}", outcome.error);
+        let r = |k, g, id: &str, d: &str| (k, g, id.to_string(), d.to_string());
+        assert_eq!(
+            c.updates[0].2,
+            vec![
+                r(RefKind::Prerequisite, 0, "p0", ""),
+                r(RefKind::Prerequisite, 1, "a", ""),
+                r(RefKind::Prerequisite, 1, "b", ""),
+                r(RefKind::Prerequisite, 2, "c", ""),
+                r(RefKind::Category, 0, "g1", "Product"),
+                r(RefKind::Language, 0, "en", ""),
+                r(RefKind::SupersededBy, 0, "9", ""),
+                r(RefKind::SupersededBy, 0, "11", ""),
+            ]
+        );
+        assert_eq!(c.updates[0].3, vec!["Future".to_string()]);
+        assert_eq!(c.updates[1].1, Kind::Child);
+        assert_eq!(
+            c.updates[1].2,
+            vec![
+                r(RefKind::PayloadFile, 0, "AAA=", ""),
+                r(RefKind::BundledBy, 0, "7", ""),
+                r(RefKind::EulaFile, 0, "e1", ""),
+            ]
+        );
+        assert_eq!(
+            c.locations,
+            vec![("AAA=".to_string(), "http://h/a_00.cab".to_string())]
+        );
+    }
 }

@@ -44,6 +44,8 @@ pub trait Progress: Sync {
 /// Collects what one batch's updates say.
 pub trait Visitor: Send {
     fn update(&mut self, update: &Update);
+    /// A `<FileLocation>` under the root (most visitors have no use for them).
+    fn file_location(&mut self, _id: &str, _url: &str) {}
 }
 
 /// Tuning for a scan.
@@ -128,7 +130,7 @@ where
     let failed = AtomicBool::new(false);
     let run = |batch: Batch| {
         let mut visitor = new_visitor();
-        let outcome = parse_batch(&batch, &limits, &mut |u| visitor.update(u));
+        let outcome = parse_batch(&batch, &limits, &mut visitor);
         if outcome.error.is_some() {
             failed.store(true, Ordering::Relaxed);
         }
