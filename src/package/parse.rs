@@ -451,9 +451,11 @@ mod tests {
     use super::*;
     use crate::update::Kind;
 
+    type Refs = Vec<(RefKind, u32, String, String)>;
+
     #[derive(Default)]
     struct Collect {
-        updates: Vec<(u64, Kind, Vec<(RefKind, u32, String, String)>, Vec<String>)>,
+        updates: Vec<(u64, Kind, Refs, Vec<String>)>,
         locations: Vec<(String, String)>,
     }
 
