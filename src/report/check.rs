@@ -11,7 +11,7 @@ use crate::integrity::SignatureStatus;
 use crate::profile::Severity;
 use crate::update::Kind;
 
-/// The JSON document `check --format json` writes; see docs/json-schema.md.
+/// The JSON document `check --format json` writes; see docs/json.md and docs/check-report.schema.json.
 #[derive(Serialize)]
 struct JsonCheck<'a> {
     catalog: &'a crate::check::CatalogIdentity,
