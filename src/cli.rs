@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit_codes;
+use crate::exit_codes_table;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -14,7 +14,7 @@ use crate::exit_codes;
     about = "Preflight checks for Microsoft's offline update catalog (wsusscn2.cab)",
     long_about = "Opens wsusscn2.cab directly, streams its metadata, and says which updates would \
 break a given consumer (Configuration Manager 2007's legacy sync by default) before any sync runs.",
-    after_help = exit_codes::TABLE
+    after_help = TOP_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -40,16 +40,51 @@ pub enum Command {
     #[command(after_help = SHOW_HELP)]
     Show(ShowArgs),
     /// List the built-in profiles.
+    #[command(after_help = PROFILES_HELP)]
     Profiles(ProfilesArgs),
     /// Generate synthetic wsusscn2-shaped catalogs (test fixtures, benchmarks).
     #[command(after_help = GENERATE_HELP)]
     Generate(GenerateArgs),
+    /// Print a shell completion script, generated from these definitions.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --dir.
+    #[command(after_help = MAN_HELP)]
+    Man(ManArgs),
 }
 
-const CHECK_HELP: &str = "\
+const TOP_HELP: &str = concat!(
+    "\
+Examples:
+  wsuscat check wsusscn2.cab
+  wsuscat check --format json --output report.json --log wsuscat.log wsusscn2.cab
+  wsuscat verify wsusscn2.cab
+  wsuscat check --help
+
+",
+    exit_codes_table!(),
+    "\n\nDocumentation: docs/README.md in the source tree."
+);
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  wsuscat completions bash > /etc/bash_completion.d/wsuscat
+  wsuscat completions zsh > \"${fpath[1]}/_wsuscat\"
+  wsuscat completions fish > ~/.config/fish/completions/wsuscat.fish
+  wsuscat completions powershell | Out-String | Invoke-Expression";
+
+const MAN_HELP: &str = "\
+Examples:
+  wsuscat man > wsuscat.1 && man ./wsuscat.1
+  wsuscat man --dir /usr/local/share/man/man1";
+
+const CHECK_HELP: &str = concat!(
+    "\
 Examples:
   wsuscat check wsusscn2.cab
   wsuscat check --profile wua --format json wsusscn2.cab > report.json
+  wsuscat check --format jsonl --output C:\\Reports\\check.jsonl --log C:\\Logs\\wsuscat.log wsusscn2.cab
+  wsuscat check --format csv --output findings.csv --quiet wsusscn2.cab
   wsuscat check --profile my-importer.toml --quiet wsusscn2.cab
   wsuscat check --trust-anchor testdata/test-signing/test-root-ca.pem testdata/sample-wsusscn2.cab
 
@@ -58,26 +93,30 @@ download fails at once) and verifies its Authenticode signature against
 Microsoft's code-signing roots; --trust-anchor, --allow-unsigned and
 --no-verify change that.
 
-Exit codes:
-  0  compatible: the catalog was read completely and has no breaking finding
-  1  incompatible: at least one breaking finding
-  2  usage or environment error (bad arguments, missing file, I/O, bad profile)
-  3  unusable catalog (not a cab, truncated, corrupt block or checksum,
-     package.cab or package.xml missing, malformed XML, no <Update>,
-     unsigned, bad or untrusted signature)";
+",
+    exit_codes_table!()
+);
 
 const VERIFY_HELP: &str = "\
 Examples:
   wsuscat verify wsusscn2.cab
   wsuscat verify --trust-anchor my-root.pem --format json signed.cab
+  wsuscat verify --quiet --log /var/log/wsuscat.log wsusscn2.cab
 
 Exit codes:
-  0  intact, and signed by a certificate that chains to a trust anchor
-     (or unsigned, with --allow-unsigned)
-  2  usage or environment error (bad arguments, missing file, I/O, bad anchor file)
-  3  not intact or not trusted: truncated or padded, a checksum or size
-     mismatch, malformed index.xml or package.xml, unsigned, digest mismatch,
-     untrusted chain, expired certificate";
+  0    intact, and signed by a certificate that chains to a trust anchor
+       (or unsigned, with --allow-unsigned)
+  2    usage or environment error (bad arguments, missing file, I/O, bad anchor
+       file, report or log not writable)
+  3    not intact or not trusted: truncated or padded, a checksum or size
+       mismatch, malformed index.xml or package.xml, unsigned, digest mismatch,
+       untrusted chain, expired certificate
+  130  interrupted (Ctrl-C, SIGTERM)";
+
+const PROFILES_HELP: &str = "\
+Examples:
+  wsuscat profiles
+  wsuscat profiles --format csv --output profiles.csv";
 
 const INFO_HELP: &str = "\
 Examples:
@@ -121,8 +160,15 @@ Examples:
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
+    /// Text for a person.
+    #[value(alias = "table")]
     Human,
+    /// One JSON document (docs/json.md).
     Json,
+    /// JSON Lines: one event per line with a "type" field (docs/json.md).
+    Jsonl,
+    /// RFC 4180 CSV with a header row (docs/csv.md).
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,7 +178,9 @@ pub enum ColorArg {
     Never,
 }
 
-#[derive(Args, Debug)]
+/// Where and how a report goes. Every command with a report flattens this,
+/// and `main::emit` is the one place that acts on it.
+#[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "human")]
@@ -140,6 +188,44 @@ pub struct OutputArgs {
     /// Colour in human output (auto: only on a terminal, and never with NO_COLOR set).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
+    /// Write the report to FILE instead of stdout, atomically (a temp file
+    /// beside it, then a rename): FILE is either the old or the new report,
+    /// never half of one.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print nothing on stdout; errors still go to stderr, --output and
+    /// --log are still written, and the exit code is unchanged.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The CMTrace log. Every command that reaches a verdict flattens this.
+#[derive(Args, Debug, Clone)]
+pub struct LogArgs {
+    /// Append CMTrace entries (start, catalog, each finding, verdict, exit
+    /// code) to FILE, readable by CMTrace and OneTrace.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Roll the log over when it would grow past this size, as ConfigMgr
+    /// does: FILE.log is renamed FILE.lo_ (replacing the old one).
+    #[arg(long, value_name = "BYTES", default_value_t = 250_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub log_max_bytes: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write wsuscat.1 and one wsuscat-COMMAND.1 per subcommand into DIR
+    /// instead of printing wsuscat.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -161,15 +247,14 @@ pub struct VerifyArgs {
     pub trust: TrustArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
     /// Total threads (default: all cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Print nothing but errors; the exit code is unchanged.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -181,6 +266,8 @@ pub struct CheckArgs {
     pub profiles: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
     #[command(flatten)]
     pub trust: TrustArgs,
     /// Do not check the signature at all (the report says so).
@@ -197,9 +284,6 @@ pub struct CheckArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Print nothing but errors; the exit code is unchanged.
-    #[arg(short, long)]
-    pub quiet: bool,
     #[command(flatten)]
     pub names: NamesArgs,
 }
@@ -213,14 +297,6 @@ pub struct NamesArgs {
     /// Do not read titles, KB numbers or category names from the shards.
     #[arg(long)]
     pub no_names: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormatArg {
-    #[value(alias = "human")]
-    Table,
-    Json,
-    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -281,9 +357,8 @@ pub struct ListArgs {
     /// Only updates of this kind.
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormatArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(flatten)]
     pub names: NamesArgs,
     /// Total threads (default: all cores).
@@ -309,8 +384,8 @@ pub struct ShowArgs {
 
 #[derive(Args, Debug)]
 pub struct ProfilesArgs {
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Args, Debug)]

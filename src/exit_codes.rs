@@ -14,15 +14,41 @@ pub const USAGE: i32 = 2;
 /// missing package.cab / package.xml / updates, or not validly signed.
 pub const CATALOG: i32 = 3;
 
-/// The table printed in `--help` and pinned by tests/exit_codes.rs.
-pub const TABLE: &str = "\
+/// Interrupted by Ctrl-C, SIGTERM or closing the console, before the run
+/// finished: 128 + SIGINT, as shells report it, and far from 0–3 so that no
+/// interrupted run reads as a verdict. An `--output` in progress was
+/// removed, never left half-written.
+pub const INTERRUPTED: i32 = 130;
+
+/// The table printed in `--help` and pinned by tests/report_formats.rs. A
+/// macro, so that `concat!` can put it into the clap help texts.
+#[macro_export]
+macro_rules! exit_codes_table {
+    () => {
+        "\
 Exit codes:
-  0  compatible: the catalog was read completely and has no breaking finding
-  1  incompatible: at least one breaking finding
-  2  usage or environment error (bad arguments, missing file, I/O, bad profile)
-  3  unusable catalog (not a cab, truncated, corrupt block or checksum,
-     package.cab or package.xml missing, malformed XML, no <Update>,
-     unsigned, bad or untrusted signature)";
+  0    compatible: the catalog was read completely and has no breaking finding
+  1    incompatible: at least one breaking finding
+  2    usage or environment error (bad arguments, missing file, I/O, bad profile,
+       report or log not writable)
+  3    unusable catalog (not a cab, truncated, corrupt block or checksum,
+       package.cab or package.xml missing, malformed XML, no <Update>,
+       unsigned, bad or untrusted signature)
+  130  interrupted (Ctrl-C, SIGTERM); no half-written --output is left"
+    };
+}
+
+/// What an exit code means, in the words of the table, for the log.
+pub fn meaning(code: i32) -> &'static str {
+    match code {
+        COMPATIBLE => "compatible",
+        FINDINGS => "incompatible",
+        USAGE => "usage or environment error",
+        CATALOG => "unusable catalog",
+        INTERRUPTED => "interrupted",
+        _ => "unknown",
+    }
+}
 
 /// The only place an error becomes an exit code.
 pub fn for_error(kind: ErrorKind) -> i32 {

@@ -3,12 +3,14 @@
 
 mod cli;
 mod exit_codes;
+mod log;
+mod output;
 mod progress;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use wsuscat::cab::Compression;
 use wsuscat::check::{check, CheckOptions};
 use wsuscat::finding::Verdict;
@@ -16,17 +18,21 @@ use wsuscat::generator::{self, Spec, XmlStyle};
 use wsuscat::integrity::{SignaturePolicy, TrustOptions};
 use wsuscat::package::scan::ScanOptions;
 use wsuscat::profile::{Profile, DEFAULT_PROFILE};
-use wsuscat::report::{self, Format, Style};
+use wsuscat::report::{self, cmtrace, Format, Style};
 use wsuscat::verify::{verify, VerifyOptions};
 use wsuscat::{Error, ErrorKind};
 
-use cli::{CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs, KindArg, ListFormatArg};
+use cli::{
+    CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs, KindArg, ManArgs, OutputArgs,
+};
+use log::Log;
 use wsuscat::info::{info, InfoOptions};
 use wsuscat::list::{list, Filters, ListOptions};
 use wsuscat::show::{show, ShowOptions, Target};
 use wsuscat::update::Kind;
 
 fn main() -> ExitCode {
+    output::install_interrupt_handler();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => run_check(args),
@@ -34,20 +40,37 @@ fn main() -> ExitCode {
         Command::List(args) => run_list(args),
         Command::Show(args) => run_show(args),
         Command::Profiles(args) => {
-            let text = report::profiles(&Profile::built_in(), DEFAULT_PROFILE, format(args.format));
-            print(&text)
+            let text = report::profiles(
+                &Profile::built_in(),
+                DEFAULT_PROFILE,
+                format(args.output.format),
+            );
+            emit(&text, &args.output)
         }
         Command::Generate(args) => run_generate(args),
         Command::Verify(args) => run_verify(args),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "wsuscat", &mut script);
+            print(&String::from_utf8_lossy(&script))
+        }
+        Command::Man(args) => run_man(&args),
     };
-    ExitCode::from(code as u8)
+    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
 }
 
 fn format(f: FormatArg) -> Format {
     match f {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Csv => Format::Csv,
     }
+}
+
+/// A diagnostic on stderr, rendered by the report layer.
+fn diagnose(err: &Error) {
+    eprint!("{}", report::error(err, Format::Human));
 }
 
 fn print(text: &str) -> i32 {
@@ -58,22 +81,79 @@ fn print(text: &str) -> i32 {
         // worth a message; anything else is an environment failure.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit_codes::USAGE,
         Err(e) => {
-            eprintln!("wsuscat: error: cannot write the report: {e}");
+            diagnose(&Error::new(
+                ErrorKind::Io,
+                format!("cannot write the report: {e}"),
+            ));
             exit_codes::USAGE
         }
     }
 }
 
-fn fail(err: &Error, fmt: Format) -> i32 {
-    eprint!("{}", report::error(err, Format::Human));
-    if fmt == Format::Json {
-        // Scripts reading stdout get a document too.
-        let _ = std::io::stdout().write_all(report::error(err, Format::Json).as_bytes());
+/// Sends a rendered report where `out` says: atomically to `--output`, or
+/// to stdout unless `--quiet`. Returns 0 when it was written (or nothing
+/// was to be written), else the exit code for the failure. Every command's
+/// report leaves the process through here.
+fn emit(text: &str, out: &OutputArgs) -> i32 {
+    match &out.output {
+        Some(path) => match output::write_atomically(path, text.as_bytes()) {
+            Ok(()) => exit_codes::COMPATIBLE,
+            Err(e) => {
+                diagnose(
+                    &Error::new(ErrorKind::Io, format!("cannot write the report: {e}"))
+                        .with_file(path),
+                );
+                exit_codes::USAGE
+            }
+        },
+        None if out.quiet => exit_codes::COMPATIBLE,
+        None => print(text),
+    }
+}
+
+/// An error that ends the run: one line on stderr, an entry in the log, and
+/// for json and jsonl an error document where the report would have gone,
+/// so that a script reading the report gets one. Returns the exit code.
+fn fail(err: &Error, out: &OutputArgs, log: &Log) -> i32 {
+    diagnose(err);
+    log.write(&[cmtrace::error(err)]);
+    if let Some(doc) = report::error_document(err, format(out.format)) {
+        // Its own failure was reported; the error's code says more.
+        let _ = emit(&doc, out);
     }
     exit_codes::for_error(err.kind())
 }
 
+fn style(out: &OutputArgs) -> Style {
+    let color = match out.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        // A file is not a terminal, whatever stdout is.
+        ColorArg::Auto => {
+            out.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    Style { color }
+}
+
+/// Opens the log, runs the command, and logs its exit code.
+fn logged(out: &OutputArgs, args: &cli::LogArgs, run: impl FnOnce(&Log) -> i32) -> i32 {
+    match Log::open(args) {
+        Ok(log) => {
+            let code = run(&log);
+            log.exit(code)
+        }
+        Err(e) => fail(&e, out, &Log::disabled()),
+    }
+}
+
 fn run_check(args: CheckArgs) -> i32 {
+    logged(&args.output, &args.log, |log| check_logged(&args, log))
+}
+
+fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
     let fmt = format(args.output.format);
     let names = if args.profiles.is_empty() {
         vec![DEFAULT_PROFILE.to_string()]
@@ -84,7 +164,7 @@ fn run_check(args: CheckArgs) -> i32 {
     for name in &names {
         match Profile::load(name) {
             Ok(p) => profiles.push(p),
-            Err(e) => return fail(&e, fmt),
+            Err(e) => return fail(&e, &args.output, log),
         }
     }
     let mut scan = ScanOptions::default();
@@ -92,7 +172,7 @@ fn run_check(args: CheckArgs) -> i32 {
         scan.threads = usize::from(t);
     }
     scan.batch_size = args.batch_size as usize;
-    let show_progress = !args.no_progress && !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = !args.no_progress && !args.output.quiet && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| progress::Bar::new("package.xml"));
     let options = CheckOptions {
         profiles,
@@ -106,28 +186,31 @@ fn run_check(args: CheckArgs) -> i32 {
     };
     match check(&args.cab, &options) {
         Ok(report) => {
+            log.write(&cmtrace::check(&report));
             let code = match report.verdict {
                 Verdict::Compatible => exit_codes::COMPATIBLE,
                 Verdict::Incompatible => exit_codes::FINDINGS,
             };
-            if !args.quiet {
-                let style = Style {
-                    color: use_color(args.output.color),
-                };
-                let written = print(&report::check(&report, fmt, style));
-                if written != exit_codes::COMPATIBLE {
-                    return written;
-                }
+            let written = emit(
+                &report::check(&report, fmt, style(&args.output)),
+                &args.output,
+            );
+            if written != exit_codes::COMPATIBLE {
+                return written;
             }
             code
         }
-        Err(e) => fail(&e, fmt),
+        Err(e) => fail(&e, &args.output, log),
     }
 }
 
 fn run_verify(args: cli::VerifyArgs) -> i32 {
+    logged(&args.output, &args.log, |log| verify_logged(&args, log))
+}
+
+fn verify_logged(args: &cli::VerifyArgs, log: &Log) -> i32 {
     let fmt = format(args.output.format);
-    let show_progress = !args.no_progress && !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = !args.no_progress && !args.output.quiet && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| progress::Bar::new("verify"));
     let options = VerifyOptions {
         trust: trust_options(&args.trust, false),
@@ -140,15 +223,13 @@ fn run_verify(args: cli::VerifyArgs) -> i32 {
     };
     match verify(&args.cab, &options) {
         Ok(report) => {
-            if !args.quiet {
-                let style = Style {
-                    color: use_color(args.output.color),
-                };
-                return print(&report::verify(&report, fmt, style));
-            }
-            exit_codes::COMPATIBLE
+            log.write(&cmtrace::verify(&report));
+            emit(
+                &report::verify(&report, fmt, style(&args.output)),
+                &args.output,
+            )
         }
-        Err(e) => fail(&e, fmt),
+        Err(e) => fail(&e, &args.output, log),
     }
 }
 
@@ -169,24 +250,16 @@ fn run_info(args: cli::InfoArgs) -> i32 {
         lang: args.names.lang.clone(),
     };
     match info(&args.cab, &options) {
-        Ok(r) => print(&match fmt {
-            Format::Json => report::info::json(&r),
-            Format::Human => report::info::human(
-                &r,
-                Style {
-                    color: use_color(args.output.color),
-                },
-            ),
-        }),
-        Err(e) => fail(&e, fmt),
+        Ok(r) => emit(
+            &report::info::info(&r, fmt, style(&args.output)),
+            &args.output,
+        ),
+        Err(e) => fail(&e, &args.output, &Log::disabled()),
     }
 }
 
 fn run_list(args: cli::ListArgs) -> i32 {
-    let fmt = match args.format {
-        ListFormatArg::Json => Format::Json,
-        _ => Format::Human,
-    };
+    let fmt = format(args.output.format);
     let filters = Filters {
         kb: args.kb.clone(),
         update_id: args.update_id.clone(),
@@ -219,12 +292,8 @@ fn run_list(args: cli::ListArgs) -> i32 {
         scan: scan_options(args.threads),
     };
     match list(&args.cab, &options) {
-        Ok(r) => print(&match args.format {
-            ListFormatArg::Table => report::list::human(&r),
-            ListFormatArg::Json => report::list::json(&r),
-            ListFormatArg::Csv => report::list::csv(&r),
-        }),
-        Err(e) => fail(&e, fmt),
+        Ok(r) => emit(&report::list::list(&r, fmt), &args.output),
+        Err(e) => fail(&e, &args.output, &Log::disabled()),
     }
 }
 
@@ -232,24 +301,49 @@ fn run_show(args: cli::ShowArgs) -> i32 {
     let fmt = format(args.output.format);
     let target = match Target::parse(&args.id) {
         Ok(t) => t,
-        Err(e) => return fail(&e, fmt),
+        Err(e) => return fail(&e, &args.output, &Log::disabled()),
     };
     let options = ShowOptions {
         lang: args.lang.clone(),
         scan: scan_options(args.threads),
     };
     match show(&args.cab, &target, &options) {
-        Ok(r) => print(&match fmt {
-            Format::Json => report::show::json(&r),
-            Format::Human => report::show::human(
-                &r,
-                Style {
-                    color: use_color(args.output.color),
-                },
-            ),
-        }),
-        Err(e) => fail(&e, fmt),
+        Ok(r) => emit(
+            &report::show::show(&r, fmt, style(&args.output)),
+            &args.output,
+        ),
+        Err(e) => fail(&e, &args.output, &Log::disabled()),
     }
+}
+
+/// The man pages, from the same clap definitions as the parser.
+fn run_man(args: &ManArgs) -> i32 {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let render = |cmd: clap::Command| {
+        let man = clap_mangen::Man::new(cmd);
+        let mut page = Vec::new();
+        man.render(&mut page).expect("rendering into memory");
+        (man.get_filename(), page)
+    };
+    let Some(dir) = &args.dir else {
+        return print(&String::from_utf8_lossy(&render(cmd).1));
+    };
+    let mut pages: Vec<_> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+        .map(render)
+        .collect();
+    pages.push(render(cmd));
+    for (name, page) in pages {
+        let path = dir.join(name);
+        if let Err(e) = output::write_atomically(&path, &page) {
+            diagnose(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(&path));
+            return exit_codes::USAGE;
+        }
+    }
+    exit_codes::COMPATIBLE
 }
 
 fn trust_options(args: &cli::TrustArgs, no_verify: bool) -> TrustOptions {
@@ -262,14 +356,6 @@ fn trust_options(args: &cli::TrustArgs, no_verify: bool) -> TrustOptions {
             SignaturePolicy::Require
         },
         anchor_files: args.trust_anchors.clone(),
-    }
-}
-
-fn use_color(choice: ColorArg) -> bool {
-    match choice {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     }
 }
 
@@ -296,26 +382,30 @@ fn run_generate(args: GenerateArgs) -> i32 {
     if let Some(dir) = &args.fixtures {
         return match generator::fixtures::write_all(dir) {
             Ok(lines) => print(&(lines.join("\n") + "\n")),
-            Err(e) => fail(
-                &Error::new(ErrorKind::Io, format!("cannot write fixtures: {e}")).with_file(dir),
-                Format::Human,
-            ),
+            Err(e) => {
+                diagnose(
+                    &Error::new(ErrorKind::Io, format!("cannot write fixtures: {e}"))
+                        .with_file(dir),
+                );
+                exit_codes::USAGE
+            }
         };
     }
     let spec = match build_spec(&args) {
         Ok(s) => s,
-        Err(e) => return fail(&e, Format::Human),
+        Err(e) => {
+            diagnose(&e);
+            return exit_codes::for_error(e.kind());
+        }
     };
     let generated = generator::generate(&spec);
     let out = args
         .output
         .as_ref()
         .expect("clap requires --output without --fixtures");
-    if let Err(e) = std::fs::write(out, &generated.cab) {
-        return fail(
-            &Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(out),
-            Format::Human,
-        );
+    if let Err(e) = output::write_atomically(out, &generated.cab) {
+        diagnose(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(out));
+        return exit_codes::USAGE;
     }
     print(&format!(
         "{}: {} bytes, {} updates, package.xml {} bytes, {} shards\n",

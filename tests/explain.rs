@@ -463,23 +463,27 @@ fn csv_round_trips_through_a_csv_parser() {
     let mut with_comma = 0;
     for record in reader.records() {
         let record = record.unwrap();
-        let rev: u32 = record[col("RevisionId")].parse().unwrap();
+        let rev: u32 = record[col("revision_id")].parse().unwrap();
         let u = t.by_revision(rev).unwrap();
-        assert_eq!(&record[col("Title")], u.title);
-        assert_eq!(&record[col("UpdateId")], u.update_id);
+        assert_eq!(&record[col("title")], u.title);
+        assert_eq!(&record[col("update_id")], u.update_id);
         assert_eq!(
-            &record[col("KB")],
+            &record[col("kb")],
             u.kb.map(|k| k.to_string()).unwrap_or_default()
         );
         assert_eq!(
-            &record[col("Products")],
+            &record[col("products")],
             category_titles(t, u, CategoryType::Product).join(";")
         );
         assert_eq!(
-            &record[col("DeploymentAction")],
+            &record[col("deployment_action")],
             u.deployment_action.clone().unwrap_or_default()
         );
-        assert_eq!(&record[col("Kind")], u.kind.as_str());
+        assert_eq!(
+            &record[col("deployment_action_present")],
+            u.deployment_action.is_some().to_string()
+        );
+        assert_eq!(&record[col("kind")], u.kind.as_str());
         with_comma += usize::from(u.title.contains(','));
         rows += 1;
     }

@@ -11,7 +11,7 @@ use crate::integrity::SignatureStatus;
 use crate::profile::Severity;
 use crate::update::Kind;
 
-/// The JSON document `check --format json` writes; see docs/json-schema.md.
+/// The JSON document `check --format json` writes; see docs/json.md and docs/check-report.schema.json.
 #[derive(Serialize)]
 struct JsonCheck<'a> {
     catalog: &'a crate::check::CatalogIdentity,
@@ -46,6 +46,50 @@ fn profile_names(report: &CheckReport) -> String {
         .join(" + ")
 }
 
+/// The `catalog` event of `check --format jsonl`: who the catalog is, its
+/// signature, and the profiles it is checked against.
+#[derive(Serialize)]
+struct JsonlCatalog<'a> {
+    #[serde(flatten)]
+    catalog: &'a crate::check::CatalogIdentity,
+    signature: &'a SignatureStatus,
+    profile: JsonProfile,
+    profiles: &'a [ProfileRef],
+}
+
+fn summary(report: &CheckReport) -> JsonSummary<'_> {
+    JsonSummary {
+        updates_checked: report.counts.updates_checked,
+        by_kind: &report.counts.by_kind,
+        findings: report.findings.len(),
+        breaking: report.breaking(),
+        warnings: report.warnings(),
+        verdict: report.verdict,
+    }
+}
+
+/// The columns of `check --format csv`, one row per finding; see docs/csv.md.
+pub const CHECK_CSV_COLUMNS: [&str; 18] = [
+    "revision_id",
+    "update_id",
+    "revision_number",
+    "kind",
+    "attribute",
+    "attribute_present",
+    "value",
+    "rule",
+    "profile",
+    "severity",
+    "message",
+    "offset",
+    "title",
+    "kb",
+    "msrc_severity",
+    "classification",
+    "products",
+    "bundled_by",
+];
+
 /// Renders a check report.
 pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
     match format {
@@ -57,17 +101,57 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
                     name: profile_names(report),
                 },
                 profiles: &report.profiles,
-                summary: JsonSummary {
-                    updates_checked: report.counts.updates_checked,
-                    by_kind: &report.counts.by_kind,
-                    findings: report.findings.len(),
-                    breaking: report.breaking(),
-                    warnings: report.warnings(),
-                    verdict: report.verdict,
-                },
+                summary: summary(report),
                 findings: &report.findings,
             };
             super::json_document(&doc)
+        }
+        Format::Jsonl => {
+            let mut out = super::jsonl::event(
+                "catalog",
+                &JsonlCatalog {
+                    catalog: &report.catalog,
+                    signature: &report.signature,
+                    profile: JsonProfile {
+                        name: profile_names(report),
+                    },
+                    profiles: &report.profiles,
+                },
+            );
+            for f in &report.findings {
+                out.push_str(&super::jsonl::event("finding", f));
+            }
+            out.push_str(&super::jsonl::event("summary", &summary(report)));
+            out
+        }
+        Format::Csv => {
+            let mut csv = super::csv::Csv::new(&CHECK_CSV_COLUMNS);
+            for f in &report.findings {
+                csv.record(&[
+                    f.revision_id.to_string(),
+                    f.update_id.clone().unwrap_or_default(),
+                    f.revision_number.map_or(String::new(), |n| n.to_string()),
+                    f.kind.as_str().to_string(),
+                    f.attribute.clone(),
+                    f.value.is_some().to_string(),
+                    f.value.clone().unwrap_or_default(),
+                    f.rule.clone(),
+                    f.profile.clone(),
+                    f.severity.as_str().to_string(),
+                    f.message.clone(),
+                    f.offset.to_string(),
+                    f.names.title.clone().unwrap_or_default(),
+                    f.names.kb.clone().unwrap_or_default(),
+                    f.names.severity.clone().unwrap_or_default(),
+                    f.names.classification.clone().unwrap_or_default(),
+                    f.names.products.join(";"),
+                    f.names
+                        .bundled_by
+                        .as_ref()
+                        .map_or(String::new(), |b| b.revision_id.to_string()),
+                ]);
+            }
+            csv.finish()
         }
         Format::Human => check_human(report, style),
     }

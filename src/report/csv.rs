@@ -1,32 +1,68 @@
-//! CSV as RFC 4180 describes it, for Excel and `Import-Csv`.
+//! CSV as RFC 4180 defines it, for every report that has rows: a header
+//! record, CRLF after every record, and a field quoted only when it holds a
+//! comma, a quote, CR or LF (quotes inside doubled). Every command's CSV is
+//! written through [`Csv`], so the quoting lives in one place.
 //!
-//! Records end in CRLF; a field is quoted when it holds a comma, a quote, CR
-//! or LF, with quotes doubled. Values are written as they are, so a CSV
-//! parser gets back exactly the text of the catalog. No byte-order mark is written: PowerShell and every CSV parser read UTF-8
-//! without one, and Excel's Data > From Text picks UTF-8 explicitly.
+//! No byte-order mark by default: scripts (`Import-Csv`, Python's csv, awk)
+//! read plain UTF-8, and a BOM would end up in their first column name.
+//! [`Csv::with_bom`] is there for a front end that targets Excel, which reads
+//! BOM-less CSV as the ANSI code page.
 
-/// One field, quoted when it has to be.
-pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+use std::borrow::Cow;
+
+/// A CSV document being built in memory.
+#[derive(Debug, Clone)]
+pub struct Csv {
+    out: String,
+    columns: usize,
+}
+
+impl Csv {
+    /// Starts a document with its header record.
+    pub fn new(header: &[&str]) -> Csv {
+        Csv::start(String::new(), header)
+    }
+
+    /// Starts a document with a UTF-8 byte-order mark, then the header.
+    pub fn with_bom(header: &[&str]) -> Csv {
+        Csv::start(String::from('\u{feff}'), header)
+    }
+
+    fn start(out: String, header: &[&str]) -> Csv {
+        let mut csv = Csv {
+            out,
+            columns: header.len(),
+        };
+        csv.record(header);
+        csv
+    }
+
+    /// Appends one record. Every record has as many fields as the header:
+    /// a mismatch is a bug in the report, not in the data.
+    pub fn record<S: AsRef<str>>(&mut self, fields: &[S]) {
+        assert_eq!(fields.len(), self.columns, "CSV record width");
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.out.push_str(&quote(field.as_ref()));
+        }
+        self.out.push_str("\r\n");
+    }
+
+    /// The document.
+    pub fn finish(self) -> String {
+        self.out
     }
 }
 
-/// One record, with its CRLF.
-pub fn record<I, S>(fields: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let mut out = fields
-        .into_iter()
-        .map(|f| field(f.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.push_str("\r\n");
-    out
+/// One field, quoted when RFC 4180 requires it.
+pub fn quote(field: &str) -> Cow<'_, str> {
+    if field.contains([',', '"', '\r', '\n']) {
+        Cow::Owned(format!("\"{}\"", field.replace('"', "\"\"")))
+    } else {
+        Cow::Borrowed(field)
+    }
 }
 
 #[cfg(test)]
@@ -34,11 +70,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quoting_follows_rfc_4180() {
-        assert_eq!(record(["a", "b c", ""]), "a,b c,\r\n");
+    fn quotes_only_what_rfc_4180_requires() {
+        let mut csv = Csv::new(&["a", "b"]);
+        csv.record(&["plain", "with,comma"]);
+        csv.record(&["say \"hi\"", "two\r\nlines"]);
+        csv.record(&["", " spaced "]);
         assert_eq!(
-            record(["x,y", "say \"hi\"", "two\nlines"]),
-            "\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
+            csv.finish(),
+            "a,b\r\nplain,\"with,comma\"\r\n\"say \"\"hi\"\"\",\"two\r\nlines\"\r\n, spaced \r\n"
         );
+    }
+
+    #[test]
+    fn bom_only_when_asked() {
+        assert!(Csv::with_bom(&["a"]).finish().starts_with("\u{feff}a\r\n"));
+        assert!(Csv::new(&["a"]).finish().starts_with("a\r\n"));
     }
 }

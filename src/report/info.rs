@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{show_value, verify::signature_lines, Style};
+use super::{csv, jsonl, show_value, verify::signature_lines, Format, Style};
 use crate::info::{CabEntry, CategoryCount, InfoReport};
 use crate::inventory::Supersedence;
 use crate::update::Kind;
@@ -44,10 +44,134 @@ struct Doc<'a> {
     unlisted_members: &'a [String],
 }
 
-/// JSON.
-pub fn json(r: &InfoReport) -> String {
+/// Renders an info report. JSON Lines and CSV flatten the census into
+/// rows of (section, name, value, count): one `count` event or CSV record
+/// each, after a `catalog` event in JSON Lines.
+pub fn info(r: &InfoReport, format: Format, style: Style) -> String {
+    match format {
+        Format::Human => human(r, style),
+        Format::Json => super::json_document(&doc(r)),
+        Format::Jsonl => {
+            #[derive(Serialize)]
+            struct Catalog<'a> {
+                #[serde(flatten)]
+                catalog: &'a crate::check::CatalogIdentity,
+                signature: &'a crate::integrity::SignatureStatus,
+                package_xml_bytes: u64,
+                updates: u64,
+            }
+            let mut out = jsonl::event(
+                "catalog",
+                &Catalog {
+                    catalog: &r.catalog,
+                    signature: &r.signature,
+                    package_xml_bytes: r.package_xml_bytes,
+                    updates: r.updates,
+                },
+            );
+            for row in rows(r) {
+                out.push_str(&jsonl::event("count", &row));
+            }
+            out
+        }
+        Format::Csv => {
+            let mut out = csv::Csv::new(&CSV_COLUMNS);
+            for row in rows(r) {
+                out.record(&[
+                    row.section.to_string(),
+                    row.name,
+                    row.value.unwrap_or_default(),
+                    row.count.to_string(),
+                ]);
+            }
+            out.finish()
+        }
+    }
+}
+
+/// The CSV columns of `info` (docs/csv.md).
+pub const CSV_COLUMNS: [&str; 4] = ["section", "name", "value", "count"];
+
+/// One census row.
+#[derive(Serialize)]
+struct Row {
+    section: &'static str,
+    name: String,
+    /// A value, for sections that count values; `None` is "absent" for
+    /// deployment_action and "no value" elsewhere.
+    value: Option<String>,
+    count: u64,
+}
+
+fn rows(r: &InfoReport) -> Vec<Row> {
     let c = &r.census;
-    super::json_document(&Doc {
+    let row = |section, name: &str, value: Option<&str>, count| Row {
+        section,
+        name: name.to_string(),
+        value: value.map(str::to_string),
+        count,
+    };
+    let mut out = Vec::new();
+    for (k, n) in &c.by_kind {
+        out.push(row("kind", k.as_str(), None, *n));
+    }
+    for (v, n) in &c.deployment_action {
+        out.push(row(
+            "deployment_action",
+            "DeploymentAction",
+            v.as_deref(),
+            *n,
+        ));
+    }
+    for (a, n) in &c.attributes {
+        out.push(row("attribute", a, None, *n));
+    }
+    for ((a, v), n) in &c.values {
+        out.push(row("attribute_value", a, Some(v), *n));
+    }
+    for (t, n) in &c.category_types {
+        out.push(row("category_type", "Type", Some(t), *n));
+    }
+    for p in &r.products {
+        out.push(row("product", &p.update_id, p.name.as_deref(), p.updates));
+    }
+    for p in &r.classifications {
+        out.push(row(
+            "classification",
+            &p.update_id,
+            p.name.as_deref(),
+            p.updates,
+        ));
+    }
+    let s = &r.supersedence;
+    for (name, n) in [
+        ("superseded_updates", s.superseded_updates),
+        ("references", s.references),
+        ("dangling", s.dangling),
+        ("superseding_revisions", s.superseding_revisions),
+    ] {
+        out.push(row("supersedence", name, None, n));
+    }
+    out.push(row(
+        "file_locations",
+        "FileLocation",
+        None,
+        c.file_locations,
+    ));
+    for cab in &r.cabs {
+        out.push(row(
+            "cab",
+            &cab.name,
+            cab.range_start.map(|s| s.to_string()).as_deref(),
+            cab.bytes.unwrap_or(0),
+        ));
+    }
+    out
+}
+
+fn doc(r: &InfoReport) -> Doc<'_> {
+    let c = &r.census;
+    Doc {
         catalog: &r.catalog,
         signature: &r.signature,
         package_xml_bytes: r.package_xml_bytes,
@@ -79,7 +203,7 @@ pub fn json(r: &InfoReport) -> String {
         classifications: &r.classifications,
         cabs: &r.cabs,
         unlisted_members: &r.unlisted_members,
-    })
+    }
 }
 
 fn category_rows(list: &[CategoryCount]) -> Vec<[String; 2]> {
@@ -94,7 +218,7 @@ fn category_rows(list: &[CategoryCount]) -> Vec<[String; 2]> {
 }
 
 /// Text for people.
-pub fn human(r: &InfoReport, style: Style) -> String {
+fn human(r: &InfoReport, style: Style) -> String {
     let mut out = String::new();
     let c = &r.catalog;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".to_string());

@@ -4,26 +4,58 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::csv;
+use super::{csv, jsonl, Format};
 use crate::list::{ListReport, Row};
 
+/// Renders a list report: a table, JSON, JSON Lines (one `update` event per
+/// row, then a `summary`), or CSV.
+pub fn list(r: &ListReport, format: Format) -> String {
+    match format {
+        Format::Human => human(r),
+        Format::Json => json(r),
+        Format::Csv => csv(r),
+        Format::Jsonl => {
+            let mut out = String::new();
+            for row in &r.rows {
+                out.push_str(&jsonl::event("update", row));
+            }
+            #[derive(Serialize)]
+            struct Summary<'a> {
+                path: &'a str,
+                updates_in_catalog: u64,
+                matched: usize,
+            }
+            out.push_str(&jsonl::event(
+                "summary",
+                &Summary {
+                    path: &r.path,
+                    updates_in_catalog: r.updates_in_catalog,
+                    matched: r.rows.len(),
+                },
+            ));
+            out
+        }
+    }
+}
+
 /// The CSV columns, in order (docs/list.md describes each).
-pub const CSV_COLUMNS: [&str; 15] = [
-    "RevisionId",
-    "UpdateId",
-    "RevisionNumber",
-    "Kind",
-    "DeploymentAction",
-    "Title",
-    "KB",
-    "Severity",
-    "Classification",
-    "Products",
-    "BundledBy",
-    "Superseded",
-    "SupersededBy",
-    "CreationDate",
-    "Notes",
+pub const CSV_COLUMNS: [&str; 16] = [
+    "revision_id",
+    "update_id",
+    "revision_number",
+    "kind",
+    "deployment_action",
+    "deployment_action_present",
+    "title",
+    "kb",
+    "msrc_severity",
+    "classification",
+    "products",
+    "bundled_by",
+    "superseded",
+    "superseded_by",
+    "creation_date",
+    "notes",
 ];
 
 fn opt(v: &Option<String>) -> &str {
@@ -38,7 +70,8 @@ fn join<T: ToString>(items: &[T]) -> String {
         .join(";")
 }
 
-fn csv_fields(r: &Row) -> [String; 15] {
+/// A row's CSV fields, in [`CSV_COLUMNS`] order.
+pub fn csv_fields(r: &Row) -> [String; 16] {
     let e = &r.entry;
     let n = r.names.clone().unwrap_or_default();
     [
@@ -46,12 +79,9 @@ fn csv_fields(r: &Row) -> [String; 15] {
         opt(&e.update_id).to_string(),
         e.revision_number.map_or(String::new(), |n| n.to_string()),
         e.kind.as_str().to_string(),
-        // Absent and empty differ: absent is an empty field, empty is "".
-        match &e.deployment_action {
-            None => String::new(),
-            Some(v) if v.is_empty() => "\"\"".to_string(),
-            Some(v) => v.clone(),
-        },
+        // Absent and empty differ, as in check's CSV.
+        e.deployment_action.clone().unwrap_or_default(),
+        e.deployment_action.is_some().to_string(),
         opt(&n.title).to_string(),
         opt(&n.kb).to_string(),
         opt(&n.severity).to_string(),
@@ -66,16 +96,16 @@ fn csv_fields(r: &Row) -> [String; 15] {
 }
 
 /// CSV: a header row, then one row per update.
-pub fn csv(r: &ListReport) -> String {
-    let mut out = csv::record(CSV_COLUMNS);
+fn csv(r: &ListReport) -> String {
+    let mut out = csv::Csv::new(&CSV_COLUMNS);
     for row in &r.rows {
-        out.push_str(&csv::record(csv_fields(row)));
+        out.record(&csv_fields(row));
     }
-    out
+    out.finish()
 }
 
 /// JSON: the rows with the shard reads that named them.
-pub fn json(r: &ListReport) -> String {
+fn json(r: &ListReport) -> String {
     #[derive(Serialize)]
     struct Doc<'a> {
         path: &'a str,
@@ -94,7 +124,7 @@ pub fn json(r: &ListReport) -> String {
 }
 
 /// A table for people.
-pub fn human(r: &ListReport) -> String {
+fn human(r: &ListReport) -> String {
     let header = ["RevisionId", "KB", "Kind", "Action", "Title"];
     let rows: Vec<[String; 5]> = r
         .rows

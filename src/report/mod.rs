@@ -3,24 +3,32 @@
 //! directory only, never in the binary.
 
 mod check;
+pub mod cmtrace;
 pub mod csv;
 mod errors;
 pub mod info;
+pub mod jsonl;
 pub mod list;
 mod profiles;
 pub mod show;
 mod verify;
 
-pub use check::{check, show_value};
-pub use errors::error;
+pub use check::{check, show_value, CHECK_CSV_COLUMNS};
+pub use errors::{error, error_document};
 pub use profiles::profiles;
-pub use verify::verify;
+pub use verify::{verify, VERIFY_CSV_COLUMNS};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Text for a person; colour only through [`Style`].
     Human,
+    /// One pretty-printed JSON document.
     Json,
+    /// JSON Lines: one event per line, each with a `type` (see [`jsonl`]).
+    Jsonl,
+    /// RFC 4180 CSV with a header row (see [`csv`]).
+    Csv,
 }
 
 /// How human text is decorated.

@@ -9,25 +9,52 @@ use crate::profile::Profile;
 
 /// The built-in profiles, for `wsuscat profiles`.
 pub fn profiles(list: &[Profile], default: &str, format: Format) -> String {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        name: &'a str,
+        description: &'a str,
+        default: bool,
+        rules: &'a [crate::profile::Rule],
+    }
+    let entries = || {
+        list.iter().map(|p| Entry {
+            name: &p.name,
+            description: &p.description,
+            default: p.name == default,
+            rules: &p.rules,
+        })
+    };
     match format {
-        Format::Json => {
-            #[derive(Serialize)]
-            struct Entry<'a> {
-                name: &'a str,
-                description: &'a str,
-                default: bool,
-                rules: &'a [crate::profile::Rule],
+        Format::Json => super::json_document(&entries().collect::<Vec<_>>()),
+        Format::Jsonl => entries()
+            .map(|e| super::jsonl::event("profile", &e))
+            .collect(),
+        Format::Csv => {
+            let mut csv = super::csv::Csv::new(&[
+                "profile",
+                "default",
+                "rule",
+                "severity",
+                "attribute",
+                "allow_absent",
+                "allowed",
+            ]);
+            for p in list {
+                for rule in &p.rules {
+                    csv.record(&[
+                        p.name.clone(),
+                        (p.name == default).to_string(),
+                        rule.name.clone(),
+                        rule.severity.as_str().to_string(),
+                        rule.attribute.clone(),
+                        rule.allow_absent.to_string(),
+                        // A JSON array: values may hold any character, so
+                        // no separator would be unambiguous.
+                        serde_json::to_string(&rule.allowed).expect("strings serialize"),
+                    ]);
+                }
             }
-            let entries: Vec<Entry> = list
-                .iter()
-                .map(|p| Entry {
-                    name: &p.name,
-                    description: &p.description,
-                    default: p.name == default,
-                    rules: &p.rules,
-                })
-                .collect();
-            super::json_document(&entries)
+            csv.finish()
         }
         Format::Human => {
             let mut out = String::new();

@@ -3,12 +3,32 @@
 
 use std::fmt::Write as _;
 
-use super::{show_value, Style};
+use super::{csv, jsonl, show_value, Format, Style};
+use crate::list::Row;
 use crate::show::{Related, ShowReport, Shown};
 
-/// JSON.
-pub fn json(r: &ShowReport) -> String {
-    super::json_document(r)
+/// Renders a show report. JSON Lines has one `update` event per update
+/// shown; CSV has `list`'s columns, one row per update.
+pub fn show(r: &ShowReport, format: Format, style: Style) -> String {
+    match format {
+        Format::Human => human(r, style),
+        Format::Json => super::json_document(r),
+        Format::Jsonl => r
+            .updates
+            .iter()
+            .map(|u| jsonl::event("update", u))
+            .collect(),
+        Format::Csv => {
+            let mut out = csv::Csv::new(&super::list::CSV_COLUMNS);
+            for u in &r.updates {
+                out.record(&super::list::csv_fields(&Row {
+                    entry: u.entry.clone(),
+                    names: Some(u.names.clone()),
+                }));
+            }
+            out.finish()
+        }
+    }
 }
 
 fn related(r: &Related) -> String {
@@ -131,7 +151,7 @@ fn one(out: &mut String, u: &Shown, style: Style) {
 }
 
 /// Text for people.
-pub fn human(r: &ShowReport, style: Style) -> String {
+fn human(r: &ShowReport, style: Style) -> String {
     let mut out = String::new();
     for (i, u) in r.updates.iter().enumerate() {
         if i > 0 {

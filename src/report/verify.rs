@@ -40,20 +40,110 @@ pub(super) fn signature_lines(status: &SignatureStatus, label: &str) -> String {
     }
 }
 
+/// The columns of `verify --format csv`: one row per verified catalog.
+pub const VERIFY_CSV_COLUMNS: [&str; 13] = [
+    "path",
+    "size",
+    "sha256",
+    "signature",
+    "signer_subject",
+    "folders",
+    "files",
+    "bytes",
+    "cabs",
+    "package_xml_bytes",
+    "updates",
+    "unsafe_names",
+    "verdict",
+];
+
 /// Renders a verify report.
 pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
-    if format == Format::Json {
-        #[derive(Serialize)]
-        struct Doc<'a> {
-            #[serde(flatten)]
-            report: &'a VerifyReport,
-            verdict: &'static str,
+    match format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Doc<'a> {
+                #[serde(flatten)]
+                report: &'a VerifyReport,
+                verdict: &'static str,
+            }
+            super::json_document(&Doc {
+                report: r,
+                verdict: "intact",
+            })
         }
-        return super::json_document(&Doc {
-            report: r,
-            verdict: "intact",
-        });
+        Format::Jsonl => {
+            #[derive(Serialize)]
+            struct Catalog<'a> {
+                path: &'a str,
+                size: u64,
+                sha256: &'a str,
+                signature: &'a SignatureStatus,
+            }
+            #[derive(Serialize)]
+            struct Summary<'a> {
+                folders: usize,
+                files: usize,
+                bytes: u64,
+                index: &'a crate::index::Index,
+                package_xml: &'a crate::verify::PackageXmlSummary,
+                cabs: &'a [crate::verify::NestedCab],
+                unsafe_names: &'a [String],
+                verdict: &'static str,
+            }
+            let mut out = super::jsonl::event(
+                "catalog",
+                &Catalog {
+                    path: &r.path,
+                    size: r.size,
+                    sha256: &r.sha256,
+                    signature: &r.signature,
+                },
+            );
+            out.push_str(&super::jsonl::event(
+                "summary",
+                &Summary {
+                    folders: r.folders,
+                    files: r.files,
+                    bytes: r.bytes,
+                    index: &r.index,
+                    package_xml: &r.package_xml,
+                    cabs: &r.cabs,
+                    unsafe_names: &r.unsafe_names,
+                    verdict: "intact",
+                },
+            ));
+            out
+        }
+        Format::Csv => {
+            let (status, signer) = match &r.signature {
+                SignatureStatus::Verified(s) => ("verified", s.signer_subject.as_str()),
+                SignatureStatus::Unsigned => ("unsigned", ""),
+                SignatureStatus::NotChecked => ("not_checked", ""),
+            };
+            let mut csv = super::csv::Csv::new(&VERIFY_CSV_COLUMNS);
+            csv.record(&[
+                r.path.clone(),
+                r.size.to_string(),
+                r.sha256.clone(),
+                status.to_string(),
+                signer.to_string(),
+                r.folders.to_string(),
+                r.files.to_string(),
+                r.bytes.to_string(),
+                r.cabs.len().to_string(),
+                r.package_xml.bytes.to_string(),
+                r.package_xml.updates.to_string(),
+                r.unsafe_names.len().to_string(),
+                "intact".to_string(),
+            ]);
+            csv.finish()
+        }
+        Format::Human => verify_human(r, style),
     }
+}
+
+fn verify_human(r: &VerifyReport, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

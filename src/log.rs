@@ -1,0 +1,112 @@
+//! The `--log` CMTrace log: the clock and the file; the lines themselves
+//! are rendered by `wsuscat::report::cmtrace`.
+
+use chrono::{DateTime, Datelike, FixedOffset, Local, Timelike, Utc};
+use wsuscat::report::cmtrace::{self, Entry, RollingFile, Stamp};
+use wsuscat::{Error, ErrorKind};
+
+use crate::cli::LogArgs;
+use crate::exit_codes;
+
+/// For tests only: the local zone's offset from UTC in minutes (east
+/// positive, as in ISO 8601: -300 is UTC−05:00), instead of the machine's.
+const TZ_OVERRIDE: &str = "WSUSCAT_LOG_TZ_OFFSET_MINUTES";
+
+/// A run's log, or nothing when `--log` was not given.
+pub struct Log {
+    file: Option<RollingFile>,
+}
+
+impl Log {
+    /// No log: for failures before the log could be opened.
+    pub fn disabled() -> Log {
+        Log { file: None }
+    }
+
+    /// Opens the log and writes the start line. A log that cannot be written
+    /// fails the run before any work: a scheduled task that asked for a log
+    /// must not run without one.
+    pub fn open(args: &LogArgs) -> Result<Log, Error> {
+        let Some(path) = &args.log else {
+            return Ok(Log { file: None });
+        };
+        let log = Log {
+            file: Some(RollingFile::new(path, args.log_max_bytes)),
+        };
+        let command_line: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        log.try_write(&[cmtrace::start(
+            env!("CARGO_PKG_VERSION"),
+            &command_line.join(" "),
+        )])
+        .map_err(|e| {
+            Error::new(ErrorKind::Io, format!("cannot write the log: {e}")).with_file(path)
+        })?;
+        Ok(log)
+    }
+
+    fn try_write(&self, entries: &[Entry]) -> std::io::Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let stamp = now();
+        // The process id: stable for the run, and it tells apart runs that
+        // share one log.
+        let thread = std::process::id();
+        let lines: Vec<String> = entries
+            .iter()
+            .map(|e| cmtrace::line(e, &stamp, thread))
+            .collect();
+        file.append(&lines)
+    }
+
+    /// Writes entries. Once the run has started, a failing log only warns:
+    /// the verdict and its exit code matter more than the log.
+    pub fn write(&self, entries: &[Entry]) {
+        if let Err(e) = self.try_write(entries) {
+            let path = self.file.as_ref().map(|f| f.path().to_path_buf());
+            let mut err = Error::new(ErrorKind::Io, format!("cannot write the log: {e}"));
+            if let Some(p) = path {
+                err = err.with_file(&p);
+            }
+            eprint!(
+                "{}",
+                wsuscat::report::error(&err, wsuscat::report::Format::Human)
+            );
+        }
+    }
+
+    /// Writes the exit code line and returns the code.
+    pub fn exit(&self, code: i32) -> i32 {
+        self.write(&[cmtrace::exit(code, exit_codes::meaning(code))]);
+        code
+    }
+}
+
+fn now() -> Stamp {
+    let utc = Utc::now();
+    let forced = std::env::var(TZ_OVERRIDE)
+        .ok()
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        .and_then(|minutes| FixedOffset::east_opt(minutes * 60));
+    match forced {
+        Some(offset) => stamp(utc.with_timezone(&offset)),
+        None => stamp(utc.with_timezone(&Local).fixed_offset()),
+    }
+}
+
+fn stamp(t: DateTime<FixedOffset>) -> Stamp {
+    Stamp {
+        year: t.year(),
+        month: t.month(),
+        day: t.day(),
+        hour: t.hour(),
+        minute: t.minute(),
+        second: t.second(),
+        // A leap second shows as 1000+ ms; CMTrace wants three digits.
+        millisecond: t.timestamp_subsec_millis().min(999),
+        // Windows' bias is UTC − local; chrono's offset is local − UTC.
+        bias_minutes: -t.offset().local_minus_utc() / 60,
+    }
+}

@@ -1,0 +1,352 @@
+//! The CMTrace log: the line format Configuration Manager's own logs use,
+//! which CMTrace and OneTrace read, so that wsuscat's entries sit beside
+//! wsyncmgr.log in the same viewer. See docs/cmtrace-log.md.
+//!
+//! ```text
+//! <![LOG[message]LOG]!><time="HH:MM:SS.mmm+BIAS" date="MM-DD-YYYY" component="wsuscat" context="" type="1" thread="N" file="">
+//! ```
+//!
+//! This module renders entries (what a run says, and how a line looks) and
+//! appends them with ConfigMgr's rollover. The appender lives here, in the
+//! library, rather than in the binary: the rollover is part of the format's
+//! contract (viewers and collectors look for `.lo_`), and another front end
+//! embedding the library should get the same log without copying it. The
+//! clock is the caller's: the library takes a [`Stamp`] and reads no time
+//! zone.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::check::CheckReport;
+use crate::error::Error;
+use crate::finding::{Finding, Verdict};
+use crate::integrity::SignatureStatus;
+use crate::profile::Severity;
+use crate::verify::VerifyReport;
+
+/// The `component` every wsuscat line carries.
+pub const COMPONENT: &str = "wsuscat";
+
+/// CMTrace's `type`: how a viewer colours the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info = 1,
+    Warning = 2,
+    Error = 3,
+}
+
+/// One thing a run says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub level: Level,
+    pub message: String,
+}
+
+impl Entry {
+    fn new(level: Level, message: String) -> Entry {
+        Entry { level, message }
+    }
+}
+
+/// Local wall-clock time and the Windows bias of its zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub millisecond: u32,
+    /// Minutes, UTC − local, as Windows' `TIME_ZONE_INFORMATION.Bias`
+    /// counts them: +300 in New York in winter, −120 in Cairo in summer.
+    pub bias_minutes: i32,
+}
+
+/// One log line for `entry`, with CRLF, as ConfigMgr writes them.
+pub fn line(entry: &Entry, stamp: &Stamp, thread: u32) -> String {
+    let sign = if stamp.bias_minutes < 0 { '-' } else { '+' };
+    format!(
+        "<![LOG[{}]LOG]!><time=\"{:02}:{:02}:{:02}.{:03}{sign}{:03}\" date=\"{:02}-{:02}-{:04}\" component=\"{COMPONENT}\" context=\"\" type=\"{}\" thread=\"{thread}\" file=\"\">\r\n",
+        sanitize(&entry.message),
+        stamp.hour,
+        stamp.minute,
+        stamp.second,
+        stamp.millisecond.min(999),
+        stamp.bias_minutes.unsigned_abs(),
+        stamp.month,
+        stamp.day,
+        stamp.year,
+        entry.level as u8,
+    )
+}
+
+/// A message made safe for one line: CMTrace ends the message at the first
+/// `]LOG]!>`, so that marker becomes `]LOG]!&gt;` (reads the same, ends
+/// nothing), and control characters (CR and LF first) become spaces so that
+/// one entry stays one line.
+pub fn sanitize(message: &str) -> String {
+    message
+        .replace("]LOG]!>", "]LOG]!&gt;")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The first line of a run: the version and the command line.
+pub fn start(version: &str, command_line: &str) -> Entry {
+    Entry::new(
+        Level::Info,
+        format!("wsuscat {version} started: {command_line}"),
+    )
+}
+
+/// The last line of a run.
+pub fn exit(code: i32, meaning: &str) -> Entry {
+    let level = match code {
+        0 => Level::Info,
+        1 => Level::Warning,
+        _ => Level::Error,
+    };
+    Entry::new(level, format!("exit code {code} ({meaning})"))
+}
+
+/// An error that ended the run.
+pub fn error(err: &Error) -> Entry {
+    Entry::new(Level::Error, format!("error: {err}"))
+}
+
+fn signature(status: &SignatureStatus) -> Entry {
+    match status {
+        SignatureStatus::Verified(s) => Entry::new(
+            Level::Info,
+            format!(
+                "signature verified: signer {}, {}, anchor {}",
+                s.signer_subject, s.digest_algorithm, s.anchor_subject
+            ),
+        ),
+        SignatureStatus::Unsigned => Entry::new(
+            Level::Warning,
+            "signature: UNSIGNED, accepted because --allow-unsigned was given".into(),
+        ),
+        SignatureStatus::NotChecked => Entry::new(
+            Level::Warning,
+            "signature: not checked (--no-verify)".into(),
+        ),
+    }
+}
+
+fn finding(f: &Finding) -> Entry {
+    let level = match f.severity {
+        Severity::Breaks => Level::Error,
+        Severity::Warn => Level::Warning,
+    };
+    Entry::new(
+        level,
+        format!(
+            "finding: RevisionId {} (UpdateId {}, revision {}, {}): {}={} {} rule {} of {}: {}",
+            f.revision_id,
+            f.update_id.as_deref().unwrap_or("(absent)"),
+            f.revision_number
+                .map_or_else(|| "-".to_string(), |n| n.to_string()),
+            f.kind.label(),
+            f.attribute,
+            super::show_value(f.value.as_deref()),
+            f.severity.as_str(),
+            f.rule,
+            f.profile,
+            f.message
+        ),
+    )
+}
+
+/// A check's entries: the catalog's identity, its signature, each finding,
+/// and the verdict.
+pub fn check(r: &CheckReport) -> Vec<Entry> {
+    let c = &r.catalog;
+    let opt = |v: &Option<String>| v.as_deref().unwrap_or("(absent)").to_string();
+    let mut out = vec![
+        Entry::new(
+            Level::Info,
+            format!(
+                "catalog {}: {} bytes, SHA-256 {}, PackageId {}, CreationDate {}",
+                c.path,
+                c.size,
+                c.sha256,
+                opt(&c.package_id),
+                opt(&c.creation_date)
+            ),
+        ),
+        signature(&r.signature),
+    ];
+    out.extend(r.findings.iter().map(finding));
+    let names: Vec<&str> = r.profiles.iter().map(|p| p.name.as_str()).collect();
+    let names = names.join(" + ");
+    out.push(match r.verdict {
+        Verdict::Compatible => Entry::new(
+            Level::Info,
+            format!(
+                "verdict COMPATIBLE: all {} updates read and checked; none breaks {names}; {} warning(s)",
+                r.counts.updates_checked,
+                r.warnings()
+            ),
+        ),
+        Verdict::Incompatible => Entry::new(
+            Level::Error,
+            format!(
+                "verdict INCOMPATIBLE: {} update(s) would break {names}; {} updates checked",
+                r.breaking(),
+                r.counts.updates_checked
+            ),
+        ),
+    });
+    out
+}
+
+/// A verify's entries: the catalog's identity, its signature, the verdict.
+pub fn verify(r: &VerifyReport) -> Vec<Entry> {
+    vec![
+        Entry::new(
+            Level::Info,
+            format!("catalog {}: {} bytes, SHA-256 {}", r.path, r.size, r.sha256),
+        ),
+        signature(&r.signature),
+        Entry::new(
+            Level::Info,
+            format!(
+                "verdict INTACT: {} folders, {} members, {} nested cabinets, package.xml {} updates; every block checksum and size verified",
+                r.folders,
+                r.files,
+                r.cabs.len(),
+                r.package_xml.updates
+            ),
+        ),
+    ]
+}
+
+/// A log file that rolls over the way ConfigMgr's do: before a line would
+/// take it past `max_bytes`, `X.log` is renamed `X.lo_` (replacing the
+/// previous one) and a new `X.log` begins. A file never exceeds
+/// `max_bytes` unless a single line does.
+#[derive(Debug, Clone)]
+pub struct RollingFile {
+    path: PathBuf,
+    max_bytes: u64,
+}
+
+impl RollingFile {
+    pub fn new(path: &Path, max_bytes: u64) -> RollingFile {
+        RollingFile {
+            path: path.to_path_buf(),
+            max_bytes,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where the previous log goes: the extension's last character becomes
+    /// `_` (`wsuscat.log` → `wsuscat.lo_`), or `.lo_` is added when there is
+    /// no extension.
+    pub fn rolled_path(path: &Path) -> PathBuf {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        match path.extension().map(|e| e.to_string_lossy().into_owned()) {
+            Some(ext) if !ext.is_empty() => {
+                let mut ext = ext;
+                ext.pop();
+                ext.push('_');
+                path.with_extension(ext)
+            }
+            _ => {
+                name.push(".lo_");
+                path.with_file_name(name)
+            }
+        }
+    }
+
+    /// Appends the lines, rolling over between them as needed. The size is
+    /// read from the file, not remembered, so that runs sharing a log
+    /// (several scheduled tasks) roll it over at the right size too.
+    pub fn append(&self, lines: &[String]) -> io::Result<()> {
+        let mut size = match fs::metadata(&self.path) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e),
+        };
+        let mut file = self.open()?;
+        for line in lines {
+            let len = line.len() as u64;
+            if size > 0 && size + len > self.max_bytes {
+                // Closed first: Windows does not rename a file this process
+                // holds open.
+                drop(file);
+                fs::rename(&self.path, Self::rolled_path(&self.path))?;
+                file = self.open()?;
+                size = 0;
+            }
+            file.write_all(line.as_bytes())?;
+            size += len;
+        }
+        file.flush()
+    }
+
+    fn open(&self) -> io::Result<fs::File> {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(bias: i32) -> Stamp {
+        Stamp {
+            year: 2026,
+            month: 5,
+            day: 2,
+            hour: 8,
+            minute: 7,
+            second: 9,
+            millisecond: 42,
+            bias_minutes: bias,
+        }
+    }
+
+    #[test]
+    fn bias_sign_follows_windows() {
+        let e = Entry::new(Level::Warning, "m".into());
+        assert!(line(&e, &stamp(300), 7).contains("time=\"08:07:09.042+300\" date=\"05-02-2026\""));
+        assert!(line(&e, &stamp(-120), 7).contains("time=\"08:07:09.042-120\""));
+        assert!(line(&e, &stamp(0), 7).contains("time=\"08:07:09.042+000\""));
+        assert!(line(&e, &stamp(0), 7).contains("type=\"2\" thread=\"7\""));
+    }
+
+    #[test]
+    fn a_message_cannot_end_its_entry_or_break_its_line() {
+        let e = Entry::new(Level::Info, "a]LOG]!>b\r\nc\nd".into());
+        let l = line(&e, &stamp(0), 1);
+        assert!(
+            l.starts_with("<![LOG[a]LOG]!&gt;b  c d]LOG]!><time="),
+            "{l}"
+        );
+        assert_eq!(l.matches("]LOG]!>").count(), 1);
+        assert_eq!(l.trim_end_matches("\r\n").lines().count(), 1);
+    }
+
+    #[test]
+    fn rolled_name_is_configmgrs() {
+        assert_eq!(
+            RollingFile::rolled_path(Path::new("/x/wsuscat.log")),
+            Path::new("/x/wsuscat.lo_")
+        );
+        assert_eq!(
+            RollingFile::rolled_path(Path::new("noext")),
+            Path::new("noext.lo_")
+        );
+    }
+}
