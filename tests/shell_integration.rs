@@ -7,9 +7,12 @@ use std::process::Command;
 
 use common::*;
 
-const SUBCOMMANDS: [&str; 6] = [
+const SUBCOMMANDS: [&str; 9] = [
     "check",
     "verify",
+    "info",
+    "list",
+    "show",
     "profiles",
     "generate",
     "completions",
