@@ -7,9 +7,11 @@
 //! or exit codes: it returns data ([`check::CheckReport`]) or a typed
 //! [`Error`] with a [`Place`].
 
+pub mod baseline;
 pub mod cab;
 pub mod catalog;
 pub mod check;
+pub mod constraints;
 pub mod error;
 pub mod finding;
 pub mod generator;
@@ -21,5 +23,6 @@ pub mod report;
 pub mod signature;
 pub mod update;
 pub mod verify;
+pub mod vocab;
 
 pub use error::{Error, ErrorKind, Place, Result};

@@ -9,13 +9,15 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use wsuscat::baseline;
 use wsuscat::cab::Compression;
 use wsuscat::check::{check, CheckOptions};
+use wsuscat::constraints::{self, Constraints};
 use wsuscat::finding::Verdict;
 use wsuscat::generator::{self, Spec, XmlStyle};
 use wsuscat::integrity::{SignaturePolicy, TrustOptions};
 use wsuscat::package::scan::ScanOptions;
-use wsuscat::profile::{Profile, DEFAULT_PROFILE};
+use wsuscat::profile::{Profile, Severity, DEFAULT_PROFILE};
 use wsuscat::report::{self, Format, Style};
 use wsuscat::verify::{verify, VerifyOptions};
 use wsuscat::{Error, ErrorKind};
@@ -31,6 +33,8 @@ fn main() -> ExitCode {
             print(&text)
         }
         Command::Generate(args) => run_generate(args),
+        Command::Baseline(args) => run_baseline(args),
+        Command::Diff(args) => run_diff(args),
         Command::Verify(args) => run_verify(args),
     };
     ExitCode::from(code as u8)
@@ -87,6 +91,10 @@ fn run_check(args: CheckArgs) -> i32 {
     scan.batch_size = args.batch_size as usize;
     let show_progress = !args.no_progress && !args.quiet && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| progress::Bar::new("package.xml"));
+    let constraints = match constraints(&args) {
+        Ok(c) => c,
+        Err(e) => return fail(&e, fmt),
+    };
     let options = CheckOptions {
         profiles,
         trust: trust_options(&args.trust, args.no_verify),
@@ -94,6 +102,8 @@ fn run_check(args: CheckArgs) -> i32 {
         progress: bar
             .as_ref()
             .map(|b| b as &dyn wsuscat::check::CheckProgress),
+        constraints,
+        learn: false,
     };
     match check(&args.cab, &options) {
         Ok(report) => {
@@ -114,6 +124,85 @@ fn run_check(args: CheckArgs) -> i32 {
         }
         Err(e) => fail(&e, fmt),
     }
+}
+
+fn constraints(args: &CheckArgs) -> Result<Constraints, Error> {
+    let now = match &args.now {
+        Some(t) => Some(constraints::unix_seconds(t).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("--now {t:?}: expected an RFC 3339 time"),
+            )
+        })?),
+        None => None,
+    };
+    Ok(Constraints {
+        wua_version: args
+            .wua_version
+            .as_deref()
+            .map(Constraints::wua)
+            .transpose()?,
+        max_age_days: args.max_age,
+        now,
+    })
+}
+
+fn run_baseline(args: cli::BaselineArgs) -> i32 {
+    let mut scan = ScanOptions::default();
+    if let Some(t) = args.threads {
+        scan.threads = usize::from(t);
+    }
+    let options = CheckOptions {
+        profiles: Vec::new(),
+        trust: trust_options(&args.trust, args.no_verify),
+        scan,
+        progress: None,
+        constraints: Constraints::default(),
+        learn: true,
+    };
+    let report = match check(&args.cab, &options) {
+        Ok(r) => r,
+        Err(e) => return fail(&e, Format::Human),
+    };
+    let text = baseline::to_toml(
+        &report,
+        &baseline::BaselineOptions {
+            name: args.name.clone(),
+            severity: match args.severity {
+                cli::SeverityArg::Breaks => Severity::Breaks,
+                cli::SeverityArg::Warn => Severity::Warn,
+            },
+        },
+    )
+    .expect("a learning check collects the vocabulary");
+    match &args.output {
+        None => print(&text),
+        Some(path) => match write_whole(path, text.as_bytes()) {
+            Ok(()) => exit_codes::COMPATIBLE,
+            Err(e) => fail(&e, Format::Human),
+        },
+    }
+}
+
+/// Writes through a temporary file in the same directory and renames it, so
+/// a reader never sees half a file (a scheduled task may read the baseline
+/// while the next one is written).
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let io =
+        |e: std::io::Error| Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(path);
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
 }
 
 fn run_verify(args: cli::VerifyArgs) -> i32 {
@@ -216,6 +305,10 @@ fn run_generate(args: GenerateArgs) -> i32 {
         generated.truth.package_xml_len,
         generated.truth.shards.len()
     ))
+}
+
+fn run_diff(_args: cli::DiffArgs) -> i32 {
+    exit_codes::USAGE
 }
 
 fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {
