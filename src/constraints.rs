@@ -17,8 +17,16 @@ use crate::profile::Severity;
 pub const PROFILE: &str = "options";
 
 /// A dotted version, compared numerically part by part; missing parts are 0.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Version(Vec<u64>);
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Version {}
 
 impl Version {
     pub fn parse(s: &str) -> Option<Version> {
