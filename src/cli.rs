@@ -298,6 +298,13 @@ pub struct GenerateArgs {
     /// REVISIONID alone removes the attribute). Repeatable.
     #[arg(long, value_name = "REV=VALUE")]
     pub inject: Vec<String>,
+    /// Write instead "the next catalog": the one generated from these
+    /// options, mutated with this seed (updates added, removed, revised and
+    /// superseded, a new product, a new DeploymentAction value, a new
+    /// attribute and child element, a nested bundle, a newer
+    /// MinimumClientVersion). For `diff` and baseline tests and benchmarks.
+    #[arg(long, value_name = "SEED")]
+    pub mutate: Option<u64>,
     /// Pretty-print package.xml.
     #[arg(long)]
     pub pretty: bool,

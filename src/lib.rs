@@ -12,6 +12,7 @@ pub mod cab;
 pub mod catalog;
 pub mod check;
 pub mod constraints;
+pub mod diff;
 pub mod error;
 pub mod finding;
 pub mod generator;

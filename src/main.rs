@@ -286,7 +286,26 @@ fn run_generate(args: GenerateArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return fail(&e, Format::Human),
     };
-    let generated = generator::generate(&spec);
+    let mut generated = generator::generate(&spec);
+    if let Some(seed) = args.mutate {
+        let n = spec.updates;
+        let mutation = generator::mutate::MutateSpec {
+            seed,
+            add_bundles: (n / 200).max(1),
+            remove_bundles: (n / 300).max(1),
+            revise: (n / 100).max(1),
+            supersede: (n / 300).max(1),
+            deployment_action: Some(("OptionalInstall".into(), 5)),
+            new_attribute: Some(("IsBeta".into(), "true".into(), 3)),
+            new_child: Some(("Future".into(), 2)),
+            nested_bundles: 1,
+            add_product: Some("Windows 12".into()),
+            minimum_client_version: Some("10.0.19041.1".into()),
+            layout: spec.clone(),
+            ..Default::default()
+        };
+        generated = generator::mutate::mutate(&generated, &mutation).generated;
+    }
     let out = args
         .output
         .as_ref()
@@ -307,8 +326,40 @@ fn run_generate(args: GenerateArgs) -> i32 {
     ))
 }
 
-fn run_diff(_args: cli::DiffArgs) -> i32 {
-    exit_codes::USAGE
+fn run_diff(args: cli::DiffArgs) -> i32 {
+    let fmt = match args.format {
+        cli::DiffFormatArg::Json => Format::Json,
+        _ => Format::Human,
+    };
+    let mut scan = ScanOptions::default();
+    if let Some(t) = args.threads {
+        scan.threads = usize::from(t);
+    }
+    match wsuscat::diff::diff(&args.old, &args.new, &wsuscat::diff::DiffOptions { scan }) {
+        Ok(report) => {
+            let text = match args.format {
+                cli::DiffFormatArg::Csv => report::diff_csv(&report),
+                _ => report::diff(
+                    &report,
+                    fmt,
+                    Style {
+                        color: use_color(args.color),
+                    },
+                    report::DiffHuman { top: args.top },
+                ),
+            };
+            let written = print(&text);
+            if written != exit_codes::COMPATIBLE {
+                return written;
+            }
+            if report.differences() == 0 {
+                exit_codes::SAME
+            } else {
+                exit_codes::DIFFERENT
+            }
+        }
+        Err(e) => fail(&e, fmt),
+    }
 }
 
 fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {

@@ -131,8 +131,8 @@ fn check_human(r: &CheckReport, style: Style) -> String {
             out,
             "Findings  {} ({} breaking, {} warnings)",
             r.findings.len(),
-            r.breaking(),
-            r.warnings()
+            r.breaking_updates(),
+            r.findings.len() - r.breaking_updates()
         );
         let rows: Vec<[String; 7]> = r
             .findings

@@ -3,11 +3,13 @@
 //! directory only, never in the binary.
 
 mod check;
+mod diff;
 mod errors;
 mod profiles;
 mod verify;
 
 pub use check::{check, show_value};
+pub use diff::{diff, diff_csv, DiffHuman};
 pub use errors::error;
 pub use profiles::profiles;
 pub use verify::verify;
