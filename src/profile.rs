@@ -384,3 +384,44 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Usage);
     }
 }
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn combination_rules_and_baselines_parse_and_are_validated() {
+        let p = Profile::load("configmgr2007-legacy").unwrap();
+        let rule = &p.combination_rules[0];
+        let mut u = Update::default();
+        u.push_attribute("IsBundle", "true");
+        assert!(!rule.match_any.iter().any(|m| m.matches(&u)));
+        u.children.bundled_by = true;
+        assert!(rule.match_any.iter().any(|m| m.matches(&u)));
+
+        let e = Profile::from_toml("kind='baseline'\nname='b'\ndescription='d'\n[[rule]]\nname='r'\nattribute='A'\nallow_absent=true\nseverity='warn'\n", "t").unwrap_err();
+        assert!(e.message().contains("without a [vocabulary]"), "{e}");
+        let b = Profile::from_toml(
+            "kind='baseline'\nname='b'\ndescription='d'\n[vocabulary]\nseverity='warn'\nelements=['R']\n[vocabulary.values.'Update@IsLeaf']\nvalues=['true']\n",
+            "t",
+        )
+        .unwrap();
+        let v = b.vocabulary.unwrap();
+        let el = |p: &str| Term::Element { path: p.into() };
+        assert_eq!(v.knows(&el("R")), Some(true));
+        assert_eq!(v.knows(&el("R/X")), Some(false));
+        let leaf = |x: Option<&str>| Term::Value {
+            attribute: "Update@IsLeaf".into(),
+            value: x.map(str::to_string),
+        };
+        assert_eq!(v.knows(&leaf(Some("true"))), Some(true));
+        assert_eq!(v.knows(&leaf(None)), Some(false), "absent was not seen");
+        // A section left out is not checked.
+        assert_eq!(
+            v.knows(&Term::IndexElement {
+                path: "INDEX".into()
+            }),
+            None
+        );
+    }
+}

@@ -434,3 +434,79 @@ pub fn read_index_xml(catalog: &crate::catalog::Catalog) -> Result<Vec<u8>> {
         .and_then(|m| m.read_all(16 << 20))
         .map_err(|e| e.inside("index.xml").with_file(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::package::parse::parse_batch;
+    use crate::package::scan::Visitor;
+    use crate::package::{Batch, Limits};
+
+    struct Learn(Collector);
+
+    impl Visitor for Learn {
+        fn wants_elements(&self) -> bool {
+            true
+        }
+        fn element(&mut self, e: &Element<'_>) {
+            self.0.element(e);
+        }
+        fn update(&mut self, u: &Update) {
+            self.0.update(u);
+        }
+    }
+
+    #[test]
+    fn terms_count_updates_once_and_name_the_first() {
+        let xml = r#"<OfflineSyncPackage xmlns="x" ProtocolVersion="1.0"><Updates>
+            <Update RevisionId="7" IsBundle="true" IsLeaf="true"><SupersededBy><Revision Id="9"/><Revision Id="11"/></SupersededBy></Update>
+            <Update RevisionId="8" DeploymentAction="Bundle" New=""><BundledBy><Revision Id="7"/></BundledBy></Update>
+            <Update RevisionId="5" DeploymentAction="Bundle"/>
+            </Updates></OfflineSyncPackage>"#;
+        let batch = Batch {
+            index: 0,
+            offset: 0,
+            context: Vec::new(),
+            bytes: xml.as_bytes().to_vec(),
+        };
+        let mut v = Learn(Collector::default());
+        let outcome = parse_batch(&batch, &Limits::default(), &mut v);
+        assert!(outcome.error.is_none(), "{:?}", outcome.error);
+        let mut vocab = Vocabulary::default();
+        vocab.absorb(v.0);
+        let t = |term: Term| vocab.terms.get(&term).cloned().unwrap_or_default();
+        let rev = t(Term::Element {
+            path: format!("{UPDATE_PATH}/SupersededBy/Revision"),
+        });
+        assert_eq!((rev.occurrences, rev.updates, rev.first), (2, 1, vec![7]));
+        let new = t(Term::Attribute {
+            path: UPDATE_PATH.into(),
+            name: "New".into(),
+        });
+        assert_eq!((new.updates, new.first), (1, vec![8]));
+        let bundle = t(Term::Value {
+            attribute: "Update@DeploymentAction".into(),
+            value: Some("Bundle".into()),
+        });
+        assert_eq!((bundle.updates, bundle.first), (2, vec![8, 5]));
+        let absent = t(Term::Value {
+            attribute: "Update@DeploymentAction".into(),
+            value: None,
+        });
+        assert_eq!(absent.first, vec![7]);
+        // The root is vocabulary, its namespace declaration is not.
+        assert_eq!(
+            t(Term::Attribute {
+                path: "OfflineSyncPackage".into(),
+                name: "ProtocolVersion".into()
+            })
+            .occurrences,
+            1
+        );
+        assert!(!vocab
+            .terms
+            .keys()
+            .any(|k| matches!(k, Term::Attribute { name, .. } if name == "xmlns")));
+        assert_eq!(vocab.updates, 3);
+    }
+}
