@@ -12,12 +12,15 @@ use std::path::{Path, PathBuf};
 use crate::cab::forward::Forward;
 use crate::cab::{Cabinet, FileEntry, MemberReader};
 use crate::error::{Error, ErrorKind, Result};
+use crate::index::Index;
 
 /// package.xml streamed out of package.cab out of the catalog.
 pub type PackageXml = MemberReader<Forward<MemberReader<BufReader<File>>>>;
 
 /// The name of the cabinet holding package.xml.
 pub const PACKAGE_CAB: &str = "package.cab";
+/// The shard map.
+pub const INDEX_XML: &str = "index.xml";
 /// The metadata file inside package.cab.
 pub const PACKAGE_XML: &str = "package.xml";
 
@@ -82,6 +85,25 @@ impl Catalog {
             )
             .with_file(&self.path)
         })
+    }
+
+    /// Reads and parses index.xml. It is small and, in every known catalog,
+    /// the first member, so this decodes next to nothing.
+    pub fn read_index(&self) -> Result<Index> {
+        let file = self.find(INDEX_XML)?.clone();
+        let mut bytes = None;
+        self.outer
+            .stream_members(
+                || open_file(&self.path),
+                |f| f.name == file.name,
+                |_, data| {
+                    bytes = Some(data);
+                    Ok(())
+                },
+            )
+            .map_err(|e| e.with_file(&self.path))?;
+        let bytes = bytes.unwrap_or_default();
+        Index::parse(&bytes).map_err(|e| e.with_file(&self.path))
     }
 
     /// Streams package.xml out of package.cab out of the outer cabinet,

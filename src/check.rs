@@ -1,6 +1,6 @@
 //! `check`: read the whole catalog and test every update against profiles.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Serialize;
@@ -8,12 +8,12 @@ use serde::Serialize;
 use crate::catalog::{Catalog, PACKAGE_CAB, PACKAGE_XML};
 use crate::constraints::{self, Constraints};
 use crate::error::{ErrorKind, Result};
+use crate::explain::{self, Names, Subject};
 use crate::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
-use crate::integrity::{self, SignaturePolicy, SignatureStatus, TrustOptions};
+use crate::integrity::{self, SignatureStatus, TrustOptions};
 use crate::package::scan::{scan, Progress, ScanOptions, Visitor};
 use crate::profile::{Profile, Severity};
-use crate::signature::TrustAnchors;
-use crate::update::{Kind, Update};
+use crate::update::{Kind, RefKind, Update};
 use crate::vocab::{Collector, Tally, Vocabulary};
 
 /// Who the catalog is.
@@ -110,6 +110,11 @@ pub struct CheckOptions<'a> {
     pub scan: ScanOptions,
     /// Told the package.xml size, then the position as it streams.
     pub progress: Option<&'a dyn CheckProgress>,
+    /// Name each finding's update (title, KB, products…) from the shards.
+    pub names: bool,
+    /// Preferred language for titles (falling back to each update's
+    /// DefaultLanguage).
+    pub lang: String,
     pub constraints: Constraints,
     /// Collect the catalog's vocabulary into the report (for `baseline`).
     pub learn: bool,
@@ -125,6 +130,10 @@ struct Checker<'a> {
     profiles: &'a [Profile],
     counts: [u64; 4],
     findings: Vec<Finding>,
+    /// What naming each update with a finding needs.
+    subjects: Vec<Subject>,
+    /// Category UpdateIds (lowercase) and RevisionIds, to name products.
+    categories: Vec<(String, u64)>,
     /// Per profile, per combination rule.
     combinations: Vec<Vec<Tally>>,
     vocabulary: Option<Collector>,
@@ -158,6 +167,12 @@ impl Visitor for Checker<'_> {
                 }
             }
         }
+        if kind == Kind::Category {
+            if let (Some(id), Some(rev)) = (u.get("UpdateId"), u.revision_id()) {
+                self.categories.push((id.to_ascii_lowercase(), rev));
+            }
+        }
+        let before = self.findings.len();
         for profile in self.profiles {
             for (rule, value) in profile.violations(u) {
                 self.findings.push(Finding {
@@ -174,8 +189,22 @@ impl Visitor for Checker<'_> {
                         format!("{} is not allowed by {}", rule.attribute, profile.name)
                     }),
                     offset: u.offset,
+                    names: Names::default(),
                 });
             }
+        }
+        if self.findings.len() > before {
+            self.subjects.push(Subject {
+                revision_id: u.revision_id().unwrap_or_default(),
+                default_language: u.get("DefaultLanguage").map(str::to_string),
+                categories: u
+                    .categories()
+                    .map(|(t, id)| (t.to_string(), id.to_string()))
+                    .collect(),
+                bundled_by: u
+                    .refs(RefKind::BundledBy)
+                    .find_map(|r| r.trim().parse().ok()),
+            });
         }
     }
 }
@@ -187,35 +216,16 @@ impl Visitor for Checker<'_> {
 /// failure outranks anything the scan found, because then the content is not
 /// the publisher's to begin with.
 pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
-    let pre = integrity::preflight(path)?;
-    let anchors = match options.trust.policy {
-        SignaturePolicy::Skip => TrustAnchors::empty(),
-        _ => options.trust.anchors()?,
-    };
-    let policy = options.trust.policy;
-    let size = pre.file_len;
-    let verify = || integrity::hash_and_verify(path, &pre, policy, &anchors);
-    let (identity, content) = if options.scan.threads <= 1 {
-        // One thread: the signature first, then the content.
-        let identity = verify()?;
-        (Ok(identity), check_content(path, options, size))
-    } else {
-        std::thread::scope(|s| {
-            let hasher = s.spawn(verify);
-            let content = check_content(path, options, size);
-            (hasher.join().expect("hashing does not panic"), content)
-        })
-    };
-    // The signature's verdict first: content that is not the publisher's is
-    // not worth diagnosing.
-    let (sha256, signature) = identity?;
-    let mut report = content?;
-    report.catalog.sha256 = sha256;
-    let signing_time = match &signature {
+    let parallel = options.scan.threads > 1;
+    let (identity, mut report) = integrity::with_identity(path, &options.trust, parallel, |pre| {
+        check_content(path, options, pre.file_len)
+    })?;
+    report.catalog.sha256 = identity.sha256;
+    let signing_time = match &identity.signature {
         SignatureStatus::Verified(s) => s.signing_time.clone(),
         _ => None,
     };
-    report.signature = signature;
+    report.signature = identity.signature;
     report.catalog_findings.extend(constraints::findings(
         &options.constraints,
         report.catalog.minimum_client_version.as_deref(),
@@ -239,6 +249,8 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
         profiles,
         counts: [0; 4],
         findings: Vec::new(),
+        subjects: Vec::new(),
+        categories: Vec::new(),
         combinations: profiles
             .iter()
             .map(|p| vec![Tally::default(); p.combination_rules.len()])
@@ -267,6 +279,8 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
 
     let mut counts = Counts::default();
     let mut findings = Vec::new();
+    let mut subjects = Vec::new();
+    let mut categories = HashMap::new();
     let mut combinations: Vec<Vec<Tally>> = profiles
         .iter()
         .map(|p| vec![Tally::default(); p.combination_rules.len()])
@@ -277,6 +291,8 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
             *counts.by_kind.entry(kind).or_default() += checker.counts[kind as usize];
         }
         findings.extend(checker.findings);
+        subjects.extend(checker.subjects);
+        categories.extend(checker.categories);
         for (all, batch) in combinations.iter_mut().zip(checker.combinations) {
             for (a, b) in all.iter_mut().zip(batch) {
                 a.absorb(b);
@@ -334,6 +350,43 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
                         message: format!("{} never saw this", profile.name),
                     });
                 }
+            }
+        }
+    }
+    // Catalog-level findings name their first updates too; the shards are
+    // read once for both kinds.
+    let mut named: std::collections::BTreeSet<u64> =
+        subjects.iter().map(|s: &Subject| s.revision_id).collect();
+    for f in &catalog_findings {
+        for u in &f.first {
+            if named.insert(u.revision_id) {
+                subjects.push(Subject {
+                    revision_id: u.revision_id,
+                    default_language: None,
+                    categories: Vec::new(),
+                    bundled_by: None,
+                });
+            }
+        }
+    }
+    if options.names && !subjects.is_empty() {
+        let index = catalog.read_index()?;
+        let (names, _) = explain::names(
+            &catalog,
+            &index,
+            &subjects,
+            &categories,
+            &options.lang,
+            options.scan.threads,
+        )?;
+        for f in &mut findings {
+            if let Some(n) = names.get(&f.revision_id) {
+                f.names = n.clone();
+            }
+        }
+        for f in &mut catalog_findings {
+            for u in &mut f.first {
+                u.title = names.get(&u.revision_id).and_then(|n| n.title.clone());
             }
         }
     }

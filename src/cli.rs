@@ -30,6 +30,15 @@ pub enum Command {
     /// cabinet, every size, index.xml, package.xml, and the Authenticode signature.
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// What a catalog holds: identity, shards, and a census of its updates.
+    #[command(after_help = INFO_HELP)]
+    Info(InfoArgs),
+    /// List updates, filtered, with titles and KB numbers from the shards.
+    #[command(after_help = LIST_HELP)]
+    List(ListArgs),
+    /// Everything the catalog knows about one update.
+    #[command(after_help = SHOW_HELP)]
+    Show(ShowArgs),
     /// Learn a catalog's vocabulary and write it as a baseline profile.
     #[command(after_help = BASELINE_HELP)]
     Baseline(BaselineArgs),
@@ -101,6 +110,40 @@ Exit codes:
   3  not intact or not trusted: truncated or padded, a checksum or size
      mismatch, malformed index.xml or package.xml, unsigned, digest mismatch,
      untrusted chain, expired certificate";
+
+const INFO_HELP: &str = "\
+Examples:
+  wsuscat info wsusscn2.cab
+  wsuscat info --format json wsusscn2.cab > census.json
+
+Exit codes: 0 done; 2 usage or environment error; 3 unusable catalog (as for check).";
+
+const LIST_HELP: &str = "\
+Examples:
+  wsuscat list --kb 5058379 wsusscn2.cab
+  wsuscat list --product \"Windows 11\" --classification \"Security Updates\" --not-superseded wsusscn2.cab
+  wsuscat list --deployment-action absent --kind child wsusscn2.cab
+  wsuscat list --format csv wsusscn2.cab > updates.csv     # every update, with titles
+
+Filters combine: an update is listed when it matches all of them. Product and
+classification match a whole name (case-insensitive) or the category's UpdateId.
+Titles, KB numbers, severities and category names come from the shards, read in
+one pass (each shard decoded at most once).
+
+Exit codes: 0 done (also when nothing matches); 2 usage or environment error;
+3 unusable catalog.";
+
+const SHOW_HELP: &str = "\
+Examples:
+  wsuscat show wsusscn2.cab 1293995
+  wsuscat show wsusscn2.cab {8e0e0f6a-3c3b-4a47-9d0e-0b4d2a1f9e11}
+  wsuscat show --format json wsusscn2.cab KB5058379
+
+ID is a RevisionId, an UpdateId or KB followed by the article number (every
+update carrying that KB article is shown).
+
+Exit codes: 0 shown; 2 usage error, or no such update in the catalog;
+3 unusable catalog.";
 
 const GENERATE_HELP: &str = "\
 Examples:
@@ -201,6 +244,111 @@ pub struct CheckArgs {
     /// Print nothing but errors; the exit code is unchanged.
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub names: NamesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct NamesArgs {
+    /// Language of titles and category names (falling back to each update's
+    /// DefaultLanguage, then English).
+    #[arg(long, default_value = "en", value_name = "LANG")]
+    pub lang: String,
+    /// Do not read titles, KB numbers or category names from the shards.
+    #[arg(long)]
+    pub no_names: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormatArg {
+    #[value(alias = "human")]
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Bundle,
+    Child,
+    Category,
+    Other,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// The catalog (wsusscn2.cab).
+    pub cab: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Do not check the signature at all (the report says so).
+    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
+    pub no_verify: bool,
+    #[command(flatten)]
+    pub names: NamesArgs,
+    /// Total threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// The catalog (wsusscn2.cab).
+    pub cab: PathBuf,
+    /// Only updates whose KBArticleID is N (with or without "KB").
+    #[arg(long, value_name = "N")]
+    pub kb: Option<String>,
+    /// Only the update with this UpdateId.
+    #[arg(long, value_name = "GUID")]
+    pub update_id: Option<String>,
+    /// Only the update with this RevisionId.
+    #[arg(long, value_name = "N")]
+    pub revision_id: Option<u64>,
+    /// Only updates in this product (its name or UpdateId).
+    #[arg(long, value_name = "NAME")]
+    pub product: Option<String>,
+    /// Only updates in this classification (its name or UpdateId).
+    #[arg(long, value_name = "NAME")]
+    pub classification: Option<String>,
+    /// Only updates with this DeploymentAction; "absent" selects updates
+    /// without the attribute.
+    #[arg(long, value_name = "VALUE|absent")]
+    pub deployment_action: Option<String>,
+    /// Only updates with a SupersededBy reference.
+    #[arg(long, conflicts_with = "not_superseded")]
+    pub superseded: bool,
+    /// Only updates without a SupersededBy reference.
+    #[arg(long)]
+    pub not_superseded: bool,
+    /// Only updates of this kind.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormatArg,
+    #[command(flatten)]
+    pub names: NamesArgs,
+    /// Total threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The catalog (wsusscn2.cab).
+    pub cab: PathBuf,
+    /// A RevisionId, an UpdateId, or KB1234567.
+    pub id: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Language of titles (falling back to the update's DefaultLanguage).
+    #[arg(long, default_value = "en", value_name = "LANG")]
+    pub lang: String,
+    /// Total threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
 }
 
 #[derive(Args, Debug)]

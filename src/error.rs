@@ -57,6 +57,10 @@ pub enum ErrorKind {
     /// meant for code signing. Windows Update Agent refuses such a catalog, so
     /// it is a catalog fault. Produced by [`crate::signature`].
     Signature,
+    /// The update a command asked for (by RevisionId, UpdateId or KB
+    /// article) is not in the catalog. The catalog is fine; the question
+    /// has no answer.
+    NotFound,
 }
 
 impl ErrorKind {
@@ -78,13 +82,17 @@ impl ErrorKind {
             ErrorKind::NoUpdates => "no_updates",
             ErrorKind::Limit => "limit",
             ErrorKind::Signature => "signature",
+            ErrorKind::NotFound => "not_found",
         }
     }
 
     /// True when the catalog itself is unusable, as opposed to a problem with
     /// the environment or the invocation.
     pub fn is_catalog_fault(self) -> bool {
-        !matches!(self, ErrorKind::Io | ErrorKind::Usage | ErrorKind::Profile)
+        !matches!(
+            self,
+            ErrorKind::Io | ErrorKind::Usage | ErrorKind::Profile | ErrorKind::NotFound
+        )
     }
 }
 

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::explain::Names;
 use crate::profile::Severity;
 use crate::update::Kind;
 use crate::vocab::Term;
@@ -26,6 +27,10 @@ pub struct Finding {
     pub message: String,
     /// Byte offset of the `<Update` tag in package.xml.
     pub offset: u64,
+    /// Title, KB article, severity, classification, products and bundle,
+    /// from the shards; notes say what could not be found.
+    #[serde(flatten)]
+    pub names: Names,
 }
 
 impl Finding {

@@ -215,3 +215,49 @@ pub fn hash_and_verify(
     };
     Ok((sha256, status))
 }
+
+/// A file's identity: size, SHA-256 and signature status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub size: u64,
+    pub sha256: String,
+    pub signature: SignatureStatus,
+}
+
+/// Establishes the file's identity and runs `content` on it: preflight
+/// first, then the hashing and signature pass, in parallel with `content`
+/// when `parallel`. A signature failure outranks whatever `content` found,
+/// because then the content is not the publisher's to begin with.
+pub fn with_identity<T: Send>(
+    path: &Path,
+    trust: &TrustOptions,
+    parallel: bool,
+    content: impl FnOnce(&Preflighted) -> Result<T> + Send,
+) -> Result<(Identity, T)> {
+    let pre = preflight(path)?;
+    let anchors = match trust.policy {
+        SignaturePolicy::Skip => TrustAnchors::empty(),
+        _ => trust.anchors()?,
+    };
+    let verify = || hash_and_verify(path, &pre, trust.policy, &anchors);
+    let (identity, content) = if parallel {
+        std::thread::scope(|s| {
+            let hasher = s.spawn(verify);
+            let content = content(&pre);
+            (hasher.join().expect("hashing does not panic"), content)
+        })
+    } else {
+        let identity = verify()?;
+        (Ok(identity), content(&pre))
+    };
+    let (sha256, signature) = identity?;
+    let content = content?;
+    Ok((
+        Identity {
+            size: pre.file_len,
+            sha256,
+            signature,
+        },
+        content,
+    ))
+}

@@ -22,12 +22,19 @@ use wsuscat::report::{self, Format, Style};
 use wsuscat::verify::{verify, VerifyOptions};
 use wsuscat::{Error, ErrorKind};
 
-use cli::{CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs};
+use cli::{CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs, KindArg, ListFormatArg};
+use wsuscat::info::{info, InfoOptions};
+use wsuscat::list::{list, Filters, ListOptions};
+use wsuscat::show::{show, ShowOptions, Target};
+use wsuscat::update::Kind;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Info(args) => run_info(args),
+        Command::List(args) => run_list(args),
+        Command::Show(args) => run_show(args),
         Command::Profiles(args) => {
             let text = report::profiles(&Profile::built_in(), DEFAULT_PROFILE, format(args.format));
             print(&text)
@@ -102,6 +109,8 @@ fn run_check(args: CheckArgs) -> i32 {
         progress: bar
             .as_ref()
             .map(|b| b as &dyn wsuscat::check::CheckProgress),
+        names: !args.names.no_names,
+        lang: args.names.lang.clone(),
         constraints,
         learn: false,
     };
@@ -157,6 +166,8 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
         trust: trust_options(&args.trust, args.no_verify),
         scan,
         progress: None,
+        names: false,
+        lang: "en".to_string(),
         constraints: Constraints::default(),
         learn: true,
     };
@@ -228,6 +239,106 @@ fn run_verify(args: cli::VerifyArgs) -> i32 {
             }
             exit_codes::COMPATIBLE
         }
+        Err(e) => fail(&e, fmt),
+    }
+}
+
+fn scan_options(threads: Option<u16>) -> ScanOptions {
+    let mut scan = ScanOptions::default();
+    if let Some(t) = threads {
+        scan.threads = usize::from(t);
+    }
+    scan
+}
+
+fn run_info(args: cli::InfoArgs) -> i32 {
+    let fmt = format(args.output.format);
+    let options = InfoOptions {
+        trust: trust_options(&args.trust, args.no_verify),
+        scan: scan_options(args.threads),
+        names: !args.names.no_names,
+        lang: args.names.lang.clone(),
+    };
+    match info(&args.cab, &options) {
+        Ok(r) => print(&match fmt {
+            Format::Json => report::info::json(&r),
+            Format::Human => report::info::human(
+                &r,
+                Style {
+                    color: use_color(args.output.color),
+                },
+            ),
+        }),
+        Err(e) => fail(&e, fmt),
+    }
+}
+
+fn run_list(args: cli::ListArgs) -> i32 {
+    let fmt = match args.format {
+        ListFormatArg::Json => Format::Json,
+        _ => Format::Human,
+    };
+    let filters = Filters {
+        kb: args.kb.clone(),
+        update_id: args.update_id.clone(),
+        revision_id: args.revision_id,
+        product: args.product.clone(),
+        classification: args.classification.clone(),
+        deployment_action: args.deployment_action.as_ref().map(|v| {
+            if v.eq_ignore_ascii_case("absent") {
+                None
+            } else {
+                Some(v.clone())
+            }
+        }),
+        superseded: match (args.superseded, args.not_superseded) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        kind: args.kind.map(|k| match k {
+            KindArg::Bundle => Kind::Bundle,
+            KindArg::Child => Kind::Child,
+            KindArg::Category => Kind::Category,
+            KindArg::Other => Kind::Other,
+        }),
+    };
+    let options = ListOptions {
+        filters,
+        lang: args.names.lang.clone(),
+        names: !args.names.no_names,
+        scan: scan_options(args.threads),
+    };
+    match list(&args.cab, &options) {
+        Ok(r) => print(&match args.format {
+            ListFormatArg::Table => report::list::human(&r),
+            ListFormatArg::Json => report::list::json(&r),
+            ListFormatArg::Csv => report::list::csv(&r),
+        }),
+        Err(e) => fail(&e, fmt),
+    }
+}
+
+fn run_show(args: cli::ShowArgs) -> i32 {
+    let fmt = format(args.output.format);
+    let target = match Target::parse(&args.id) {
+        Ok(t) => t,
+        Err(e) => return fail(&e, fmt),
+    };
+    let options = ShowOptions {
+        lang: args.lang.clone(),
+        scan: scan_options(args.threads),
+    };
+    match show(&args.cab, &target, &options) {
+        Ok(r) => print(&match fmt {
+            Format::Json => report::show::json(&r),
+            Format::Human => report::show::human(
+                &r,
+                Style {
+                    color: use_color(args.output.color),
+                },
+            ),
+        }),
         Err(e) => fail(&e, fmt),
     }
 }

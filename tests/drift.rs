@@ -91,6 +91,18 @@ fn a_baseline_finds_nothing_in_its_own_catalog_and_exactly_the_novelties_in_the_
     found_sorted.sort_by_key(|f| f.0.to_string());
     expected.sort_by_key(|f| f.0.to_string());
     assert_eq!(found_sorted, expected);
+    // The first updates are named from their l\en fragments.
+    for f in catalog_findings(&report) {
+        for u in f["first"].as_array().unwrap() {
+            let rev = u["revision_id"].as_u64().unwrap() as u32;
+            let truth = b
+                .generated
+                .truth
+                .by_revision(rev)
+                .expect("a generated update");
+            assert_eq!(u["title"], truth.title.as_str(), "{rev}");
+        }
+    }
     // The four injected kinds are all there.
     let rules: Vec<&str> = catalog_findings(&report)
         .iter()

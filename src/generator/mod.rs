@@ -42,6 +42,11 @@ pub struct Spec {
     pub inject: Vec<(u32, Option<String>)>,
     pub style: XmlStyle,
     pub creation_date: String,
+    /// RANGESTART of the first shard (real catalogs say 0). A higher value
+    /// leaves the revisions below it in no shard.
+    pub first_range_start: u32,
+    /// Shards index.xml lists but the outer cabinet leaves out.
+    pub omit_shards: Vec<String>,
 }
 
 impl Default for Spec {
@@ -57,6 +62,8 @@ impl Default for Spec {
             inject: Vec::new(),
             style: XmlStyle::default(),
             creation_date: "2026-05-12T08:51:08Z".to_string(),
+            first_range_start: 0,
+            omit_shards: Vec::new(),
         }
     }
 }
@@ -150,7 +157,11 @@ pub fn render(spec: &Spec, mut truth: Truth, rng: &mut Rng) -> Generated {
     let mut shards = Vec::new();
     for (k, chunk) in truth.updates.chunks(per_shard).enumerate() {
         let name = format!("package{}.cab", k + 2);
-        let start = if k == 0 { 0 } else { chunk[0].revision_id };
+        let start = if k == 0 {
+            spec.first_range_start
+        } else {
+            chunk[0].revision_id
+        };
         let mut b = CabBuilder::new();
         b.add_folder(spec.inner);
         for u in chunk {
@@ -174,7 +185,9 @@ pub fn render(spec: &Spec, mut truth: Truth, rng: &mut Rng) -> Generated {
             );
         }
         truth.shards.push((name.clone(), start));
-        shards.push((name, b.finish()));
+        if !spec.omit_shards.contains(&name) {
+            shards.push((name, b.finish()));
+        }
     }
     let index = index_xml(&truth.shards);
     let cab = assemble(spec, &index, &package_cab, &shards);

@@ -182,6 +182,15 @@ fn check_human(r: &CheckReport, style: Style) -> String {
             };
             let _ = writeln!(out, "{}", style.paint(code, &text));
         }
+        for f in &r.findings {
+            let n = &f.names;
+            let Some(title) = &n.title else { continue };
+            let mut line = format!("  {}  {title}", f.revision_id);
+            if let Some(b) = &n.bundled_by {
+                let _ = write!(line, " (bundled in {})", b.revision_id);
+            }
+            let _ = writeln!(out, "{line}");
+        }
         let mut messages: Vec<(&str, &str)> = r
             .findings
             .iter()

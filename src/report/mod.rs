@@ -3,9 +3,13 @@
 //! directory only, never in the binary.
 
 mod check;
+pub mod csv;
 mod diff;
 mod errors;
+pub mod info;
+pub mod list;
 mod profiles;
+pub mod show;
 mod verify;
 
 pub use check::{check, show_value};
@@ -42,4 +46,28 @@ pub(crate) fn json_document<T: serde::Serialize>(doc: &T) -> String {
     let mut s = serde_json::to_string_pretty(doc).expect("reports serialize");
     s.push('\n');
     s
+}
+
+/// Left-aligned columns, two spaces apart, header first.
+pub(crate) fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    use std::fmt::Write as _;
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut s = String::from(" ");
+        for (cell, w) in cells.zip(&widths) {
+            let _ = write!(s, " {cell:<w$}");
+        }
+        s.trim_end().to_string()
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", line(&mut header.iter().copied()));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(&mut row.iter().map(String::as_str)));
+    }
+    out
 }

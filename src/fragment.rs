@@ -1,0 +1,338 @@
+//! The per-update fragments in the shards: `c\<rev>`, `x\<rev>`,
+//! `l\<lang>\<rev>` (and `e\<lang>\<rev>`, `s\<rev>`).
+//!
+//! Titles, KB numbers and severities live here, not in package.xml.
+//! Fragments are not documents: they have several top-level elements, no
+//! namespace, and element names with dots (`b.WindowsVersion`). They are read
+//! as the event stream they are, without wrapping or renaming, and only the
+//! few facts wsuscat reports are kept; the raw text is kept too when a caller
+//! wants to show it.
+
+use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Which fragment a shard member is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "language", rename_all = "snake_case")]
+pub enum FragmentKind {
+    /// `c\<rev>`: identity, properties, relationships, applicability rules.
+    Core,
+    /// `x\<rev>`: KB article, bulletin, MSRC severity, files.
+    Extended,
+    /// `l\<lang>\<rev>`: title, description, links, in one language.
+    Localized(String),
+    /// `e\<lang>\<rev>`: EULA.
+    Eula(String),
+    /// `s\<rev>`: the whole update's XML (catalogs up to 2019).
+    Full,
+}
+
+impl FragmentKind {
+    /// Parses a member name such as `l\en\1293995` into the kind and the
+    /// RevisionId. `None` for anything else (`files\…`, unknown prefixes).
+    pub fn from_member_name(name: &str) -> Option<(FragmentKind, u64)> {
+        let mut parts = name.split(['\\', '/']);
+        let first = parts.next()?;
+        let second = parts.next()?;
+        let third = parts.next();
+        if parts.next().is_some() {
+            return None;
+        }
+        let rev = |s: &str| s.parse::<u64>().ok();
+        match (first.to_ascii_lowercase().as_str(), third) {
+            ("c", None) => Some((FragmentKind::Core, rev(second)?)),
+            ("x", None) => Some((FragmentKind::Extended, rev(second)?)),
+            ("s", None) => Some((FragmentKind::Full, rev(second)?)),
+            ("l", Some(r)) => Some((FragmentKind::Localized(second.to_string()), rev(r)?)),
+            ("e", Some(r)) => Some((FragmentKind::Eula(second.to_string()), rev(r)?)),
+            _ => None,
+        }
+    }
+
+    /// The member name for `rev`.
+    pub fn member_name(&self, rev: u64) -> String {
+        match self {
+            FragmentKind::Core => format!("c\\{rev}"),
+            FragmentKind::Extended => format!("x\\{rev}"),
+            FragmentKind::Full => format!("s\\{rev}"),
+            FragmentKind::Localized(l) => format!("l\\{l}\\{rev}"),
+            FragmentKind::Eula(l) => format!("e\\{l}\\{rev}"),
+        }
+    }
+}
+
+/// What a core fragment says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Core {
+    pub update_id: Option<String>,
+    pub revision_number: Option<String>,
+    /// `Properties/@UpdateType`: Software, Driver, Category, Detector.
+    pub update_type: Option<String>,
+}
+
+/// A payload file as the extended fragment describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FileInfo {
+    pub file_name: Option<String>,
+    pub digest: Option<String>,
+    pub size: Option<String>,
+}
+
+/// What an extended fragment says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Extended {
+    /// `KBArticleID`, as written (digits, without "KB").
+    pub kb: Option<String>,
+    pub security_bulletin: Option<String>,
+    pub msrc_severity: Option<String>,
+    pub files: Vec<FileInfo>,
+}
+
+/// What a localized fragment says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Localized {
+    pub language: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub more_info_url: Option<String>,
+}
+
+/// The facts of one fragment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Facts {
+    Core(Core),
+    Extended(Extended),
+    Localized(Localized),
+    /// EULA and full-update fragments: only their raw text is of interest.
+    Other,
+}
+
+fn xml_error(msg: impl Into<String>, offset: u64) -> Error {
+    Error::new(ErrorKind::Xml, msg).at_offset(offset)
+}
+
+/// Reads the facts out of a fragment's bytes.
+pub fn parse(kind: &FragmentKind, bytes: &[u8]) -> Result<Facts> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| xml_error("the fragment is not valid UTF-8", e.valid_up_to() as u64))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().trim_text(false);
+    let mut core = Core::default();
+    let mut ext = Extended::default();
+    let mut loc = Localized::default();
+    // Open elements (names as written), and the text of the innermost one.
+    let mut stack: Vec<String> = Vec::new();
+    let mut text_buf = String::new();
+    loop {
+        let at = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| {
+            xml_error(
+                format!("the fragment is not well-formed: {e}"),
+                reader.error_position(),
+            )
+        })?;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let name = e.name().as_ref().to_string();
+                let get = |wanted: &str| -> Result<Option<String>> {
+                    for attr in e.attributes() {
+                        let attr =
+                            attr.map_err(|err| xml_error(format!("bad attribute: {err}"), at))?;
+                        if attr.key.as_ref() == wanted {
+                            let v = attr
+                                .normalized_value(XmlVersion::Implicit1_0)
+                                .map_err(|err| xml_error(format!("bad attribute: {err}"), at))?;
+                            return Ok(Some(v.into_owned()));
+                        }
+                    }
+                    Ok(None)
+                };
+                match (kind, stack.len(), name.as_str()) {
+                    (FragmentKind::Core, 0, "UpdateIdentity") => {
+                        core.update_id = get("UpdateID")?;
+                        core.revision_number = get("RevisionNumber")?;
+                    }
+                    (FragmentKind::Core, 0, "Properties") => core.update_type = get("UpdateType")?,
+                    (FragmentKind::Extended, 1, "File")
+                        if stack.last().map(String::as_str) == Some("Files") =>
+                    {
+                        ext.files.push(FileInfo {
+                            file_name: get("FileName")?,
+                            digest: get("Digest")?,
+                            size: get("Size")?,
+                        });
+                    }
+                    _ => {}
+                }
+                text_buf.clear();
+                if matches!(event, Event::Start(_)) {
+                    stack.push(name);
+                }
+            }
+            Event::End(ref e) => {
+                let name = e.name();
+                match stack.pop() {
+                    Some(open) if open == name.as_ref() => {}
+                    Some(open) => {
+                        return Err(xml_error(
+                            format!("expected </{open}>, found </{}>", name.as_ref()),
+                            at,
+                        ))
+                    }
+                    None => {
+                        return Err(xml_error(
+                            format!("</{}> closes an element that is not open", name.as_ref()),
+                            at,
+                        ))
+                    }
+                }
+                let value = || Some(text_buf.trim().to_string());
+                let parent = stack.last().map(String::as_str);
+                match (kind, parent, name.as_ref()) {
+                    (FragmentKind::Extended, Some("ExtendedProperties"), "KBArticleID") => {
+                        ext.kb = value()
+                    }
+                    (FragmentKind::Extended, Some("ExtendedProperties"), "SecurityBulletinID") => {
+                        ext.security_bulletin = value()
+                    }
+                    (FragmentKind::Extended, Some("ExtendedProperties"), "MsrcSeverity") => {
+                        ext.msrc_severity = value()
+                    }
+                    (FragmentKind::Localized(_), Some("LocalizedProperties"), field) => {
+                        let slot = match field {
+                            "Language" => &mut loc.language,
+                            "Title" => &mut loc.title,
+                            "Description" => &mut loc.description,
+                            "MoreInfoUrl" => &mut loc.more_info_url,
+                            _ => &mut None,
+                        };
+                        // The first one wins: a fragment repeating a field
+                        // does not silently change the title shown.
+                        if slot.is_none() {
+                            *slot = value();
+                        }
+                    }
+                    _ => {}
+                }
+                text_buf.clear();
+            }
+            Event::Text(t) => text_buf.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+            Event::CData(c) => text_buf.push_str(c.as_ref()),
+            Event::GeneralRef(r) => {
+                if let Some(c) = r
+                    .resolve_char_ref()
+                    .map_err(|e| xml_error(format!("bad character reference: {e}"), at))?
+                {
+                    text_buf.push(c);
+                } else {
+                    let name = r.as_ref();
+                    let c = match name {
+                        "lt" => '<',
+                        "gt" => '>',
+                        "amp" => '&',
+                        "apos" => '\'',
+                        "quot" => '"',
+                        _ => {
+                            return Err(xml_error(
+                                format!("&{name}; is not one of XML's predefined entities"),
+                                at,
+                            ))
+                        }
+                    };
+                    text_buf.push(c);
+                }
+            }
+            Event::DocType(_) => return Err(xml_error("a DOCTYPE in a fragment", at)),
+            Event::Eof => break,
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(xml_error(
+            format!("the fragment ends with <{open}> still open"),
+            text.len() as u64,
+        ));
+    }
+    Ok(match kind {
+        FragmentKind::Core => Facts::Core(core),
+        FragmentKind::Extended => Facts::Extended(ext),
+        FragmentKind::Localized(_) => Facts::Localized(loc),
+        FragmentKind::Eula(_) | FragmentKind::Full => Facts::Other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_round_trip() {
+        for (name, kind, rev) in [
+            ("c\\12", FragmentKind::Core, 12),
+            ("x\\1293995", FragmentKind::Extended, 1293995),
+            ("l\\en\\7", FragmentKind::Localized("en".into()), 7),
+            ("l\\zh-tw\\7", FragmentKind::Localized("zh-tw".into()), 7),
+            ("e\\de\\9", FragmentKind::Eula("de".into()), 9),
+        ] {
+            assert_eq!(
+                FragmentKind::from_member_name(name),
+                Some((kind.clone(), rev))
+            );
+            assert_eq!(kind.member_name(rev), name);
+        }
+        for other in ["files\\eula.txt", "c\\x", "l\\en", "c\\1\\2", "q\\1"] {
+            assert_eq!(FragmentKind::from_member_name(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn several_roots_and_dotted_names_parse_as_they_are() {
+        let core = br#"<UpdateIdentity UpdateID="abc" RevisionNumber="201" /><Properties UpdateType="Software" /><ApplicabilityRules><IsInstalled><b.WindowsVersion Comparison="EqualTo" /></IsInstalled></ApplicabilityRules>"#;
+        assert_eq!(
+            parse(&FragmentKind::Core, core).unwrap(),
+            Facts::Core(Core {
+                update_id: Some("abc".into()),
+                revision_number: Some("201".into()),
+                update_type: Some("Software".into()),
+            })
+        );
+        let ext = br#"<ExtendedProperties DefaultPropertiesLanguage="en"><KBArticleID>5058379</KBArticleID><MsrcSeverity>Critical</MsrcSeverity></ExtendedProperties><Files><File FileName="a.cab" Digest="AA==" Size="5" /></Files>"#;
+        let Facts::Extended(e) = parse(&FragmentKind::Extended, ext).unwrap() else {
+            panic!("extended facts expected")
+        };
+        assert_eq!(e.kb.as_deref(), Some("5058379"));
+        assert_eq!(e.msrc_severity.as_deref(), Some("Critical"));
+        assert_eq!(e.files.len(), 1);
+        assert_eq!(e.files[0].file_name.as_deref(), Some("a.cab"));
+        let loc = "<LocalizedProperties><Language>en</Language><Title>A &amp; B &#x2013; C</Title></LocalizedProperties>";
+        let Facts::Localized(l) =
+            parse(&FragmentKind::Localized("en".into()), loc.as_bytes()).unwrap()
+        else {
+            panic!("localized facts expected")
+        };
+        assert_eq!(l.title.as_deref(), Some("A & B \u{2013} C"));
+        assert_eq!(l.language.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn malformed_fragments_are_errors() {
+        for bad in [
+            &b"<LocalizedProperties><Title>x</LocalizedProperties>"[..],
+            b"<LocalizedProperties><Title>x</Title>",
+            b"<a>&bogus;</a>",
+            b"<!DOCTYPE a><a/>",
+            b"\xff\xfe<\0a\0/\0>\0",
+        ] {
+            assert!(
+                parse(&FragmentKind::Localized("en".into()), bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+}

@@ -1,0 +1,688 @@
+//! `info`, `list`, `show` and enriched `check` against the generator's
+//! ground truth: titles, KB numbers, products and classifications come from
+//! the shards, and every answer is compared with what the generator wrote.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::*;
+use serde_json::Value;
+use wsuscat::cab::Compression;
+use wsuscat::generator::model::{CategoryType, Truth, TruthUpdate};
+use wsuscat::generator::{self, Spec};
+use wsuscat::list::{list, Filters, ListOptions};
+use wsuscat::package::scan::ScanOptions;
+use wsuscat::update::Kind;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    truth: Truth,
+}
+
+fn spec() -> Spec {
+    Spec {
+        seed: 4,
+        updates: 2500,
+        shards: 6,
+        outer: Compression::MsZip,
+        inner: Compression::MsZip,
+        outer_folders: 2,
+        inject: vec![(1_293_995, Some("PreDeploymentCheck".into()))],
+        ..Spec::default()
+    }
+}
+
+fn make(spec: Spec) -> Fixture {
+    let g = generator::generate(&spec);
+    let (dir, path) = temp_file("catalog.cab", &g.cab);
+    Fixture {
+        _dir: dir,
+        path,
+        truth: g.truth,
+    }
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| make(spec()))
+}
+
+/// Runs the binary and parses its JSON stdout.
+fn json(args: &[&str], path: &Path) -> (i32, Value) {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.push(path.display().to_string());
+    let r = run(&all);
+    let v = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+fn show(path: &Path, id: &str) -> Value {
+    let r = run([
+        "show".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        path.as_os_str(),
+        id.as_ref(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).expect("show JSON")
+}
+
+/// The names the generator gave an update's categories of one type.
+fn category_titles(t: &Truth, u: &TruthUpdate, ty: CategoryType) -> Vec<String> {
+    u.categories
+        .iter()
+        .map(|&c| &t.updates[c])
+        .filter(|c| c.category_type == Some(ty))
+        .map(|c| c.title.clone())
+        .collect()
+}
+
+fn assert_names(t: &Truth, u: &TruthUpdate, shown: &Value) {
+    let n = &shown["names"];
+    assert_eq!(n["title"], u.title.as_str(), "title of {}", u.revision_id);
+    assert_eq!(
+        n["kb"].as_str(),
+        u.kb.map(|k| k.to_string()).as_deref(),
+        "KB of {}",
+        u.revision_id
+    );
+    assert_eq!(n["msrc_severity"].as_str(), u.severity, "{}", u.revision_id);
+    let products: Vec<String> = n["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        products,
+        category_titles(t, u, CategoryType::Product),
+        "{}",
+        u.revision_id
+    );
+    let classes = category_titles(t, u, CategoryType::UpdateClassification);
+    assert_eq!(
+        n["classification"].as_str(),
+        (!classes.is_empty()).then(|| classes.join("; ")).as_deref(),
+        "{}",
+        u.revision_id
+    );
+}
+
+#[test]
+fn show_names_updates_in_the_first_and_last_shard_and_at_a_boundary() {
+    let f = fixture();
+    let t = &f.truth;
+    assert!(t.shards.len() >= 3);
+    let first_bundle = t.updates.iter().find(|u| u.kind == Kind::Bundle).unwrap();
+    let last = t.updates.last().unwrap();
+    // Exactly at a RANGESTART: the first revision of the third shard.
+    let (boundary_shard, boundary) = &t.shards[2];
+    let at = t
+        .by_revision(*boundary)
+        .expect("a RANGESTART is a revision");
+    let below = t
+        .updates
+        .iter()
+        .rev()
+        .find(|u| u.revision_id < *boundary)
+        .unwrap();
+    for (u, shard) in [
+        (first_bundle, t.shards[0].0.as_str()),
+        (last, t.shards.last().unwrap().0.as_str()),
+        (at, boundary_shard.as_str()),
+        (below, t.shards[1].0.as_str()),
+    ] {
+        let v = show(&f.path, &u.revision_id.to_string());
+        let shown = &v["updates"][0];
+        assert_eq!(shown["entry"]["revision_id"], u.revision_id);
+        assert_eq!(shown["shard"], shard, "{}", u.revision_id);
+        assert_eq!(t.shard_for(u.revision_id), Some(shard));
+        assert_names(t, u, shown);
+        let members: Vec<&str> = shown["fragments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["member"].as_str().unwrap())
+            .collect();
+        let rev = u.revision_id;
+        assert_eq!(
+            members,
+            vec![
+                format!("c\\{rev}"),
+                format!("l\\en\\{rev}"),
+                format!("x\\{rev}")
+            ]
+        );
+    }
+}
+
+#[test]
+fn show_resolves_references_and_finds_updates_by_update_id_and_kb() {
+    let f = fixture();
+    let t = &f.truth;
+    // A bundle that supersedes something and is superseded by something.
+    let bundle = t
+        .updates
+        .iter()
+        .find(|u| {
+            u.kind == Kind::Bundle
+                && !u.superseded_by.is_empty()
+                && t.updates
+                    .iter()
+                    .any(|o| o.superseded_by.contains(&u.revision_id))
+        })
+        .expect("the generator makes supersedence chains");
+    let v = show(&f.path, &format!("{{{}}}", bundle.update_id.to_uppercase()));
+    let shown = &v["updates"][0];
+    assert_eq!(shown["entry"]["revision_id"], bundle.revision_id);
+    let revs = |key: &str| -> Vec<u64> {
+        shown[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["revision_id"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        revs("superseded_by"),
+        bundle
+            .superseded_by
+            .iter()
+            .map(|&r| u64::from(r))
+            .collect::<Vec<_>>()
+    );
+    let dangling: Vec<bool> = shown["superseded_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["in_catalog"].as_bool().unwrap())
+        .collect();
+    let expected: Vec<bool> = bundle
+        .superseded_by
+        .iter()
+        .map(|&r| t.by_revision(r).is_some())
+        .collect();
+    assert_eq!(dangling, expected);
+    let supersedes: Vec<u64> = t
+        .updates
+        .iter()
+        .filter(|o| o.superseded_by.contains(&bundle.revision_id))
+        .map(|o| u64::from(o.revision_id))
+        .collect();
+    assert_eq!(revs("supersedes"), supersedes);
+    let children: Vec<u64> = t
+        .updates
+        .iter()
+        .filter(|o| o.bundled_by == Some(bundle.revision_id))
+        .map(|o| u64::from(o.revision_id))
+        .collect();
+    assert_eq!(revs("bundles"), children);
+    // Prerequisites and categories resolve to the generator's titles.
+    let prereq_titles: Vec<&str> = shown["prerequisites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = bundle
+        .prerequisites
+        .iter()
+        .map(|id| {
+            t.updates
+                .iter()
+                .find(|u| &u.update_id == id)
+                .unwrap()
+                .title
+                .as_str()
+        })
+        .collect();
+    assert_eq!(prereq_titles, expected);
+    let category_titles: Vec<&str> = shown["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = bundle
+        .categories
+        .iter()
+        .map(|&c| t.updates[c].title.as_str())
+        .collect();
+    assert_eq!(category_titles, expected);
+
+    // By KB: the bundle and every child carrying its KB article.
+    let kb = bundle.kb.unwrap();
+    let v = show(&f.path, &format!("KB{kb}"));
+    let mut got: Vec<u64> = v["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["entry"]["revision_id"].as_u64().unwrap())
+        .collect();
+    got.sort_unstable();
+    let expected: Vec<u64> = t
+        .updates
+        .iter()
+        .filter(|u| u.kb == Some(kb))
+        .map(|u| u64::from(u.revision_id))
+        .collect();
+    assert_eq!(got, expected);
+    // Payload files carry their FileLocation URLs.
+    let child = t.by_revision(children[0] as u32).unwrap();
+    let v = show(&f.path, &child.revision_id.to_string());
+    let payload = v["updates"][0]["payload"].as_array().unwrap();
+    assert_eq!(payload.len(), child.payload.len());
+    for p in payload {
+        assert!(p["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://download.windowsupdate.com/"));
+    }
+}
+
+#[test]
+fn unmapped_revisions_and_missing_shards_are_reported_not_errors() {
+    let base = spec();
+    let probe = generator::generate(&Spec {
+        updates: 600,
+        shards: 3,
+        ..base.clone()
+    });
+    let t = &probe.truth;
+    let lowest_start = t.updates[5].revision_id;
+    let omitted = t.shards[2].0.clone();
+    let f = make(Spec {
+        updates: 600,
+        shards: 3,
+        first_range_start: lowest_start,
+        omit_shards: vec![omitted.clone()],
+        ..base
+    });
+    let below = f.truth.updates[0].revision_id;
+    assert!(below < lowest_start);
+    let v = show(&f.path, &below.to_string());
+    let notes = v["updates"][0]["names"]["notes"].to_string();
+    assert!(notes.contains("below every RANGESTART"), "{notes}");
+    assert!(v["updates"][0]["shard"].is_null());
+
+    let in_missing = f.truth.shards[2].1;
+    let v = show(&f.path, &in_missing.to_string());
+    let notes = v["updates"][0]["names"]["notes"].to_string();
+    assert!(
+        notes.contains(&omitted) && notes.contains("does not contain"),
+        "{notes}"
+    );
+    // The human report says the same in words.
+    let r = run([
+        "show".as_ref(),
+        f.path.as_os_str(),
+        below.to_string().as_ref(),
+    ]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("below every RANGESTART"), "{}", r.stdout);
+
+    // A RevisionId that is not in the catalog at all is an error (exit 2).
+    let r = run(["show".as_ref(), f.path.as_os_str(), "7".as_ref()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no update with RevisionId 7"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1);
+}
+
+fn listed(args: &[&str]) -> BTreeSet<u64> {
+    let mut all = vec!["list", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, v) = json(&all, &fixture().path);
+    assert_eq!(code, 0, "{v}");
+    v["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["revision_id"].as_u64().unwrap())
+        .collect()
+}
+
+fn expected(pred: impl Fn(&TruthUpdate) -> bool) -> BTreeSet<u64> {
+    fixture()
+        .truth
+        .updates
+        .iter()
+        .filter(|u| pred(u))
+        .map(|u| u64::from(u.revision_id))
+        .collect()
+}
+
+#[test]
+fn list_filters_return_exactly_the_expected_sets() {
+    let t = &fixture().truth;
+    let bundle = t.updates.iter().find(|u| u.kind == Kind::Bundle).unwrap();
+    let kb = bundle.kb.unwrap();
+    let has = |u: &TruthUpdate, ty, name: &str| category_titles(t, u, ty).iter().any(|n| n == name);
+    let cases: Vec<(Vec<String>, BTreeSet<u64>)> = vec![
+        (
+            vec!["--kb".into(), format!("KB{kb}")],
+            expected(|u| u.kb == Some(kb)),
+        ),
+        (
+            vec!["--update-id".into(), bundle.update_id.clone()],
+            expected(|u| u.update_id == bundle.update_id),
+        ),
+        (
+            vec!["--revision-id".into(), "1293995".into()],
+            expected(|u| u.revision_id == 1_293_995),
+        ),
+        (
+            vec![
+                "--product".into(),
+                "windows 10, version 1903 and later".into(),
+            ],
+            expected(|u| {
+                has(
+                    u,
+                    CategoryType::Product,
+                    "Windows 10, version 1903 and later",
+                )
+            }),
+        ),
+        (
+            vec!["--classification".into(), "Security Updates".into()],
+            expected(|u| has(u, CategoryType::UpdateClassification, "Security Updates")),
+        ),
+        (
+            vec!["--deployment-action".into(), "absent".into()],
+            expected(|u| u.deployment_action.is_none()),
+        ),
+        (
+            vec!["--deployment-action".into(), "Bundle".into()],
+            expected(|u| u.deployment_action.as_deref() == Some("Bundle")),
+        ),
+        (
+            vec!["--superseded".into()],
+            expected(|u| !u.superseded_by.is_empty()),
+        ),
+        (
+            vec!["--not-superseded".into(), "--kind".into(), "bundle".into()],
+            expected(|u| u.superseded_by.is_empty() && u.kind == Kind::Bundle),
+        ),
+        (
+            vec!["--kind".into(), "category".into()],
+            expected(|u| u.kind == Kind::Category),
+        ),
+        (
+            vec![
+                "--product".into(),
+                "Windows 11".into(),
+                "--classification".into(),
+                "Updates".into(),
+                "--kind".into(),
+                "child".into(),
+            ],
+            expected(|u| {
+                u.kind == Kind::Child
+                    && has(u, CategoryType::Product, "Windows 11")
+                    && has(u, CategoryType::UpdateClassification, "Updates")
+            }),
+        ),
+    ];
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert!(!want.is_empty(), "{args:?} selects nothing in the fixture");
+        assert_eq!(listed(&args), want, "{args:?}");
+    }
+}
+
+#[test]
+fn csv_round_trips_through_a_csv_parser() {
+    let f = fixture();
+    let t = &f.truth;
+    let r = run([
+        "list".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        f.path.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("\r\n"));
+    let mut reader = csv::Reader::from_reader(r.stdout.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        wsuscat::report::list::CSV_COLUMNS.to_vec()
+    );
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let mut rows = 0;
+    let mut with_comma = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let rev: u32 = record[col("RevisionId")].parse().unwrap();
+        let u = t.by_revision(rev).unwrap();
+        assert_eq!(&record[col("Title")], u.title);
+        assert_eq!(&record[col("UpdateId")], u.update_id);
+        assert_eq!(
+            &record[col("KB")],
+            u.kb.map(|k| k.to_string()).unwrap_or_default()
+        );
+        assert_eq!(
+            &record[col("Products")],
+            category_titles(t, u, CategoryType::Product).join(";")
+        );
+        assert_eq!(
+            &record[col("DeploymentAction")],
+            u.deployment_action.clone().unwrap_or_default()
+        );
+        assert_eq!(&record[col("Kind")], u.kind.as_str());
+        with_comma += usize::from(u.title.contains(','));
+        rows += 1;
+    }
+    assert_eq!(rows, t.updates.len());
+    assert!(
+        with_comma > 0,
+        "no title needed quoting: the test proves less"
+    );
+}
+
+#[test]
+fn info_census_equals_the_generator_counts() {
+    let f = fixture();
+    let t = &f.truth;
+    let (code, v) = json(&["info", "--format", "json", "--no-verify"], &f.path);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["updates"], t.updates.len());
+    for kind in Kind::ALL {
+        let n = t.updates.iter().filter(|u| u.kind == kind).count();
+        assert_eq!(v["by_kind"][kind.as_str()].as_u64().unwrap_or(0), n as u64);
+    }
+    let mut actions: BTreeMap<Option<String>, u64> = BTreeMap::new();
+    for u in &t.updates {
+        *actions.entry(u.deployment_action.clone()).or_default() += 1;
+    }
+    let got: BTreeMap<Option<String>, u64> = v["deployment_action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["value"].as_str().map(str::to_string),
+                r["updates"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, actions);
+    let bundles = t.updates.iter().filter(|u| u.kind == Kind::Bundle).count();
+    let categories = t
+        .updates
+        .iter()
+        .filter(|u| u.kind == Kind::Category)
+        .count();
+    assert_eq!(v["attributes"]["IsBundle"], bundles);
+    assert_eq!(v["attributes"]["IsSoftware"], categories);
+    assert_eq!(v["attributes"]["RevisionId"], t.updates.len());
+    // Supersedence, dangling references included.
+    let refs: usize = t.updates.iter().map(|u| u.superseded_by.len()).sum();
+    let dangling = t
+        .updates
+        .iter()
+        .flat_map(|u| &u.superseded_by)
+        .filter(|&&r| t.by_revision(r).is_none())
+        .count();
+    let s = &v["supersedence"];
+    assert_eq!(
+        s["superseded_updates"],
+        t.updates
+            .iter()
+            .filter(|u| !u.superseded_by.is_empty())
+            .count()
+    );
+    assert_eq!(s["references"], refs);
+    assert_eq!(s["dangling"], dangling);
+    assert!(dangling > 0, "the fixture has no dangling reference");
+    assert_eq!(v["file_locations"], t.file_locations.len());
+    // Products and classifications, by name, with update counts.
+    for (key, ty) in [
+        ("products", CategoryType::Product),
+        ("classifications", CategoryType::UpdateClassification),
+    ] {
+        let mut want: BTreeMap<String, u64> = BTreeMap::new();
+        for u in &t.updates {
+            for name in category_titles(t, u, ty) {
+                *want.entry(name).or_default() += 1;
+            }
+        }
+        let got: BTreeMap<String, u64> = v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_string(),
+                    c["updates"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{key}");
+    }
+    // The shard list, with RANGESTARTs.
+    let cabs: Vec<(String, Option<u64>)> = v["cabs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["range_start"].as_u64(),
+            )
+        })
+        .collect();
+    let mut want = vec![("package.cab".to_string(), None)];
+    want.extend(
+        t.shards
+            .iter()
+            .map(|(n, s)| (n.clone(), Some(u64::from(*s)))),
+    );
+    assert_eq!(cabs, want);
+}
+
+#[test]
+fn enriched_check_names_every_finding() {
+    let base = spec();
+    let t0 = generator::generate(&Spec {
+        inject: Vec::new(),
+        ..base.clone()
+    })
+    .truth;
+    // One breaking value in every shard, so naming reads them all.
+    let inject: Vec<(u32, Option<String>)> = t0
+        .shards
+        .iter()
+        .map(|(_, start)| {
+            let u = t0
+                .updates
+                .iter()
+                .find(|u| u.revision_id >= *start && u.kind == Kind::Child)
+                .unwrap();
+            (u.revision_id, Some("PreDeploymentCheck".to_string()))
+        })
+        .collect();
+    let f = make(Spec { inject, ..base });
+    let (code, v) = json(&["check", "--format", "json", "--no-verify"], &f.path);
+    assert_eq!(code, 1, "{v}");
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), f.truth.shards.len());
+    for finding in findings {
+        let rev = finding["revision_id"].as_u64().unwrap() as u32;
+        let u = f.truth.by_revision(rev).unwrap();
+        assert_eq!(finding["title"], u.title.as_str());
+        assert_eq!(
+            finding["kb"].as_str(),
+            u.kb.map(|k| k.to_string()).as_deref()
+        );
+        let bundle = f.truth.by_revision(u.bundled_by.unwrap()).unwrap();
+        assert_eq!(finding["bundled_by"]["revision_id"], bundle.revision_id);
+        assert_eq!(finding["bundled_by"]["title"], bundle.title.as_str());
+        let products: Vec<&str> = finding["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            products,
+            category_titles(&f.truth, u, CategoryType::Product)
+        );
+        assert_eq!(finding["notes"].as_array().unwrap().len(), 0);
+    }
+    // --no-names leaves them out.
+    let (_, v) = json(
+        &["check", "--format", "json", "--no-verify", "--no-names"],
+        &f.path,
+    );
+    assert!(v["findings"][0]["title"].is_null());
+}
+
+#[test]
+fn each_shard_is_decoded_once_however_many_updates_are_named() {
+    let f = fixture();
+    let options = ListOptions {
+        filters: Filters::default(),
+        lang: "en".into(),
+        names: true,
+        scan: ScanOptions::default(),
+    };
+    let r = list(&f.path, &options).unwrap();
+    assert_eq!(r.rows.len(), f.truth.updates.len());
+    let names: Vec<&str> = r.shards.shards.iter().map(|s| s.name.as_str()).collect();
+    let want: Vec<&str> = f.truth.shards.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, want, "every shard read, once, in index order");
+    for s in &r.shards.shards {
+        // The generator writes one folder per shard: one decode each,
+        // although thousands of members were picked from it.
+        assert_eq!(s.folders_decoded, 1, "{}", s.name);
+        assert!(s.fragments > 1000 / f.truth.shards.len(), "{s:?}");
+    }
+    // The outer cabinet has two folders; each was opened once.
+    assert_eq!(r.shards.outer_folders_decoded, 2);
+
+    // One RevisionId reads one shard.
+    let one = ListOptions {
+        filters: Filters {
+            revision_id: Some(1_293_995),
+            ..Filters::default()
+        },
+        ..options
+    };
+    let r = list(&f.path, &one).unwrap();
+    assert_eq!(r.rows.len(), 1);
+    let read: Vec<&str> = r.shards.shards.iter().map(|s| s.name.as_str()).collect();
+    // Its own shard, plus the one holding its categories' titles.
+    assert!(read.contains(&f.truth.shard_for(1_293_995).unwrap()));
+    assert!(read.len() <= 2, "{read:?}");
+}
