@@ -6,13 +6,15 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::catalog::{Catalog, PACKAGE_CAB, PACKAGE_XML};
+use crate::constraints::{self, Constraints};
 use crate::error::{ErrorKind, Result};
 use crate::explain::{self, Names, Subject};
-use crate::finding::{Finding, Verdict};
+use crate::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
 use crate::integrity::{self, SignatureStatus, TrustOptions};
 use crate::package::scan::{scan, Progress, ScanOptions, Visitor};
 use crate::profile::{Profile, Severity};
 use crate::update::{Kind, RefKind, Update};
+use crate::vocab::{Collector, Tally, Vocabulary};
 
 /// Who the catalog is.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -49,22 +51,54 @@ pub struct CheckReport {
     pub profiles: Vec<ProfileRef>,
     pub counts: Counts,
     pub findings: Vec<Finding>,
+    /// Findings about the catalog as a whole: novelties against a baseline,
+    /// combination rules, `--wua-version`, `--max-age`.
+    pub catalog_findings: Vec<CatalogFinding>,
     pub verdict: Verdict,
+    /// What the catalog uses, when it was collected (for `baseline`, or to
+    /// compare with a baseline).
+    #[serde(skip)]
+    pub vocabulary: Option<Vocabulary>,
 }
 
 impl CheckReport {
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+            + self
+                .catalog_findings
+                .iter()
+                .filter(|f| f.severity == severity)
+                .count()
+    }
+
+    /// Breaking findings, per-update and catalog-level together.
     pub fn breaking(&self) -> usize {
+        self.count(Severity::Breaks)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warn)
+    }
+
+    /// Per-update findings of severity `breaks`.
+    pub fn breaking_updates(&self) -> usize {
         self.findings
             .iter()
             .filter(|f| f.severity == Severity::Breaks)
             .count()
     }
 
-    pub fn warnings(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warn)
-            .count()
+    fn settle(&mut self) {
+        self.catalog_findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.verdict = if self.breaking() > 0 {
+            Verdict::Incompatible
+        } else {
+            Verdict::Compatible
+        };
     }
 }
 
@@ -81,6 +115,9 @@ pub struct CheckOptions<'a> {
     /// Preferred language for titles (falling back to each update's
     /// DefaultLanguage).
     pub lang: String,
+    pub constraints: Constraints,
+    /// Collect the catalog's vocabulary into the report (for `baseline`).
+    pub learn: bool,
 }
 
 /// Progress over package.xml's bytes.
@@ -97,12 +134,39 @@ struct Checker<'a> {
     subjects: Vec<Subject>,
     /// Category UpdateIds (lowercase) and RevisionIds, to name products.
     categories: Vec<(String, u64)>,
+    /// Per profile, per combination rule.
+    combinations: Vec<Vec<Tally>>,
+    vocabulary: Option<Collector>,
 }
 
 impl Visitor for Checker<'_> {
+    fn wants_elements(&self) -> bool {
+        self.vocabulary.is_some()
+    }
+
+    fn element(&mut self, element: &crate::package::parse::Element<'_>) {
+        if let Some(c) = &mut self.vocabulary {
+            c.element(element);
+        }
+    }
+
     fn update(&mut self, u: &Update) {
         let kind = u.kind();
         self.counts[kind as usize] += 1;
+        if let Some(c) = &mut self.vocabulary {
+            c.update(u);
+        }
+        for (profile, tallies) in self.profiles.iter().zip(&mut self.combinations) {
+            for (rule, tally) in profile.combination_rules.iter().zip(tallies) {
+                if rule.match_any.iter().any(|p| p.matches(u)) {
+                    tally.occurrences += 1;
+                    tally.updates += 1;
+                    if tally.first.len() < crate::vocab::FIRST {
+                        tally.first.push(u.revision_id().unwrap_or_default());
+                    }
+                }
+            }
+        }
         if kind == Kind::Category {
             if let (Some(id), Some(rev)) = (u.get("UpdateId"), u.revision_id()) {
                 self.categories.push((id.to_ascii_lowercase(), rev));
@@ -157,7 +221,18 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
         check_content(path, options, pre.file_len)
     })?;
     report.catalog.sha256 = identity.sha256;
+    let signing_time = match &identity.signature {
+        SignatureStatus::Verified(s) => s.signing_time.clone(),
+        _ => None,
+    };
     report.signature = identity.signature;
+    report.catalog_findings.extend(constraints::findings(
+        &options.constraints,
+        report.catalog.minimum_client_version.as_deref(),
+        report.catalog.creation_date.as_deref(),
+        signing_time.as_deref(),
+    ));
+    report.settle();
     Ok(report)
 }
 
@@ -169,12 +244,18 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
         p.start(u64::from(xml.file().size));
     }
     let profiles = &options.profiles[..];
+    let collect = options.learn || profiles.iter().any(|p| p.vocabulary.is_some());
     let new_checker = || Checker {
         profiles,
         counts: [0; 4],
         findings: Vec::new(),
         subjects: Vec::new(),
         categories: Vec::new(),
+        combinations: profiles
+            .iter()
+            .map(|p| vec![Tally::default(); p.combination_rules.len()])
+            .collect(),
+        vocabulary: collect.then(Collector::default),
     };
     let progress = options.progress.map(|p| p as &dyn Progress);
     let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
@@ -200,6 +281,11 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
     let mut findings = Vec::new();
     let mut subjects = Vec::new();
     let mut categories = HashMap::new();
+    let mut combinations: Vec<Vec<Tally>> = profiles
+        .iter()
+        .map(|p| vec![Tally::default(); p.combination_rules.len()])
+        .collect();
+    let mut vocabulary = collect.then(Vocabulary::default);
     for checker in scanned.visitors {
         for kind in Kind::ALL {
             *counts.by_kind.entry(kind).or_default() += checker.counts[kind as usize];
@@ -207,8 +293,83 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
         findings.extend(checker.findings);
         subjects.extend(checker.subjects);
         categories.extend(checker.categories);
+        for (all, batch) in combinations.iter_mut().zip(checker.combinations) {
+            for (a, b) in all.iter_mut().zip(batch) {
+                a.absorb(b);
+            }
+        }
+        if let (Some(v), Some(c)) = (&mut vocabulary, checker.vocabulary) {
+            v.absorb(c);
+        }
     }
-    if options.names && !findings.is_empty() {
+    let mut catalog_findings = Vec::new();
+    for (profile, tallies) in profiles.iter().zip(combinations) {
+        for (rule, tally) in profile.combination_rules.iter().zip(tallies) {
+            if tally.updates > 0 {
+                catalog_findings.push(CatalogFinding {
+                    rule: rule.name.clone(),
+                    profile: profile.name.clone(),
+                    severity: rule.severity,
+                    subject: format!("{} update(s) match {}", tally.updates, rule.name),
+                    term: None,
+                    updates: tally.updates,
+                    occurrences: tally.occurrences,
+                    first: refs(&tally.first),
+                    message: rule.message.clone().unwrap_or_else(|| {
+                        format!("{} is not allowed by {}", rule.name, profile.name)
+                    }),
+                });
+            }
+        }
+    }
+    if let Some(v) = &mut vocabulary {
+        v.add_root(&scanned.document.root);
+        let needs_index = options.learn
+            || profiles
+                .iter()
+                .any(|p| p.vocabulary.as_ref().is_some_and(|v| v.needs_index()));
+        if needs_index {
+            v.add_index(&crate::vocab::read_index_xml(&catalog)?)
+                .map_err(|e| e.with_file(path))?;
+        }
+        for profile in profiles {
+            let Some(rules) = &profile.vocabulary else {
+                continue;
+            };
+            for (term, tally) in &v.terms {
+                if rules.knows(term) == Some(false) {
+                    catalog_findings.push(CatalogFinding {
+                        rule: term.novelty_rule().to_string(),
+                        profile: profile.name.clone(),
+                        severity: rules.severity,
+                        subject: term.describe(),
+                        term: Some(term.clone()),
+                        updates: tally.updates,
+                        occurrences: tally.occurrences,
+                        first: refs(&tally.first),
+                        message: format!("{} never saw this", profile.name),
+                    });
+                }
+            }
+        }
+    }
+    // Catalog-level findings name their first updates too; the shards are
+    // read once for both kinds.
+    let mut named: std::collections::BTreeSet<u64> =
+        subjects.iter().map(|s: &Subject| s.revision_id).collect();
+    for f in &catalog_findings {
+        for u in &f.first {
+            if named.insert(u.revision_id) {
+                subjects.push(Subject {
+                    revision_id: u.revision_id,
+                    default_language: None,
+                    categories: Vec::new(),
+                    bundled_by: None,
+                });
+            }
+        }
+    }
+    if options.names && !subjects.is_empty() {
         let index = catalog.read_index()?;
         let (names, _) = explain::names(
             &catalog,
@@ -223,15 +384,15 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
                 f.names = n.clone();
             }
         }
+        for f in &mut catalog_findings {
+            for u in &mut f.first {
+                u.title = names.get(&u.revision_id).and_then(|n| n.title.clone());
+            }
+        }
     }
     counts.updates_checked = counts.by_kind.values().sum();
     debug_assert_eq!(counts.updates_checked, scanned.document.updates);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let verdict = if findings.iter().any(|f| f.severity == Severity::Breaks) {
-        Verdict::Incompatible
-    } else {
-        Verdict::Compatible
-    };
     let root = &scanned.document.root;
     let attr = |name: &str| root.get(name).map(str::to_string);
     Ok(CheckReport {
@@ -256,6 +417,21 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
         signature: SignatureStatus::NotChecked,
         counts,
         findings,
-        verdict,
+        catalog_findings,
+        verdict: Verdict::Compatible,
+        vocabulary,
     })
+}
+
+/// The first updates of a tally, sorted, without titles (package.xml has
+/// none).
+fn refs(first: &[u64]) -> Vec<UpdateRef> {
+    let mut revs = first.to_vec();
+    revs.sort_unstable();
+    revs.into_iter()
+        .map(|revision_id| UpdateRef {
+            revision_id,
+            title: None,
+        })
+        .collect()
 }

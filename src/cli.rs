@@ -39,6 +39,12 @@ pub enum Command {
     /// Everything the catalog knows about one update.
     #[command(after_help = SHOW_HELP)]
     Show(ShowArgs),
+    /// Learn a catalog's vocabulary and write it as a baseline profile.
+    #[command(after_help = BASELINE_HELP)]
+    Baseline(BaselineArgs),
+    /// Compare two catalogs: updates added, removed and revised, and more.
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
     /// List the built-in profiles.
     #[command(after_help = PROFILES_HELP)]
     Profiles(ProfilesArgs),
@@ -96,6 +102,32 @@ Microsoft's code-signing roots; --trust-anchor, --allow-unsigned and
 ",
     exit_codes_table!()
 );
+
+const BASELINE_HELP: &str = "\
+Examples:
+  wsuscat baseline last-good/wsusscn2.cab -o baseline.toml
+  wsuscat check --baseline baseline.toml new/wsusscn2.cab
+
+The baseline lists every element path, attribute name, enumerated value and
+update kind-combination the catalog uses, with counts in comments. It is a
+profile: `check --profile FILE` (or `--baseline FILE`) reports anything a new
+catalog uses outside it.
+
+Exit codes:
+  0  the baseline was written
+  2  usage or environment error
+  3  unusable catalog";
+
+const DIFF_HELP: &str = "\
+Examples:
+  wsuscat diff old/wsusscn2.cab new/wsusscn2.cab
+  wsuscat diff --format csv old.cab new.cab > changes.csv
+
+Exit codes:
+  0  no differences
+  1  the catalogs differ
+  2  usage or environment error
+  3  either catalog is unusable";
 
 const VERIFY_HELP: &str = "\
 Examples:
@@ -261,9 +293,21 @@ pub struct VerifyArgs {
 pub struct CheckArgs {
     /// The catalog to check (wsusscn2.cab).
     pub cab: PathBuf,
-    /// A built-in profile name or a profile TOML file; repeat to combine.
-    #[arg(long = "profile", value_name = "NAME|FILE")]
+    /// A built-in profile name or a profile TOML file (a baseline is one);
+    /// repeat to combine.
+    #[arg(long = "profile", visible_alias = "baseline", value_name = "NAME|FILE")]
     pub profiles: Vec<String>,
+    /// The fleet's Windows Update Agent version: a catalog whose
+    /// MinimumClientVersion is newer is a finding (rule wua-version).
+    #[arg(long, value_name = "X.Y.Z.W")]
+    pub wua_version: Option<String>,
+    /// A catalog whose CreationDate (or verified signing time) is more than
+    /// DAYS days old is a finding (rule max-age).
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<u64>,
+    /// Pretend "now" is this RFC 3339 time (for tests of --max-age).
+    #[arg(long, hide = true, value_name = "TIME")]
+    pub now: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -383,6 +427,62 @@ pub struct ShowArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// A catalog that synced fine.
+    pub cab: PathBuf,
+    /// Where to write the baseline (default: stdout). Written whole or not at all.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The profile's name (default: baseline-<CreationDate's day>).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Severity of every novelty found against it.
+    #[arg(long, value_enum, default_value = "breaks")]
+    pub severity: SeverityArg,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Do not check the signature.
+    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
+    pub no_verify: bool,
+    /// Total threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Breaks,
+    Warn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormatArg {
+    Human,
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The older catalog.
+    pub old: PathBuf,
+    /// The newer catalog.
+    pub new: PathBuf,
+    /// Format human shows counts and the first items per section; json,
+    /// jsonl and csv list every item.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// Items shown per section in the human report.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Total threads, shared by both catalogs (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Args, Debug)]
 pub struct ProfilesArgs {
     #[command(flatten)]
     pub output: OutputArgs,
@@ -420,6 +520,13 @@ pub struct GenerateArgs {
     /// REVISIONID alone removes the attribute). Repeatable.
     #[arg(long, value_name = "REV=VALUE")]
     pub inject: Vec<String>,
+    /// Write instead "the next catalog": the one generated from these
+    /// options, mutated with this seed (updates added, removed, revised and
+    /// superseded, a new product, a new DeploymentAction value, a new
+    /// attribute and child element, a nested bundle, a newer
+    /// MinimumClientVersion). For `diff` and baseline tests and benchmarks.
+    #[arg(long, value_name = "SEED")]
+    pub mutate: Option<u64>,
     /// Pretty-print package.xml.
     #[arg(long)]
     pub pretty: bool,

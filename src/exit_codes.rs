@@ -8,6 +8,10 @@ use wsuscat::ErrorKind;
 pub const COMPATIBLE: i32 = 0;
 /// At least one finding of severity `breaks`.
 pub const FINDINGS: i32 = 1;
+/// `diff`: the two catalogs do not differ.
+pub const SAME: i32 = 0;
+/// `diff`: the two catalogs differ.
+pub const DIFFERENT: i32 = 1;
 /// Usage or environment error: bad arguments, missing file, unreadable profile, I/O.
 pub const USAGE: i32 = 2;
 /// The catalog itself is unusable: not a cab, truncated, corrupt, malformed,

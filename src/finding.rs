@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::explain::Names;
 use crate::profile::Severity;
 use crate::update::Kind;
+use crate::vocab::Term;
 
 /// One update that breaks (or may break) a rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,6 +43,45 @@ impl Finding {
             &self.profile,
             &self.rule,
         )
+    }
+}
+
+/// An update a catalog-level finding names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpdateRef {
+    pub revision_id: u64,
+    /// From the update's `l\en` fragment, when it could be read.
+    pub title: Option<String>,
+}
+
+/// A finding about the catalog as a whole rather than one update: a
+/// novelty against a baseline (which may be carried by thousands of
+/// updates, or by none, like a new root attribute), an update pattern a
+/// combination rule forbids, or a constraint such as `--wua-version` or
+/// `--max-age`. One finding per thing found, with how many updates carry it
+/// and the first of them, so a new value on 100,000 updates is one line,
+/// not 100,000.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CatalogFinding {
+    pub rule: String,
+    pub profile: String,
+    pub severity: Severity,
+    /// What was found, in one line (`value Update@DeploymentAction="X"`).
+    pub subject: String,
+    /// The vocabulary term, for novelties; `None` otherwise.
+    pub term: Option<Term>,
+    /// Updates carrying it (0 when it is not about updates).
+    pub updates: u64,
+    /// Elements (or updates, or 1 for a catalog fact) carrying it.
+    pub occurrences: u64,
+    /// The first updates carrying it, in document order.
+    pub first: Vec<UpdateRef>,
+    pub message: String,
+}
+
+impl CatalogFinding {
+    pub fn sort_key(&self) -> (&str, &str, &str) {
+        (&self.profile, &self.rule, &self.subject)
     }
 }
 

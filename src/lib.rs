@@ -7,9 +7,12 @@
 //! or exit codes: it returns data ([`check::CheckReport`]) or a typed
 //! [`Error`] with a [`Place`].
 
+pub mod baseline;
 pub mod cab;
 pub mod catalog;
 pub mod check;
+pub mod constraints;
+pub mod diff;
 pub mod error;
 pub mod explain;
 pub mod finding;
@@ -28,5 +31,6 @@ pub mod show;
 pub mod signature;
 pub mod update;
 pub mod verify;
+pub mod vocab;
 
 pub use error::{Error, ErrorKind, Place, Result};

@@ -11,13 +11,15 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use wsuscat::baseline;
 use wsuscat::cab::Compression;
 use wsuscat::check::{check, CheckOptions};
+use wsuscat::constraints::{self, Constraints};
 use wsuscat::finding::Verdict;
 use wsuscat::generator::{self, Spec, XmlStyle};
 use wsuscat::integrity::{SignaturePolicy, TrustOptions};
 use wsuscat::package::scan::ScanOptions;
-use wsuscat::profile::{Profile, DEFAULT_PROFILE};
+use wsuscat::profile::{Profile, Severity, DEFAULT_PROFILE};
 use wsuscat::report::{self, cmtrace, Format, Style};
 use wsuscat::verify::{verify, VerifyOptions};
 use wsuscat::{Error, ErrorKind};
@@ -48,6 +50,8 @@ fn main() -> ExitCode {
             emit(&text, &args.output)
         }
         Command::Generate(args) => run_generate(args),
+        Command::Baseline(args) => run_baseline(args),
+        Command::Diff(args) => run_diff(args),
         Command::Verify(args) => run_verify(args),
         Command::Completions(args) => {
             let mut script = Vec::new();
@@ -174,6 +178,10 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
     scan.batch_size = args.batch_size as usize;
     let show_progress = !args.no_progress && !args.output.quiet && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| progress::Bar::new("package.xml"));
+    let constraints = match constraints(args) {
+        Ok(c) => c,
+        Err(e) => return fail(&e, &args.output, log),
+    };
     let options = CheckOptions {
         profiles,
         trust: trust_options(&args.trust, args.no_verify),
@@ -183,6 +191,8 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
             .map(|b| b as &dyn wsuscat::check::CheckProgress),
         names: !args.names.no_names,
         lang: args.names.lang.clone(),
+        constraints,
+        learn: false,
     };
     match check(&args.cab, &options) {
         Ok(report) => {
@@ -202,6 +212,75 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
         }
         Err(e) => fail(&e, &args.output, log),
     }
+}
+
+fn constraints(args: &CheckArgs) -> Result<Constraints, Error> {
+    let now = match &args.now {
+        Some(t) => Some(constraints::unix_seconds(t).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("--now {t:?}: expected an RFC 3339 time"),
+            )
+        })?),
+        None => None,
+    };
+    Ok(Constraints {
+        wua_version: args
+            .wua_version
+            .as_deref()
+            .map(Constraints::wua)
+            .transpose()?,
+        max_age_days: args.max_age,
+        now,
+    })
+}
+
+fn run_baseline(args: cli::BaselineArgs) -> i32 {
+    let mut scan = ScanOptions::default();
+    if let Some(t) = args.threads {
+        scan.threads = usize::from(t);
+    }
+    let options = CheckOptions {
+        profiles: Vec::new(),
+        trust: trust_options(&args.trust, args.no_verify),
+        scan,
+        progress: None,
+        names: false,
+        lang: "en".to_string(),
+        constraints: Constraints::default(),
+        learn: true,
+    };
+    let report = match check(&args.cab, &options) {
+        Ok(r) => r,
+        Err(e) => return fail_plain(&e),
+    };
+    let text = baseline::to_toml(
+        &report,
+        &baseline::BaselineOptions {
+            name: args.name.clone(),
+            severity: match args.severity {
+                cli::SeverityArg::Breaks => Severity::Breaks,
+                cli::SeverityArg::Warn => Severity::Warn,
+            },
+        },
+    )
+    .expect("a learning check collects the vocabulary");
+    match &args.output {
+        None => print(&text),
+        // A scheduled task may read the baseline while the next is written.
+        Some(path) => match output::write_atomically(path, text.as_bytes()) {
+            Ok(()) => exit_codes::COMPATIBLE,
+            Err(e) => {
+                fail_plain(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(path))
+            }
+        },
+    }
+}
+
+/// An error for a command without report formats: one line on stderr.
+fn fail_plain(err: &Error) -> i32 {
+    diagnose(err);
+    exit_codes::for_error(err.kind())
 }
 
 fn run_verify(args: cli::VerifyArgs) -> i32 {
@@ -398,7 +477,26 @@ fn run_generate(args: GenerateArgs) -> i32 {
             return exit_codes::for_error(e.kind());
         }
     };
-    let generated = generator::generate(&spec);
+    let mut generated = generator::generate(&spec);
+    if let Some(seed) = args.mutate {
+        let n = spec.updates;
+        let mutation = generator::mutate::MutateSpec {
+            seed,
+            add_bundles: (n / 200).max(1),
+            remove_bundles: (n / 300).max(1),
+            revise: (n / 100).max(1),
+            supersede: (n / 300).max(1),
+            deployment_action: Some(("OptionalInstall".into(), 5)),
+            new_attribute: Some(("IsBeta".into(), "true".into(), 3)),
+            new_child: Some(("Future".into(), 2)),
+            nested_bundles: 1,
+            add_product: Some("Windows 12".into()),
+            minimum_client_version: Some("10.0.19041.1".into()),
+            layout: spec.clone(),
+            ..Default::default()
+        };
+        generated = generator::mutate::mutate(&generated, &mutation).generated;
+    }
     let out = args
         .output
         .as_ref()
@@ -415,6 +513,38 @@ fn run_generate(args: GenerateArgs) -> i32 {
         generated.truth.package_xml_len,
         generated.truth.shards.len()
     ))
+}
+
+fn run_diff(args: cli::DiffArgs) -> i32 {
+    logged(&args.output, &args.log, |log| diff_logged(&args, log))
+}
+
+fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
+    let fmt = format(args.output.format);
+    let options = wsuscat::diff::DiffOptions {
+        scan: scan_options(args.threads),
+    };
+    match wsuscat::diff::diff(&args.old, &args.new, &options) {
+        Ok(r) => {
+            let differences = r.differences();
+            let text = report::diff(
+                &r,
+                fmt,
+                style(&args.output),
+                report::DiffHuman { top: args.top },
+            );
+            let written = emit(&text, &args.output);
+            if written != exit_codes::COMPATIBLE {
+                return written;
+            }
+            if differences == 0 {
+                exit_codes::SAME
+            } else {
+                exit_codes::DIFFERENT
+            }
+        }
+        Err(e) => fail(&e, &args.output, log),
+    }
 }
 
 fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {

@@ -7,12 +7,14 @@ use std::process::Command;
 
 use common::*;
 
-const SUBCOMMANDS: [&str; 9] = [
+const SUBCOMMANDS: [&str; 11] = [
     "check",
     "verify",
     "info",
     "list",
     "show",
+    "diff",
+    "baseline",
     "profiles",
     "generate",
     "completions",

@@ -11,6 +11,7 @@
 
 pub mod fixtures;
 pub mod model;
+pub mod mutate;
 pub mod rng;
 pub mod xml;
 
@@ -136,7 +137,13 @@ pub fn generate(spec: &Spec) -> Generated {
             truth.updates[i].deployment_action = action.clone();
         }
     }
-    let package_xml = xml::package_xml(&truth, &mut rng, &spec.style);
+    render(spec, truth, &mut rng)
+}
+
+/// Writes the catalog for `truth` (its shards are filled in).
+pub fn render(spec: &Spec, mut truth: Truth, rng: &mut Rng) -> Generated {
+    truth.shards.clear();
+    let package_xml = xml::package_xml(&truth, rng, &spec.style);
     truth.package_xml_len = package_xml.len() as u64;
     let package_cab = single_member_cab("package.xml", &package_xml, spec.inner);
 

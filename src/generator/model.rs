@@ -52,6 +52,10 @@ pub struct TruthUpdate {
     /// RevisionIds that supersede it (some absent from the catalog).
     pub superseded_by: Vec<u32>,
     pub creation_date: String,
+    /// Attributes beyond the ones above, as written (for drift tests).
+    pub extra_attributes: Vec<(String, String)>,
+    /// Empty child elements beyond the known ones, by name (for drift tests).
+    pub extra_children: Vec<String>,
 }
 
 /// Everything the generator knows about what it wrote.
@@ -74,6 +78,25 @@ pub struct Truth {
 }
 
 impl Truth {
+    /// The kind-combination package.xml carries for `u`, as the XML writer
+    /// writes it.
+    pub fn combination(u: &TruthUpdate) -> crate::vocab::Combination {
+        let t = || Some("true".to_string());
+        let (is_bundle, is_leaf, is_software) = match u.kind {
+            Kind::Bundle => (t(), t(), None),
+            Kind::Child | Kind::Other => (None, t(), None),
+            Kind::Category => (None, None, Some("false".to_string())),
+        };
+        crate::vocab::Combination {
+            is_bundle,
+            is_leaf,
+            deployment_action: u.deployment_action.clone(),
+            is_software,
+            bundled_by: u.bundled_by.is_some(),
+            payload_files: !u.payload.is_empty(),
+        }
+    }
+
     pub fn by_revision(&self, revision_id: u32) -> Option<&TruthUpdate> {
         self.updates
             .binary_search_by_key(&revision_id, |u| u.revision_id)
@@ -158,6 +181,8 @@ pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -
         bundled_by: None,
         payload: Vec::new(),
         superseded_by: Vec::new(),
+        extra_attributes: Vec::new(),
+        extra_children: Vec::new(),
         creation_date: format!(
             "20{:02}-{:02}-{:02}T0{}:{:02}:{:02}Z",
             16 + rng.below(10),

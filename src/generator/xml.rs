@@ -79,8 +79,15 @@ fn update_xml(out: &mut String, rng: &mut Rng, style: &XmlStyle, truth: &Truth, 
     if let Some(action) = &u.deployment_action {
         list.push(("DeploymentAction", action.clone()));
     }
+    for (name, value) in &u.extra_attributes {
+        list.push((name.as_str(), value.clone()));
+    }
     attrs(out, rng, style, list);
     out.push('>');
+    for child in &u.extra_children {
+        out.push_str(nl2);
+        out.push_str(&format!("<{child}/>"));
+    }
     if !u.prerequisites.is_empty() {
         out.push_str(nl2);
         out.push_str("<Prerequisites>");

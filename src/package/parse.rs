@@ -72,6 +72,46 @@ fn xml_error(msg: impl Into<String>, offset: u64) -> Error {
     Error::new(ErrorKind::Xml, msg).at_offset(offset)
 }
 
+/// An element start, as a visitor that asked for elements sees it.
+pub struct Element<'a> {
+    stack: &'a NameStack,
+    name: &'a str,
+    start: &'a BytesStart<'a>,
+}
+
+impl Element<'_> {
+    /// 0 for the root.
+    pub fn depth(&self) -> usize {
+        self.stack.depth()
+    }
+
+    pub fn local_name(&self) -> &str {
+        local_name(self.name)
+    }
+
+    /// Appends the local names from the root down to this element, joined
+    /// by `/`, so that callers can reuse one buffer.
+    pub fn write_path(&self, buf: &mut String) {
+        for i in 0..self.stack.depth() {
+            buf.push_str(local_name(self.stack.get(i)));
+            buf.push('/');
+        }
+        buf.push_str(local_name(self.name));
+    }
+
+    /// Calls `f` with each attribute's name, namespace declarations left
+    /// out: they say how names are spelt, not what the catalog says.
+    pub fn for_each_attribute_name(&self, mut f: impl FnMut(&str)) {
+        for attr in self.start.attributes().flatten() {
+            let key = attr.key.0;
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                continue;
+            }
+            f(key);
+        }
+    }
+}
+
 const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
 
 /// The root element's expected local name.
@@ -129,6 +169,7 @@ fn parse_into(
     // The number of `<Or>` prerequisite groups seen in the current update.
     let mut or_group = 0u32;
     let mut first = true;
+    let wants_elements = visitor.wants_elements();
     loop {
         let start = base + reader.buffer_position();
         let event = reader.read_event().map_err(|e| {
@@ -175,6 +216,13 @@ fn parse_into(
                         format!("elements nest deeper than {} levels", limits.max_depth),
                     )
                     .at_offset(start));
+                }
+                if wants_elements {
+                    visitor.element(&Element {
+                        stack: &stack,
+                        name,
+                        start: e,
+                    });
                 }
                 if let Some(d) = in_update {
                     if depth == d + 1 {

@@ -46,6 +46,16 @@ pub trait Visitor: Send {
     fn update(&mut self, update: &Update);
     /// A `<FileLocation>` under the root (most visitors have no use for them).
     fn file_location(&mut self, _id: &str, _url: &str) {}
+    /// Whether [`Visitor::element`] should be called. Asked once per batch,
+    /// so a visitor that has no use for element paths costs the parse
+    /// nothing.
+    fn wants_elements(&self) -> bool {
+        false
+    }
+    /// Every element start (the root's included), in document order. An
+    /// element inside an `<Update>` arrives after that `<Update>`'s own start
+    /// and before its [`Visitor::update`].
+    fn element(&mut self, _element: &super::parse::Element<'_>) {}
 }
 
 /// Tuning for a scan.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{verify::signature_lines, Format, Style};
 use crate::check::{CheckReport, ProfileRef};
-use crate::finding::{Finding, Verdict};
+use crate::finding::{CatalogFinding, Finding, Verdict};
 use crate::integrity::SignatureStatus;
 use crate::profile::Severity;
 use crate::update::Kind;
@@ -20,6 +20,7 @@ struct JsonCheck<'a> {
     profiles: &'a [ProfileRef],
     summary: JsonSummary<'a>,
     findings: &'a [Finding],
+    catalog_findings: &'a [CatalogFinding],
 }
 
 #[derive(Serialize)]
@@ -103,6 +104,7 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
                 profiles: &report.profiles,
                 summary: summary(report),
                 findings: &report.findings,
+                catalog_findings: &report.catalog_findings,
             };
             super::json_document(&doc)
         }
@@ -213,8 +215,8 @@ fn check_human(r: &CheckReport, style: Style) -> String {
             out,
             "Findings  {} ({} breaking, {} warnings)",
             r.findings.len(),
-            r.breaking(),
-            r.warnings()
+            r.breaking_updates(),
+            r.findings.len() - r.breaking_updates()
         );
         let rows: Vec<[String; 7]> = r
             .findings
@@ -284,6 +286,55 @@ fn check_human(r: &CheckReport, style: Style) -> String {
             let _ = writeln!(out, "  {rule}: {message}");
         }
     }
+    if !r.catalog_findings.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Catalog findings  {}", r.catalog_findings.len());
+        for f in &r.catalog_findings {
+            let code = if f.severity == Severity::Breaks {
+                "31"
+            } else {
+                "33"
+            };
+            let _ = writeln!(
+                out,
+                "{}",
+                style.paint(
+                    code,
+                    &format!(
+                        "  {:<6} {:<15} {}  [{}]",
+                        f.severity.as_str(),
+                        f.rule,
+                        f.subject,
+                        f.profile
+                    )
+                )
+            );
+            if f.updates > 0 {
+                let first: Vec<String> = f
+                    .first
+                    .iter()
+                    .map(|u| match &u.title {
+                        Some(t) => format!("{} ({t})", u.revision_id),
+                        None => u.revision_id.to_string(),
+                    })
+                    .collect();
+                let more = if (f.first.len() as u64) < f.updates {
+                    ", …"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "         {} update(s): RevisionId {}{more}",
+                    f.updates,
+                    first.join(", ")
+                );
+            } else if f.occurrences > 1 {
+                let _ = writeln!(out, "         {} occurrence(s)", f.occurrences);
+            }
+            let _ = writeln!(out, "         {}", f.message);
+        }
+    }
     let _ = writeln!(out);
     let names = profile_names(r);
     let verdict = match r.verdict {
@@ -294,13 +345,21 @@ fn check_human(r: &CheckReport, style: Style) -> String {
                 r.counts.updates_checked
             ),
         ),
-        Verdict::Incompatible => style.paint(
-            "31;1",
-            &format!(
-                "Verdict   INCOMPATIBLE: {} update(s) would break {names}",
-                r.breaking()
-            ),
-        ),
+        Verdict::Incompatible => {
+            let catalog = r.breaking() - r.breaking_updates();
+            let text = if catalog == 0 {
+                format!(
+                    "Verdict   INCOMPATIBLE: {} update(s) would break {names}",
+                    r.breaking_updates()
+                )
+            } else {
+                format!(
+                    "Verdict   INCOMPATIBLE: {} update(s) and {catalog} catalog finding(s) would break {names}",
+                    r.breaking_updates()
+                )
+            };
+            style.paint("31;1", &text)
+        }
     };
     let _ = writeln!(out, "{verdict}");
     out

@@ -5,6 +5,7 @@
 mod check;
 pub mod cmtrace;
 pub mod csv;
+mod diff;
 mod errors;
 pub mod info;
 pub mod jsonl;
@@ -14,6 +15,7 @@ pub mod show;
 mod verify;
 
 pub use check::{check, show_value, CHECK_CSV_COLUMNS};
+pub use diff::{diff, DiffHuman, DIFF_CSV_COLUMNS};
 pub use errors::{error, error_document};
 pub use profiles::profiles;
 pub use verify::{verify, VERIFY_CSV_COLUMNS};

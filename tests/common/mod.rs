@@ -168,3 +168,5 @@ pub fn skip(why: &str) {
 pub mod signature;
 
 pub mod lzx;
+
+pub mod pair;

@@ -1,0 +1,356 @@
+//! The diff report: a human summary (counts and the first items of each
+//! section), JSON (the whole report) or CSV (one row per item, every item).
+
+use std::fmt::Write as _;
+
+use super::{check::show_value, csv, jsonl, Format, Style};
+use crate::diff::DiffReport;
+
+/// How many items each human section shows.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffHuman {
+    pub top: usize,
+}
+
+/// Renders a diff: human text (counts and the first items per section),
+/// JSON (the whole report), CSV (one record per item, [`DIFF_CSV_COLUMNS`])
+/// or JSON Lines (one `difference` event per item with the CSV's columns as
+/// fields, then a `summary`).
+pub fn diff(report: &DiffReport, format: Format, style: Style, human: DiffHuman) -> String {
+    match format {
+        Format::Json => super::json_document(report),
+        Format::Human => diff_human(report, style, human.top),
+        Format::Csv => diff_csv(report),
+        Format::Jsonl => {
+            let mut out = String::new();
+            for row in rows(report) {
+                let event: serde_json::Map<String, serde_json::Value> = DIFF_CSV_COLUMNS
+                    .iter()
+                    .zip(row)
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                    .collect();
+                out.push_str(&jsonl::event("difference", &event));
+            }
+            #[derive(serde::Serialize)]
+            struct Summary {
+                differences: usize,
+            }
+            out.push_str(&jsonl::event(
+                "summary",
+                &Summary {
+                    differences: report.differences(),
+                },
+            ));
+            out
+        }
+    }
+}
+
+/// The CSV columns of `diff` (docs/diff.md).
+pub const DIFF_CSV_COLUMNS: [&str; 7] = [
+    "section",
+    "update_id",
+    "old_revision_id",
+    "new_revision_id",
+    "name",
+    "old",
+    "new",
+];
+
+fn section(out: &mut String, style: Style, title: &str, items: Vec<String>, top: usize) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.paint("1", &format!("{title}  {}", items.len()))
+    );
+    for item in items.iter().take(top) {
+        let _ = writeln!(out, "  {item}");
+    }
+    if items.len() > top {
+        let _ = writeln!(
+            out,
+            "  … and {} more (--format json or csv lists every item)",
+            items.len() - top
+        );
+    }
+}
+
+fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
+    let mut out = String::new();
+    for (label, c) in [("Old", &r.old), ("New", &r.new)] {
+        let _ = writeln!(
+            out,
+            "{label}       {}  PackageId {}  CreationDate {}  {} updates",
+            c.path,
+            show_value(c.package_id.as_deref()),
+            show_value(c.creation_date.as_deref()),
+            c.updates
+        );
+    }
+    let _ = writeln!(out);
+    let brief = |b: &crate::diff::UpdateBrief| {
+        format!(
+            "{}  RevisionId {}  Rev {}",
+            b.update_id,
+            b.revision_id,
+            b.revision_number.map_or("-".into(), |n| n.to_string())
+        )
+    };
+    // DeploymentAction changes first: they are what broke consumers before.
+    let mut changes: Vec<&crate::diff::AttributeChange> = r.attribute_changes.iter().collect();
+    changes.sort_by_key(|c| c.attribute != "DeploymentAction");
+    let sections: Vec<(&str, Vec<String>)> = vec![
+        (
+            "Vocabulary never seen in OLD",
+            r.vocabulary
+                .iter()
+                .map(|n| {
+                    let revs: Vec<String> = n.first.iter().map(u64::to_string).collect();
+                    if n.updates > 0 {
+                        format!(
+                            "{}: {} update(s), RevisionId {}",
+                            n.subject,
+                            n.updates,
+                            revs.join(", ")
+                        )
+                    } else {
+                        format!("{}: {} occurrence(s)", n.subject, n.occurrences)
+                    }
+                })
+                .collect(),
+        ),
+        (
+            "Attribute changes",
+            changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}  RevisionId {}  {}: {} -> {}",
+                        c.update_id,
+                        c.revision_id,
+                        c.attribute,
+                        show_value(c.old.as_deref()),
+                        show_value(c.new.as_deref())
+                    )
+                })
+                .collect(),
+        ),
+        ("Updates added", r.added.iter().map(brief).collect()),
+        ("Updates removed", r.removed.iter().map(brief).collect()),
+        (
+            "Updates revised",
+            r.revised
+                .iter()
+                .map(|v| {
+                    format!(
+                        "{}  RevisionId {} -> {}",
+                        v.update_id, v.old_revision_id, v.new_revision_id
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "Newly superseded",
+            r.newly_superseded.iter().map(brief).collect(),
+        ),
+        (
+            "Newly expired (superseded in OLD, gone from NEW)",
+            r.newly_expired.iter().map(brief).collect(),
+        ),
+        ("Products added", r.products_added.clone()),
+        ("Products removed", r.products_removed.clone()),
+        ("Classifications added", r.classifications_added.clone()),
+        ("Classifications removed", r.classifications_removed.clone()),
+        (
+            "Root attributes changed",
+            r.root_changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {} -> {}",
+                        c.attribute,
+                        show_value(c.old.as_deref()),
+                        show_value(c.new.as_deref())
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "Shard layout changed",
+            r.shard_changes
+                .iter()
+                .map(|s| {
+                    let show = |e: &Option<crate::index::IndexEntry>| match e {
+                        None => "(absent)".to_string(),
+                        Some(e) => format!(
+                            "RANGESTART {}{}",
+                            e.range_start.map_or("-".into(), |n| n.to_string()),
+                            if e.files_dir { " FILESDIR" } else { "" }
+                        ),
+                    };
+                    format!("{}: {} -> {}", s.name, show(&s.old), show(&s.new))
+                })
+                .collect(),
+        ),
+    ];
+    for (title, items) in sections {
+        section(&mut out, style, title, items, top);
+    }
+    let n = r.differences();
+    let _ = writeln!(out);
+    let line = if n == 0 {
+        style.paint("32;1", "Result    NO DIFFERENCES")
+    } else {
+        style.paint(
+            "33;1",
+            &format!(
+                "Result    {n} difference(s): {} added, {} removed, {} revised, {} attribute change(s), {} new vocabulary",
+                r.added.len(),
+                r.removed.len(),
+                r.revised.len(),
+                r.attribute_changes.len(),
+                r.vocabulary.len()
+            ),
+        )
+    };
+    let _ = writeln!(out, "{line}");
+    out
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(String::new, T::to_string)
+}
+
+/// Every item as CSV: `section,update_id,old_revision_id,new_revision_id,name,old,new`.
+/// An absent value is an empty field; `subject` rows (vocabulary) put the
+/// description in `name` and the count of updates in `new`.
+pub fn diff_csv(r: &DiffReport) -> String {
+    let mut out = csv::Csv::new(&DIFF_CSV_COLUMNS);
+    for row in rows(r) {
+        out.record(&row);
+    }
+    out.finish()
+}
+
+/// Every item of the diff as a row of [`DIFF_CSV_COLUMNS`].
+fn rows(r: &DiffReport) -> Vec<[String; 7]> {
+    let mut rows: Vec<[String; 7]> = Vec::new();
+    let e = String::new;
+    for b in &r.added {
+        rows.push([
+            "added".into(),
+            b.update_id.clone(),
+            e(),
+            b.revision_id.to_string(),
+            e(),
+            e(),
+            opt(&b.revision_number),
+        ]);
+    }
+    for b in &r.removed {
+        rows.push([
+            "removed".into(),
+            b.update_id.clone(),
+            b.revision_id.to_string(),
+            e(),
+            e(),
+            opt(&b.revision_number),
+            e(),
+        ]);
+    }
+    for v in &r.revised {
+        rows.push([
+            "revised".into(),
+            v.update_id.clone(),
+            v.old_revision_id.to_string(),
+            v.new_revision_id.to_string(),
+            "RevisionNumber".into(),
+            opt(&v.old_revision_number),
+            opt(&v.new_revision_number),
+        ]);
+    }
+    for c in &r.attribute_changes {
+        rows.push([
+            "attribute".into(),
+            c.update_id.clone(),
+            e(),
+            c.revision_id.to_string(),
+            c.attribute.clone(),
+            show_value(c.old.as_deref()),
+            show_value(c.new.as_deref()),
+        ]);
+    }
+    for (section, list) in [
+        ("superseded", &r.newly_superseded),
+        ("expired", &r.newly_expired),
+    ] {
+        for b in list {
+            rows.push([
+                section.into(),
+                b.update_id.clone(),
+                e(),
+                b.revision_id.to_string(),
+                e(),
+                e(),
+                e(),
+            ]);
+        }
+    }
+    for (section, list) in [
+        ("product_added", &r.products_added),
+        ("product_removed", &r.products_removed),
+        ("classification_added", &r.classifications_added),
+        ("classification_removed", &r.classifications_removed),
+    ] {
+        for id in list {
+            rows.push([section.into(), id.clone(), e(), e(), e(), e(), e()]);
+        }
+    }
+    for c in &r.root_changes {
+        rows.push([
+            "root".into(),
+            e(),
+            e(),
+            e(),
+            c.attribute.clone(),
+            show_value(c.old.as_deref()),
+            show_value(c.new.as_deref()),
+        ]);
+    }
+    for s in &r.shard_changes {
+        let show = |x: &Option<crate::index::IndexEntry>| {
+            x.as_ref().map_or("(absent)".to_string(), |x| {
+                format!(
+                    "{}{}",
+                    opt(&x.range_start),
+                    if x.files_dir { " FILESDIR" } else { "" }
+                )
+            })
+        };
+        rows.push([
+            "shard".into(),
+            e(),
+            e(),
+            e(),
+            s.name.clone(),
+            show(&s.old),
+            show(&s.new),
+        ]);
+    }
+    for n in &r.vocabulary {
+        let first: Vec<String> = n.first.iter().map(u64::to_string).collect();
+        rows.push([
+            "vocabulary".into(),
+            e(),
+            e(),
+            first.join(" "),
+            n.subject.clone(),
+            n.occurrences.to_string(),
+            n.updates.to_string(),
+        ]);
+    }
+    rows
+}
