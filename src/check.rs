@@ -131,7 +131,7 @@ struct Checker<'a> {
     counts: [u64; 4],
     findings: Vec<Finding>,
     /// What naming each update with a finding needs.
-    subjects: Vec<Subject>,
+    subjects: Vec<Subject<'static>>,
     /// Category UpdateIds (lowercase) and RevisionIds, to name products.
     categories: Vec<(String, u64)>,
     /// Per profile, per combination rule.
@@ -196,10 +196,10 @@ impl Visitor for Checker<'_> {
         if self.findings.len() > before {
             self.subjects.push(Subject {
                 revision_id: u.revision_id().unwrap_or_default(),
-                default_language: u.get("DefaultLanguage").map(str::to_string),
+                default_language: u.get("DefaultLanguage").map(|l| l.to_string().into()),
                 categories: u
                     .categories()
-                    .map(|(t, id)| (t.to_string(), id.to_string()))
+                    .map(|(t, id)| (t.to_string().into(), id.to_string().into()))
                     .collect(),
                 bundled_by: u
                     .refs(RefKind::BundledBy)
@@ -355,8 +355,10 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
     }
     // Catalog-level findings name their first updates too; the shards are
     // read once for both kinds.
-    let mut named: std::collections::BTreeSet<u64> =
-        subjects.iter().map(|s: &Subject| s.revision_id).collect();
+    let mut named: std::collections::BTreeSet<u64> = subjects
+        .iter()
+        .map(|s: &Subject<'_>| s.revision_id)
+        .collect();
     for f in &catalog_findings {
         for u in &f.first {
             if named.insert(u.revision_id) {
@@ -386,7 +388,9 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
         }
         for f in &mut catalog_findings {
             for u in &mut f.first {
-                u.title = names.get(&u.revision_id).and_then(|n| n.title.clone());
+                u.title = names
+                    .get(&u.revision_id)
+                    .and_then(|n| n.title.as_deref().map(str::to_string));
             }
         }
     }

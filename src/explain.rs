@@ -8,8 +8,9 @@
 //! Everything a set of updates needs is gathered first, then read in one
 //! pass over the shards.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -20,12 +21,14 @@ use crate::index::Index;
 use crate::shards::{self, Request, ShardReport};
 
 /// What is known of one update from package.xml, for naming it.
+/// It borrows from an inventory where there is one: naming every update of
+/// a full catalog must not copy half a million category references.
 #[derive(Debug, Clone, Default)]
-pub struct Subject {
+pub struct Subject<'a> {
     pub revision_id: u64,
-    pub default_language: Option<String>,
+    pub default_language: Option<Cow<'a, str>>,
     /// (Type, UpdateId) of its categories.
-    pub categories: Vec<(String, String)>,
+    pub categories: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     pub bundled_by: Option<u64>,
 }
 
@@ -33,35 +36,40 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleRef {
     pub revision_id: u64,
-    pub title: Option<String>,
+    pub title: Option<Arc<str>>,
 }
 
 /// An update's names.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Names {
-    pub title: Option<String>,
+    pub title: Option<Arc<str>>,
     /// The language the title is in (the requested one, or the update's
     /// DefaultLanguage when the requested one is missing).
-    pub title_language: Option<String>,
-    pub kb: Option<String>,
+    pub title_language: Option<Arc<str>>,
+    pub kb: Option<Arc<str>>,
     /// MSRC severity. Named `msrc_severity` in JSON, where a finding's
     /// `severity` is already the rule's (breaks / warn).
     #[serde(rename = "msrc_severity")]
-    pub severity: Option<String>,
-    pub classification: Option<String>,
-    pub products: Vec<String>,
+    pub severity: Option<Arc<str>>,
+    pub classification: Option<Arc<str>>,
+    pub products: Vec<Arc<str>>,
     pub bundled_by: Option<BundleRef>,
     /// Facts about what could not be found (missing fragments or shards).
     pub notes: Vec<String>,
 }
 
+/// KBArticleID and MsrcSeverity from an `x\<rev>` fragment.
+pub type KbSeverity = (Option<Arc<str>>, Option<Arc<str>>);
+
 /// The fragments read for a set of updates: titles by language, KB and
 /// severity, and (for the updates asked for) the raw fragment text.
 #[derive(Default)]
 pub struct Gathered {
-    titles: HashMap<(u64, String), String>,
+    /// Language → RevisionId → title. Titles are shared (`Arc`) with the
+    /// names made from them: a full catalog has 136k of them.
+    titles: HashMap<Arc<str>, HashMap<u64, Arc<str>>>,
     /// (KBArticleID, MsrcSeverity) from `x\<rev>`.
-    extended: HashMap<u64, (Option<String>, Option<String>)>,
+    extended: HashMap<u64, KbSeverity>,
     seen_extended: HashSet<u64>,
     seen_localized: HashSet<u64>,
     /// Raw fragments of the revisions in `keep_raw`: (member name, text).
@@ -91,12 +99,14 @@ pub fn gather(
             (FragmentKind::Localized(l), Facts::Localized(loc)) => {
                 g.seen_localized.insert(rev);
                 if let Some(t) = loc.title {
-                    g.titles.insert((rev, l.clone()), t);
+                    let lang: Arc<str> = Arc::from(l.as_str());
+                    g.titles.entry(lang).or_default().insert(rev, Arc::from(t));
                 }
             }
             (_, Facts::Extended(x)) => {
                 g.seen_extended.insert(rev);
-                g.extended.insert(rev, (x.kb, x.msrc_severity));
+                g.extended
+                    .insert(rev, (x.kb.map(Arc::from), x.msrc_severity.map(Arc::from)));
             }
             _ => {}
         }
@@ -112,19 +122,23 @@ pub fn gather(
 impl Gathered {
     /// The title in `lang`, else in `fallback`, else in English, with the
     /// language found.
-    pub fn title(&self, rev: u64, lang: &str, fallback: Option<&str>) -> Option<(&str, &str)> {
+    pub fn title(
+        &self,
+        rev: u64,
+        lang: &str,
+        fallback: Option<&str>,
+    ) -> Option<(&Arc<str>, &Arc<str>)> {
         [Some(lang), fallback, Some("en")]
             .into_iter()
             .flatten()
             .find_map(|l| {
-                self.titles
-                    .get_key_value(&(rev, l.to_string()))
-                    .map(|((_, l), t)| (t.as_str(), l.as_str()))
+                let (lang, titles) = self.titles.get_key_value(l)?;
+                titles.get(&rev).map(|t| (t, lang))
             })
     }
 
     /// KBArticleID and MsrcSeverity, when the extended fragment was read.
-    pub fn extended(&self, rev: u64) -> Option<&(Option<String>, Option<String>)> {
+    pub fn extended(&self, rev: u64) -> Option<&KbSeverity> {
         self.extended.get(&rev)
     }
 
@@ -136,7 +150,7 @@ impl Gathered {
     /// Names one subject from what was read.
     pub fn names_for(
         &self,
-        s: &Subject,
+        s: &Subject<'_>,
         categories: &HashMap<String, u64>,
         lang: &str,
         report: &ShardReport,
@@ -144,8 +158,8 @@ impl Gathered {
         let category_rev = |id: &str| categories.get(&id.to_ascii_lowercase()).copied();
         let mut n = Names::default();
         if let Some((t, l)) = self.title(s.revision_id, lang, s.default_language.as_deref()) {
-            n.title = Some(t.to_string());
-            n.title_language = Some(l.to_string());
+            n.title = Some(t.clone());
+            n.title_language = Some(l.clone());
         }
         if let Some((kb, severity)) = self.extended(s.revision_id) {
             n.kb = kb.clone();
@@ -158,11 +172,11 @@ impl Gathered {
             }
             let name = category_rev(id)
                 .and_then(|r| self.title(r, lang, None))
-                .map(|(t, _)| t.to_string())
+                .map(|(t, _)| t.clone())
                 .unwrap_or_else(|| {
                     n.notes
                         .push(format!("no title found for {ty} category {id}"));
-                    id.clone()
+                    Arc::from(&**id)
                 });
             if ty == "Product" {
                 n.products.push(name);
@@ -170,15 +184,17 @@ impl Gathered {
                 classifications.push(name);
             }
         }
-        if !classifications.is_empty() {
-            n.classification = Some(classifications.join("; "));
-        }
+        n.classification = match classifications.len() {
+            0 => None,
+            1 => classifications.pop(),
+            _ => Some(Arc::from(classifications.join("; "))),
+        };
         if let Some(b) = s.bundled_by {
             n.bundled_by = Some(BundleRef {
                 revision_id: b,
                 title: self
                     .title(b, lang, s.default_language.as_deref())
-                    .map(|(t, _)| t.to_string()),
+                    .map(|(t, _)| t.clone()),
             });
         }
         self.explain_missing(s.revision_id, report, lang, &mut n.notes);
@@ -220,7 +236,11 @@ pub fn shard_note(rev: u64, report: &ShardReport) -> Option<String> {
 
 /// The request that names `subjects`: their own x and l fragments, and the
 /// l fragments of their product and classification categories and bundles.
-pub fn request_for(subjects: &[Subject], categories: &HashMap<String, u64>, lang: &str) -> Request {
+pub fn request_for(
+    subjects: &[Subject<'_>],
+    categories: &HashMap<String, u64>,
+    lang: &str,
+) -> Request {
     let mut request = Request {
         extended: true,
         ..Request::default()
@@ -232,7 +252,7 @@ pub fn request_for(subjects: &[Subject], categories: &HashMap<String, u64>, lang
     for s in subjects {
         request.revisions.insert(s.revision_id);
         if let Some(l) = &s.default_language {
-            request.languages.insert(l.clone());
+            request.languages.insert(l.to_string());
         }
         for (ty, id) in &s.categories {
             if is_named_category(ty) {
@@ -253,7 +273,7 @@ pub fn request_for(subjects: &[Subject], categories: &HashMap<String, u64>, lang
 pub fn names(
     catalog: &Catalog,
     index: &Index,
-    subjects: &[Subject],
+    subjects: &[Subject<'_>],
     categories: &HashMap<String, u64>,
     lang: &str,
     threads: usize,

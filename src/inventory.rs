@@ -6,6 +6,7 @@
 //! is a few hundred bytes per update: about 40 MB for 136k updates. The full
 //! attributes and children are kept only for the updates a caller selects.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -33,8 +34,11 @@ pub struct Entry {
     pub deployment_action: Option<String>,
     pub default_language: Option<String>,
     pub creation_date: Option<String>,
-    /// (Type, UpdateId) of each `Categories/Category`.
-    pub categories: Vec<(String, String)>,
+    /// Each `Categories/Category`, as an index into
+    /// [`Inventory::categories`] (a catalog names a few thousand categories
+    /// about half a million times; the pairs are stored once).
+    #[serde(skip)]
+    pub categories: Box<[u32]>,
     /// RevisionIds from `BundledBy`.
     pub bundled_by: Vec<u64>,
     /// RevisionIds from `SupersededBy`.
@@ -112,14 +116,49 @@ pub struct Inventory {
     pub census: Census,
     pub details: Vec<Detail>,
     pub file_locations: HashMap<String, String>,
+    /// Every (Type, UpdateId) an update names in `Categories`; entries
+    /// refer to them by index.
+    pub categories: Vec<(String, String)>,
     /// package.xml's size in bytes.
     pub package_xml_len: u64,
     by_update_id: HashMap<String, usize>,
 }
 
+/// Distinct (Type, UpdateId) pairs, numbered in order of appearance.
+#[derive(Default)]
+struct Interner {
+    pairs: Vec<(String, String)>,
+    /// Hash of a pair → indices of the pairs with that hash.
+    by_hash: HashMap<u64, Vec<u32>>,
+}
+
+impl Interner {
+    fn hash(ty: &str, id: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (ty, id).hash(&mut h);
+        h.finish()
+    }
+
+    fn intern(&mut self, ty: &str, id: &str) -> u32 {
+        let slot = self.by_hash.entry(Self::hash(ty, id)).or_default();
+        if let Some(&i) = slot
+            .iter()
+            .find(|&&i| self.pairs[i as usize].0 == ty && self.pairs[i as usize].1 == id)
+        {
+            return i;
+        }
+        let i = u32::try_from(self.pairs.len()).expect("fewer than 2^32 categories");
+        self.pairs.push((ty.to_string(), id.to_string()));
+        slot.push(i);
+        i
+    }
+}
+
 struct Collector<'a> {
     keep: &'a Keep<'a>,
     entries: Vec<Entry>,
+    categories: Interner,
     census: Census,
     details: Vec<Detail>,
     locations: Vec<(String, String)>,
@@ -178,7 +217,7 @@ impl Visitor for Collector<'_> {
             creation_date: owned("CreationDate"),
             categories: u
                 .categories()
-                .map(|(t, id)| (t.to_string(), id.to_string()))
+                .map(|(t, id)| self.categories.intern(t, id))
                 .collect(),
             bundled_by: revision_ids(u, RefKind::BundledBy, &mut c.unreadable_refs),
             superseded_by: revision_ids(u, RefKind::SupersededBy, &mut c.unreadable_refs),
@@ -225,6 +264,7 @@ pub fn read_catalog(
     let new = || Collector {
         keep,
         entries: Vec::new(),
+        categories: Interner::default(),
         census: Census::default(),
         details: Vec::new(),
         locations: Vec::new(),
@@ -245,12 +285,28 @@ pub fn read_catalog(
         package_xml_len: scanned.document.len,
         ..Inventory::default()
     };
+    let total = scanned.visitors.iter().map(|c| c.entries.len()).sum();
+    inv.entries.reserve_exact(total);
+    let mut table = Interner::default();
     for c in scanned.visitors {
-        inv.entries.extend(c.entries);
+        // Batch-local category numbers become catalog-wide ones.
+        let remap: Vec<u32> = c
+            .categories
+            .pairs
+            .iter()
+            .map(|(t, id)| table.intern(t, id))
+            .collect();
+        inv.entries.extend(c.entries.into_iter().map(|mut e| {
+            for i in e.categories.iter_mut() {
+                *i = remap[*i as usize];
+            }
+            e
+        }));
         inv.census.merge(c.census);
         inv.details.extend(c.details);
         inv.file_locations.extend(c.locations);
     }
+    inv.categories = table.pairs;
     inv.entries.sort_by_key(|e| (e.revision_id, e.offset));
     inv.details.sort_by_key(|d| d.revision_id);
     for (i, e) in inv.entries.iter().enumerate() {
@@ -360,24 +416,35 @@ impl Inventory {
     }
 
     /// What naming an update needs from package.xml.
-    pub fn subject(&self, e: &Entry) -> Subject {
+    pub fn subject<'a>(&'a self, e: &'a Entry) -> Subject<'a> {
         Subject {
             revision_id: e.revision_id,
-            default_language: e.default_language.clone(),
-            categories: e.categories.clone(),
+            default_language: e.default_language.as_deref().map(Cow::Borrowed),
+            categories: self
+                .categories_of(e)
+                .map(|(t, id)| (Cow::Borrowed(t), Cow::Borrowed(id)))
+                .collect(),
             bundled_by: e.bundled_by.first().copied(),
         }
+    }
+
+    /// An entry's categories as (Type, UpdateId).
+    pub fn categories_of<'a>(&'a self, e: &'a Entry) -> impl Iterator<Item = (&'a str, &'a str)> {
+        e.categories.iter().map(|&i| {
+            let (t, id) = &self.categories[i as usize];
+            (t.as_str(), id.as_str())
+        })
     }
 
     /// References to each category by (Type, UpdateId): how many updates
     /// name it.
     pub fn category_counts(&self) -> BTreeMap<(String, String), u64> {
-        let mut counts = BTreeMap::new();
+        let mut counts = vec![0u64; self.categories.len()];
         for e in &self.entries {
-            for (ty, id) in &e.categories {
-                *counts.entry((ty.clone(), id.clone())).or_default() += 1;
+            for &i in e.categories.iter() {
+                counts[i as usize] += 1;
             }
         }
-        counts
+        self.categories.iter().cloned().zip(counts).collect()
     }
 }

@@ -6,6 +6,7 @@
 //! product, classification) run last. So `--revision-id` reads one shard,
 //! and a list of everything reads each shard exactly once.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -13,7 +14,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::explain::{self, Names};
-use crate::inventory::{self, Entry, Keep};
+use crate::inventory::{self, Entry, Inventory, Keep};
 use crate::package::scan::ScanOptions;
 use crate::shards::ShardReport;
 use crate::update::Kind;
@@ -58,7 +59,7 @@ impl Filters {
             && self.kind.is_none_or(|k| e.kind == k)
     }
 
-    fn matches_names(&self, e: &Entry, n: &Names) -> bool {
+    fn matches_names(&self, inv: &Inventory, e: &Entry, n: &Names) -> bool {
         let kb = |want: &str| {
             let want = strip_kb(want);
             n.kb.as_deref().is_some_and(|k| strip_kb(k) == want)
@@ -68,8 +69,8 @@ impl Filters {
             names
                 .iter()
                 .any(|name| name.eq_ignore_ascii_case(want.trim()))
-                || e.categories
-                    .iter()
+                || inv
+                    .categories_of(e)
                     .any(|(t, id)| t == ty && same_guid(id, want))
         };
         let classifications: Vec<&str> = n
@@ -77,7 +78,7 @@ impl Filters {
             .as_deref()
             .map(|c| c.split("; ").collect())
             .unwrap_or_default();
-        let products: Vec<&str> = n.products.iter().map(String::as_str).collect();
+        let products: Vec<&str> = n.products.iter().map(|p| &**p).collect();
         self.kb.as_deref().is_none_or(kb)
             && self
                 .product
@@ -122,7 +123,8 @@ pub struct ListOptions {
     pub scan: ScanOptions,
 }
 
-/// One listed update.
+/// One listed update. Its categories are indices into
+/// [`ListReport::categories`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
     #[serde(flatten)]
@@ -137,6 +139,8 @@ pub struct ListReport {
     pub path: String,
     pub updates_in_catalog: u64,
     pub rows: Vec<Row>,
+    /// (Type, UpdateId) of every category the rows refer to.
+    pub categories: Vec<(String, String)>,
     /// How the shards were read (empty when names were not needed).
     pub shards: ShardReport,
 }
@@ -144,48 +148,72 @@ pub struct ListReport {
 /// Lists the updates of the catalog at `path` that match the filters.
 pub fn list(path: &Path, options: &ListOptions) -> Result<ListReport> {
     let catalog = Catalog::open(path)?;
-    let inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
+    let mut inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
     let filters = &options.filters;
-    let selected: Vec<&Entry> = inv
-        .entries
-        .iter()
-        .filter(|e| filters.matches_package(e))
+    let updates_in_catalog = inv.entries.len() as u64;
+    let selected: Vec<usize> = (0..inv.entries.len())
+        .filter(|&i| filters.matches_package(&inv.entries[i]))
         .collect();
-    let mut report = ListReport {
-        path: path.display().to_string(),
-        updates_in_catalog: inv.entries.len() as u64,
-        rows: Vec::new(),
-        shards: ShardReport::default(),
-    };
-    if !(options.names || filters.needs_names()) || selected.is_empty() {
-        report.rows = selected
-            .into_iter()
-            .map(|e| Row {
-                entry: e.clone(),
-                names: None,
-            })
+    let mut names = BTreeMap::new();
+    let mut shards = ShardReport::default();
+    let want_names = options.names || filters.needs_names();
+    if want_names && !selected.is_empty() {
+        let index = catalog.read_index()?;
+        let subjects: Vec<_> = selected
+            .iter()
+            .map(|&i| inv.subject(&inv.entries[i]))
             .collect();
-        return Ok(report);
+        (names, shards) = explain::names(
+            &catalog,
+            &index,
+            &subjects,
+            &inv.category_map(),
+            &options.lang,
+            options.scan.threads,
+        )?;
     }
-    let index = catalog.read_index()?;
-    let subjects: Vec<_> = selected.iter().map(|e| inv.subject(e)).collect();
-    let (names, shards) = explain::names(
-        &catalog,
-        &index,
-        &subjects,
-        &inv.category_map(),
-        &options.lang,
-        options.scan.threads,
-    )?;
-    report.shards = shards;
-    for e in selected {
-        let n = names.get(&e.revision_id).cloned().unwrap_or_default();
-        if filters.matches_names(e, &n) {
-            report.rows.push(Row {
-                entry: e.clone(),
-                names: Some(n),
-            });
-        }
+    let mut rows = Vec::with_capacity(selected.len());
+    for (k, &i) in selected.iter().enumerate() {
+        let e = &inv.entries[i];
+        let n = if want_names {
+            // Entries are sorted, so a RevisionId listed twice (a malformed
+            // catalog) is listed twice in a row; its names are shared.
+            let again = selected
+                .get(k + 1)
+                .is_some_and(|&j| inv.entries[j].revision_id == e.revision_id);
+            let n = if again {
+                names.get(&e.revision_id).cloned()
+            } else {
+                names.remove(&e.revision_id)
+            }
+            .unwrap_or_default();
+            if !filters.matches_names(&inv, e, &n) {
+                continue;
+            }
+            Some(n)
+        } else {
+            None
+        };
+        rows.push((i, n));
     }
-    Ok(report)
+    drop(names);
+    // The rows take the entries over instead of copying them.
+    let mut entries: Vec<Option<Entry>> = std::mem::take(&mut inv.entries)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|(i, names)| Row {
+            entry: entries[i].take().expect("each entry is listed once"),
+            names,
+        })
+        .collect();
+    Ok(ListReport {
+        path: path.display().to_string(),
+        updates_in_catalog,
+        rows,
+        categories: std::mem::take(&mut inv.categories),
+        shards,
+    })
 }

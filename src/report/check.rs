@@ -142,10 +142,14 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
                     f.severity.as_str().to_string(),
                     f.message.clone(),
                     f.offset.to_string(),
-                    f.names.title.clone().unwrap_or_default(),
-                    f.names.kb.clone().unwrap_or_default(),
-                    f.names.severity.clone().unwrap_or_default(),
-                    f.names.classification.clone().unwrap_or_default(),
+                    f.names.title.as_deref().unwrap_or_default().to_string(),
+                    f.names.kb.as_deref().unwrap_or_default().to_string(),
+                    f.names.severity.as_deref().unwrap_or_default().to_string(),
+                    f.names
+                        .classification
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_string(),
                     f.names.products.join(";"),
                     f.names
                         .bundled_by

@@ -17,7 +17,7 @@ pub fn list(r: &ListReport, format: Format) -> String {
         Format::Jsonl => {
             let mut out = String::new();
             for row in &r.rows {
-                out.push_str(&jsonl::event("update", row));
+                out.push_str(&jsonl::event("update", &JsonRow::new(r, row)));
             }
             #[derive(Serialize)]
             struct Summary<'a> {
@@ -34,6 +34,38 @@ pub fn list(r: &ListReport, format: Format) -> String {
                 },
             ));
             out
+        }
+    }
+}
+
+/// A row as JSON: the entry, its categories resolved, and its names.
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    #[serde(flatten)]
+    row: &'a Row,
+    categories: Vec<JsonCategory<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCategory<'a> {
+    r#type: &'a str,
+    update_id: &'a str,
+}
+
+impl<'a> JsonRow<'a> {
+    fn new(r: &'a ListReport, row: &'a Row) -> JsonRow<'a> {
+        JsonRow {
+            row,
+            categories: row
+                .entry
+                .categories
+                .iter()
+                .filter_map(|&i| r.categories.get(i as usize))
+                .map(|(t, id)| JsonCategory {
+                    r#type: t,
+                    update_id: id,
+                })
+                .collect(),
         }
     }
 }
@@ -58,7 +90,7 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "notes",
 ];
 
-fn opt(v: &Option<String>) -> &str {
+fn opt<S: std::ops::Deref<Target = str>>(v: &Option<S>) -> &str {
     v.as_deref().unwrap_or("")
 }
 
@@ -111,14 +143,14 @@ fn json(r: &ListReport) -> String {
         path: &'a str,
         updates_in_catalog: u64,
         matched: usize,
-        updates: &'a [Row],
+        updates: Vec<JsonRow<'a>>,
         shards: &'a crate::shards::ShardReport,
     }
     super::json_document(&Doc {
         path: &r.path,
         updates_in_catalog: r.updates_in_catalog,
         matched: r.rows.len(),
-        updates: &r.rows,
+        updates: r.rows.iter().map(|row| JsonRow::new(r, row)).collect(),
         shards: &r.shards,
     })
 }
@@ -137,7 +169,7 @@ fn human(r: &ListReport) -> String {
                 n.kb.map(|k| format!("KB{k}")).unwrap_or_default(),
                 e.kind.as_str().to_string(),
                 super::show_value(e.deployment_action.as_deref()),
-                n.title.unwrap_or_default(),
+                n.title.as_deref().unwrap_or_default().to_string(),
             ]
         })
         .collect();
