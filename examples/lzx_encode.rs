@@ -25,8 +25,8 @@ fn main() {
             _ => panic!("unknown argument {a}"),
         }
     }
-    // About 1,050 bytes of package.xml per update.
-    let updates = mb * 1_000_000 / 1050;
+    // About 835 bytes of package.xml per update.
+    let updates = mb * 1_000_000 / 835;
     let mut rng = Rng::new(7);
     let truth = model::build(&mut rng, updates, &[], "2026-05-12T08:51:08Z");
     let text = xml::package_xml(&truth, &mut rng, &XmlStyle::default());

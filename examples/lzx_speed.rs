@@ -50,8 +50,8 @@ fn synthetic_cab(mb: usize) -> PathBuf {
     if path.exists() {
         return path;
     }
-    // About 880 bytes of package.xml per update.
-    let updates = mb * 1_000_000 / 880;
+    // About 835 bytes of package.xml per update.
+    let updates = mb * 1_000_000 / 835;
     eprintln!("generating {updates} updates of XML and compressing them (cached)...");
     let mut rng = Rng::new(7);
     let truth = model::build(&mut rng, updates, &[], "2026-05-12T08:51:08Z");
