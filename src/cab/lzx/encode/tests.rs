@@ -162,3 +162,37 @@ fn a_short_frame_must_be_the_last() {
     e.push_frame(b"short");
     e.push_frame(b"more");
 }
+
+#[test]
+fn generated_inputs_with_repeats_at_every_distance_round_trip() {
+    // Copies from anywhere behind (near, far, overlapping, across frames),
+    // runs and noise: the matcher's and the repeated offsets' edge cases.
+    for case in 0..60u64 {
+        let mut rng = Rng::new(case);
+        let window_bits = 15 + (case % 7) as u8;
+        let len = rng.below(6 * MAX_FRAME as u64) as usize;
+        let mut data: Vec<u8> = Vec::with_capacity(len);
+        while data.len() < len {
+            match rng.below(4) {
+                0 | 1 if !data.is_empty() => {
+                    let dist = 1 + rng.below(data.len().min(1 << window_bits) as u64) as usize;
+                    let n = 2 + rng.below(300) as usize;
+                    for _ in 0..n {
+                        data.push(data[data.len() - dist]);
+                    }
+                }
+                2 => data.extend(std::iter::repeat_n(
+                    rng.next_u64() as u8,
+                    rng.below(40) as usize,
+                )),
+                _ => {
+                    for _ in 0..rng.below(64) {
+                        data.push(rng.next_u64() as u8 % 8);
+                    }
+                }
+            }
+        }
+        data.truncate(len);
+        round_trip(&format!("case {case}"), &data, window_bits);
+    }
+}
