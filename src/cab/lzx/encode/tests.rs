@@ -196,3 +196,21 @@ fn generated_inputs_with_repeats_at_every_distance_round_trip() {
         round_trip(&format!("case {case}"), &data, window_bits);
     }
 }
+
+#[test]
+fn e8_translation_is_off_and_e8_bytes_come_back_untouched() {
+    // CALL opcodes (0xE8) with operands of every kind: a decoder told that
+    // translation is on would rewrite them.
+    let mut rng = Rng::new(88);
+    let mut data = Vec::new();
+    while data.len() < 3 * MAX_FRAME {
+        data.push(0xE8);
+        data.extend_from_slice(&(rng.next_u64() as i32 % 100_000).to_le_bytes());
+        data.push(rng.next_u64() as u8);
+    }
+    let (frames, _, _) = encode(&data, 17);
+    // The header bit is the first bit of the stream: the top bit of the
+    // first little-endian word.
+    assert_eq!(frames[0].0[1] & 0x80, 0, "E8 header bit set");
+    round_trip("e8", &data, 17);
+}
