@@ -5,8 +5,9 @@
 #
 #   bash .ci/measure-scale.sh [WORKDIR]
 #
-# Catalogs are MSZIP inside and out: the LZX encoder used by the generator
-# (lzxc, optimal parsing) writes about 0.3 MB/s, too slow for 400k updates.
+# Catalogs are MSZIP inside and out, as when this table was first measured
+# (the generator's LZX encoder was then too slow for 400k updates);
+# .ci/bench.sh measures LZX catalogs beside the peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/wsuscat-scale}

@@ -4,7 +4,7 @@
 //!
 //!     cargo run --release --example lzx_speed [--features lzxd-compare] -- [--mb N] [--only-wsuscat] [CAB...]
 //!
-//! The synthetic cabinet (LZX:21 through lzxc, slow to make) is cached in the
+//! The synthetic cabinet (LZX:21 through wsuscat's encoder) is cached in the
 //! temp directory. Figures are MB/s of decoded output (10^6 bytes), best of
 //! several runs; the decoders work from memory, cabextract from the file.
 
@@ -46,13 +46,13 @@ fn main() {
 
 /// A one-member LZX:21 cabinet of about `mb` MB of package.xml-like text.
 fn synthetic_cab(mb: usize) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("wsuscat-lzx-speed-{mb}mb.cab"));
+    let path = std::env::temp_dir().join(format!("wsuscat-lzx-speed-{mb}mb-own-encoder.cab"));
     if path.exists() {
         return path;
     }
-    // About 880 bytes of package.xml per update.
-    let updates = mb * 1_000_000 / 880;
-    eprintln!("generating {updates} updates of XML and compressing with lzxc (slow, cached)...");
+    // About 835 bytes of package.xml per update.
+    let updates = mb * 1_000_000 / 835;
+    eprintln!("generating {updates} updates of XML and compressing them (cached)...");
     let mut rng = Rng::new(7);
     let truth = model::build(&mut rng, updates, &[], "2026-05-12T08:51:08Z");
     let xml = xml::package_xml(&truth, &mut rng, &XmlStyle::default());

@@ -4,19 +4,22 @@
 //! The `cab` crate's builder writes stored and MSZIP folders only, and
 //! Microsoft's catalog is LZX, so wsuscat writes its own: MSZIP through
 //! flate2 (each block primed with the previous block as its dictionary, as
-//! makecab does), LZX through `lzxc` (one LZX chunk per data block). Members
-//! are compressed as they are added; only compressed blocks are kept.
+//! makecab does), LZX through wsuscat's own encoder (`super::lzx::encode`:
+//! one LZX frame per data block, its blocks and trees spanning frames).
+//! Members are compressed as they are added; only compressed blocks are
+//! kept.
 
 use flate2::{Compress, Compression as Level, FlushCompress};
 
 use super::data::BlockHeader;
 use super::folder::Compression;
+use super::lzx::encode::LzxEncoder;
 use super::{MAX_BLOCK_COMPRESSED, MAX_BLOCK_UNCOMPRESSED};
 
 enum Encoder {
     Stored,
     MsZip(Box<Compress>),
-    Lzx(Box<lzxc::Encoder>),
+    Lzx(Box<LzxEncoder>),
 }
 
 struct Block {
@@ -54,19 +57,6 @@ impl Default for CabBuilder {
     }
 }
 
-fn lzx_window(bits: u8) -> lzxc::WindowSize {
-    use lzxc::WindowSize::*;
-    match bits {
-        15 => KB32,
-        16 => KB64,
-        17 => KB128,
-        18 => KB256,
-        19 => KB512,
-        20 => MB1,
-        _ => MB2,
-    }
-}
-
 impl FolderBuild {
     fn new(compression: Compression) -> FolderBuild {
         let encoder = match compression {
@@ -77,7 +67,7 @@ impl FolderBuild {
                     (15..=21).contains(&window_bits),
                     "LZX windows are 15 to 21 bits"
                 );
-                Encoder::Lzx(Box::new(lzxc::Encoder::new(lzx_window(window_bits))))
+                Encoder::Lzx(Box::new(LzxEncoder::new(window_bits)))
             }
             other => panic!("the writer cannot produce {} folders", other.describe()),
         };
@@ -122,7 +112,15 @@ impl FolderBuild {
                     .expect("deflate into a large enough buffer");
                 out
             }
-            Encoder::Lzx(e) => e.encode_chunk(&input),
+            Encoder::Lzx(e) => {
+                // The encoder hands frames back when their LZX block is
+                // complete, which may be a few frames later.
+                let frames = e.push_frame(&input);
+                self.push_lzx_frames(frames);
+                self.pending = input;
+                self.pending.clear();
+                return;
+            }
         };
         assert!(compressed.len() <= MAX_BLOCK_COMPRESSED, "block too large");
         self.blocks.push(Block {
@@ -131,6 +129,26 @@ impl FolderBuild {
         });
         self.previous = input;
         self.pending = Vec::with_capacity(MAX_BLOCK_UNCOMPRESSED);
+    }
+
+    fn push_lzx_frames(&mut self, frames: Vec<(Vec<u8>, usize)>) {
+        for (compressed, len) in frames {
+            assert!(compressed.len() <= MAX_BLOCK_COMPRESSED, "block too large");
+            self.blocks.push(Block {
+                compressed,
+                uncompressed_len: len as u16,
+            });
+        }
+    }
+
+    /// Ends the folder: the last partial block, and the frames the LZX
+    /// encoder still holds.
+    fn close(&mut self) {
+        self.flush_block();
+        if let Encoder::Lzx(e) = &mut self.encoder {
+            let frames = e.finish();
+            self.push_lzx_frames(frames);
+        }
     }
 }
 
@@ -159,7 +177,7 @@ impl CabBuilder {
     /// Starts a new folder; later files go into it.
     pub fn add_folder(&mut self, compression: Compression) -> &mut CabBuilder {
         if let Some(f) = self.folders.last_mut() {
-            f.flush_block();
+            f.close();
         }
         self.folders.push(FolderBuild::new(compression));
         self
@@ -190,8 +208,8 @@ impl CabBuilder {
 
     /// Lays the cabinet out and returns its bytes.
     pub fn finish(mut self) -> Vec<u8> {
-        for f in &mut self.folders {
-            f.flush_block();
+        if let Some(f) = self.folders.last_mut() {
+            f.close();
         }
         let reserve_present = self.data_reserve > 0;
         let header_len = 36 + if reserve_present { 4 } else { 0 };

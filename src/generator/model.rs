@@ -143,6 +143,18 @@ const CLASSIFICATIONS: &[&str] = &[
 
 const SEVERITIES: &[&str] = &["Critical", "Important", "Moderate", "Low"];
 
+/// A RevisionNumber from a draw in 0..120. Real ones cluster on a few
+/// values (200 and 201 most of all), which is part of why the real
+/// package.xml compresses as well as it does.
+fn revision_number(draw: u32) -> u32 {
+    match draw {
+        0..60 => 200,
+        60..84 => 201,
+        84..96 => 100,
+        _ => 100 + draw,
+    }
+}
+
 /// Builds the ground truth: `count` updates in the 2026 proportions.
 pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -> Truth {
     // RevisionIds: ascending with small gaps, then the injected ones replace
@@ -169,7 +181,7 @@ pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -
     let new_update = |rng: &mut Rng, rev: u32, kind: Kind| TruthUpdate {
         revision_id: rev,
         update_id: rng.guid(),
-        revision_number: 100 + rng.below(120) as u32,
+        revision_number: revision_number(rng.below(120) as u32),
         kind,
         deployment_action: None,
         category_type: None,
@@ -296,10 +308,24 @@ pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -
         u.title = updates[parent].title.clone();
         u.kb = updates[parent].kb;
         u.severity = updates[parent].severity;
-        u.categories = updates[parent].categories.clone();
-        for _ in 0..rng.range(1, 2) {
-            u.payload.push(rng.bytes());
+        // A child names its bundle's product and classification. Most
+        // have one payload file and some share their sibling's: about 97k
+        // FileLocations for 111k children in the 2026 catalog. Digests are
+        // drawn either way, so that a seed gives the same GUIDs as before
+        // this was tuned (see docs/performance.md, "Generated catalogs").
+        u.categories = updates[parent].categories[2..].to_vec();
+        let payloads = rng.range(1, 2);
+        for k in 0..payloads {
+            let digest = rng.bytes();
+            let sibling = updates.last().filter(|s| s.bundled_by == u.bundled_by);
+            match sibling {
+                Some(s) if k == 0 && rev % 7 == 0 => u.payload.push(s.payload[0]),
+                _ if k == 0 || rev % 8 == 0 => u.payload.push(digest),
+                _ => {}
+            }
         }
+        // Children are created with their bundle.
+        u.creation_date = updates[parent].creation_date.clone();
         u.prerequisites.push(rng.pick(&detectoid_ids).clone());
         children_left -= 1;
         updates.push(u);
@@ -332,9 +358,11 @@ pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -
 
     let mut document_order: Vec<usize> = (0..updates.len()).collect();
     rng.shuffle(&mut document_order);
+    // Each payload file once, where it is first named.
     let mut file_locations = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for u in &updates {
-        file_locations.extend(u.payload.iter().copied());
+        file_locations.extend(u.payload.iter().copied().filter(|d| seen.insert(*d)));
     }
     Truth {
         updates,

@@ -20,6 +20,8 @@
 //! - After a frame is decoded, E8 translation (if on) rewrites CALL
 //!   operands in a copy of the frame; the window keeps the raw bytes.
 //!
+//! The encoder the generator writes catalogs with is in [`encode`].
+//!
 //! Speed: Huffman codes decode through lookup tables, bits come from a
 //! 64-bit buffer refilled four words at a time, and matches copy 16 bytes at
 //! a time. The history is a ring one frame longer than the window, plus a
@@ -28,6 +30,7 @@
 //! and is overwritten before it is ever read.
 
 mod bits;
+pub mod encode;
 mod huffman;
 
 #[cfg(test)]

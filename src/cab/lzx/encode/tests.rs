@@ -1,0 +1,216 @@
+//! Round trips through wsuscat's decoder on inputs of many shapes, every
+//! window, and sizes around frame and block boundaries.
+
+use super::*;
+use crate::cab::lzx::LzxDecoder;
+use crate::generator::{model, rng::Rng, xml, XmlStyle};
+
+/// (frames, blocks written, repeated-offset matches).
+fn encode(data: &[u8], window_bits: u8) -> (Vec<(Vec<u8>, usize)>, usize, usize) {
+    let mut e = LzxEncoder::new(window_bits);
+    let mut frames = Vec::new();
+    for chunk in data.chunks(MAX_FRAME) {
+        frames.extend(e.push_frame(chunk));
+    }
+    let (blocks, reps) = (e.blocks_written, e.matcher.rep_matches);
+    frames.append(&mut e.finish());
+    // `blocks` counts the blocks written before finish().
+    (frames, blocks, reps)
+}
+
+fn decode(frames: &[(Vec<u8>, usize)], window_bits: u8) -> Vec<u8> {
+    let mut d = LzxDecoder::new(window_bits).unwrap();
+    let mut all = Vec::new();
+    let mut out = Vec::new();
+    for (i, (input, len)) in frames.iter().enumerate() {
+        assert!(
+            input.len() <= crate::cab::MAX_BLOCK_COMPRESSED,
+            "frame {i}: {} bytes",
+            input.len()
+        );
+        assert_eq!(input.len() % 2, 0, "frame {i} is not 16-bit aligned");
+        d.decode_block(input, *len, &mut out)
+            .unwrap_or_else(|e| panic!("frame {i}: {e}"));
+        all.extend_from_slice(&out);
+    }
+    assert_eq!(d.blocks_seen[2] + d.blocks_seen[3], 0, "verbatim only");
+    all
+}
+
+fn round_trip(name: &str, data: &[u8], window_bits: u8) -> usize {
+    let (frames, _, _) = encode(data, window_bits);
+    assert_eq!(
+        frames.iter().map(|f| f.1).collect::<Vec<_>>(),
+        data.chunks(MAX_FRAME).map(<[u8]>::len).collect::<Vec<_>>(),
+        "{name}: one frame per 32 KiB of input"
+    );
+    let got = decode(&frames, window_bits);
+    assert!(got == data, "{name} window {window_bits}: output differs");
+    frames.iter().map(|f| f.0.len()).sum()
+}
+
+pub(crate) fn package_xml(updates: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let truth = model::build(&mut rng, updates, &[], "2026-05-12T08:51:08Z");
+    xml::package_xml(&truth, &mut rng, &XmlStyle::default())
+}
+
+fn random(len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    (0..len).map(|_| rng.next_u64() as u8).collect()
+}
+
+#[test]
+fn shapes_round_trip_in_every_window() {
+    let xml = package_xml(400, 3);
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("one byte", b"x".to_vec()),
+        ("two bytes", b"xy".to_vec()),
+        ("five equal bytes", vec![7; 5]),
+        ("zeros", vec![0; 100_000]),
+        ("random", random(70_000, 1)),
+        ("xml", xml.clone()),
+        ("period 3", b"abc".repeat(40_000)),
+        ("all bytes", (0..=255u8).cycle().take(300_000).collect()),
+    ];
+    for size in [
+        MAX_FRAME - 1,
+        MAX_FRAME,
+        MAX_FRAME + 1,
+        FRAMES_PER_BLOCK * MAX_FRAME - 1,
+        FRAMES_PER_BLOCK * MAX_FRAME,
+        FRAMES_PER_BLOCK * MAX_FRAME + 1,
+    ] {
+        cases.push(("boundary", xml[..size].to_vec()));
+    }
+    for window_bits in 15..=21 {
+        for (name, data) in &cases {
+            round_trip(name, data, window_bits);
+        }
+    }
+}
+
+#[test]
+fn text_longer_than_the_window_uses_only_the_window() {
+    // 2 MB of XML through a 32 KiB window: matches must stay inside it,
+    // and the matcher's buffer slides many times.
+    let xml = package_xml(2500, 5);
+    assert!(xml.len() > 60 * (1 << 15));
+    let small = round_trip("xml", &xml, 15);
+    let large = round_trip("xml", &xml, 21);
+    assert!(
+        large < small,
+        "a larger window finds more: {large} vs {small}"
+    );
+    assert!(
+        small * 3 < xml.len(),
+        "text compresses: {small} of {}",
+        xml.len()
+    );
+}
+
+#[test]
+fn random_then_text_in_one_block_stays_within_cfdata_limits() {
+    // Seven frames of random printable text, then one of random bytes
+    // above 0x7F: trees fitted to the whole block would give those bytes
+    // about 10-bit codes, 40 KB for the frame, more than a CFDATA block
+    // holds. That frame must get a block of its own.
+    let mut data: Vec<u8> = random(7 * MAX_FRAME, 9)
+        .iter()
+        .map(|b| 0x20 + b % 95)
+        .collect();
+    data.extend(random(MAX_FRAME, 10).iter().map(|b| b | 0x80));
+    round_trip("mixed", &data, 17);
+    let (_, blocks, _) = encode(&data, 17);
+    assert!(blocks > 1, "the mixed block was split: {blocks}");
+}
+
+#[test]
+fn repeated_offsets_are_used_and_blocks_span_frames() {
+    // Records of equal length: the distance to the previous record comes
+    // back at every field.
+    let mut data = Vec::new();
+    let mut rng = Rng::new(4);
+    while data.len() < 10 * MAX_FRAME - 32 {
+        data.extend_from_slice(
+            format!(
+                "<R a=\"{:03}\" b=\"x\" c=\"{:03}\" d=\"y\"/>",
+                rng.below(1000),
+                rng.below(1000)
+            )
+            .as_bytes(),
+        );
+    }
+    let (frames, blocks, reps) = encode(&data, 16);
+    assert!(reps > 500, "{reps} repeated-offset matches");
+    assert_eq!(blocks, 1, "the first block is out after eight frames");
+    assert_eq!(frames.len(), 10);
+    let mut d = LzxDecoder::new(16).unwrap();
+    let mut out = Vec::new();
+    for (input, len) in &frames {
+        d.decode_block(input, *len, &mut out).unwrap();
+    }
+    // Ten frames in two blocks: the first spans eight frames.
+    assert_eq!(d.blocks_seen[1], 2, "{:?}", d.blocks_seen);
+}
+
+#[test]
+#[should_panic(expected = "only the last frame")]
+fn a_short_frame_must_be_the_last() {
+    let mut e = LzxEncoder::new(15);
+    e.push_frame(b"short");
+    e.push_frame(b"more");
+}
+
+#[test]
+fn generated_inputs_with_repeats_at_every_distance_round_trip() {
+    // Copies from anywhere behind (near, far, overlapping, across frames),
+    // runs and noise: the matcher's and the repeated offsets' edge cases.
+    for case in 0..60u64 {
+        let mut rng = Rng::new(case);
+        let window_bits = 15 + (case % 7) as u8;
+        let len = rng.below(6 * MAX_FRAME as u64) as usize;
+        let mut data: Vec<u8> = Vec::with_capacity(len);
+        while data.len() < len {
+            match rng.below(4) {
+                0 | 1 if !data.is_empty() => {
+                    let dist = 1 + rng.below(data.len().min(1 << window_bits) as u64) as usize;
+                    let n = 2 + rng.below(300) as usize;
+                    for _ in 0..n {
+                        data.push(data[data.len() - dist]);
+                    }
+                }
+                2 => data.extend(std::iter::repeat_n(
+                    rng.next_u64() as u8,
+                    rng.below(40) as usize,
+                )),
+                _ => {
+                    for _ in 0..rng.below(64) {
+                        data.push(rng.next_u64() as u8 % 8);
+                    }
+                }
+            }
+        }
+        data.truncate(len);
+        round_trip(&format!("case {case}"), &data, window_bits);
+    }
+}
+
+#[test]
+fn e8_translation_is_off_and_e8_bytes_come_back_untouched() {
+    // CALL opcodes (0xE8) with operands of every kind: a decoder told that
+    // translation is on would rewrite them.
+    let mut rng = Rng::new(88);
+    let mut data = Vec::new();
+    while data.len() < 3 * MAX_FRAME {
+        data.push(0xE8);
+        data.extend_from_slice(&(rng.next_u64() as i32 % 100_000).to_le_bytes());
+        data.push(rng.next_u64() as u8);
+    }
+    let (frames, _, _) = encode(&data, 17);
+    // The header bit is the first bit of the stream: the top bit of the
+    // first little-endian word.
+    assert_eq!(frames[0].0[1] & 0x80, 0, "E8 header bit set");
+    round_trip("e8", &data, 17);
+}
