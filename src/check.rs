@@ -140,6 +140,17 @@ struct Checker<'a> {
 }
 
 impl Visitor for Checker<'_> {
+    /// References are read only where they are used: for the vocabulary,
+    /// and to name the updates with findings (whose rules are about
+    /// attributes, so they are known from the start tag).
+    fn wants_refs(&mut self, u: &Update) -> bool {
+        self.vocabulary.is_some()
+            || self
+                .profiles
+                .iter()
+                .any(|p| p.violations(u).next().is_some())
+    }
+
     fn wants_elements(&self) -> bool {
         self.vocabulary.is_some()
     }

@@ -6,6 +6,9 @@
 //! children are kept or ignored, never rejected. Comments, CDATA and
 //! processing instructions never reach a record.
 
+use std::borrow::Cow;
+
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
@@ -168,6 +171,9 @@ fn parse_into(
     let mut in_update: Option<usize> = None;
     // The number of `<Or>` prerequisite groups seen in the current update.
     let mut or_group = 0u32;
+    // Whether the visitor wants the current update's references (reading
+    // them is most of the cost of its children).
+    let mut want_refs = true;
     let mut first = true;
     let wants_elements = visitor.wants_elements();
     loop {
@@ -237,7 +243,7 @@ fn parse_into(
                             "EulaFiles" => c.eula_files = true,
                             other => record.push_other_child(other),
                         }
-                    } else {
+                    } else if want_refs {
                         let child = local_name(stack.get(d + 1));
                         let leaf = local_name(name);
                         let kind = if depth == d + 2 {
@@ -284,6 +290,7 @@ fn parse_into(
                     or_group = 0;
                     record.offset = start;
                     fill_record(&mut record, e, start)?;
+                    want_refs = visitor.wants_refs(&record);
                     if empty {
                         finish(&record, visitor, start)?;
                         outcome.updates += 1;
@@ -397,13 +404,25 @@ fn parse_into(
     Ok(())
 }
 
+/// An attribute's value after XML's normalization (entities resolved, tabs
+/// and line breaks as spaces). Nearly every value in a catalog has nothing to
+/// normalize, and is then borrowed from the input as it is: normalizing
+/// costs an allocation, and package.xml has millions of attributes.
+fn value<'a>(attr: &Attribute<'a>, offset: u64) -> Result<Cow<'a, str>> {
+    if attr.value.contains(['&', '\t', '\n', '\r']) {
+        attr.normalized_value(XmlVersion::Implicit1_0)
+            .map(|v| Cow::Owned(v.into_owned()))
+            .map_err(|err| xml_error(format!("bad attribute value: {err}"), offset))
+    } else {
+        Ok(attr.value.clone())
+    }
+}
+
 fn read_attributes(e: &BytesStart<'_>, offset: u64) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for attr in e.attributes() {
         let attr = attr.map_err(|err| xml_error(format!("bad attribute: {err}"), offset))?;
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| xml_error(format!("bad attribute value: {err}"), offset))?;
+        let value = value(&attr, offset)?;
         out.push((attr.key.as_ref().to_string(), value.into_owned()));
     }
     Ok(out)
@@ -413,9 +432,7 @@ fn fill_record(record: &mut Update, e: &BytesStart<'_>, offset: u64) -> Result<(
     for attr in e.attributes() {
         let attr =
             attr.map_err(|err| xml_error(format!("bad attribute in <Update>: {err}"), offset))?;
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| xml_error(format!("bad attribute value in <Update>: {err}"), offset))?;
+        let value = value(&attr, offset)?;
         record.push_attribute(attr.key.as_ref(), &value);
     }
     Ok(())
@@ -446,10 +463,7 @@ fn push_ref(
         } else {
             continue;
         };
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| xml_error(format!("bad attribute value: {err}"), offset))?;
-        *slot = Some(value);
+        *slot = Some(value(&attr, offset)?);
     }
     record.push_ref(
         kind,
@@ -461,9 +475,9 @@ fn push_ref(
 }
 
 /// A `<FileLocation>`'s Id and Url (empty when absent).
-fn file_location(e: &BytesStart<'_>, offset: u64) -> Result<(String, String)> {
-    let mut id = String::new();
-    let mut url = String::new();
+fn file_location<'a>(e: &'a BytesStart<'_>, offset: u64) -> Result<(Cow<'a, str>, Cow<'a, str>)> {
+    let mut id = Cow::Borrowed("");
+    let mut url = Cow::Borrowed("");
     for attr in e.attributes() {
         let attr = attr.map_err(|err| xml_error(format!("bad attribute: {err}"), offset))?;
         let slot = match attr.key.as_ref() {
@@ -471,10 +485,7 @@ fn file_location(e: &BytesStart<'_>, offset: u64) -> Result<(String, String)> {
             "Url" => &mut url,
             _ => continue,
         };
-        *slot = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| xml_error(format!("bad attribute value: {err}"), offset))?
-            .into_owned();
+        *slot = value(&attr, offset)?;
     }
     Ok((id, url))
 }

@@ -44,6 +44,14 @@ pub trait Progress: Sync {
 /// Collects what one batch's updates say.
 pub trait Visitor: Send {
     fn update(&mut self, update: &Update);
+    /// Asked once the `<Update>` start tag is read (attributes only):
+    /// whether to collect the references its children make
+    /// ([`Update::refs`]). Child flags are always set. Declining saves most
+    /// of the parse cost of the children for updates the visitor will not
+    /// look into.
+    fn wants_refs(&mut self, _update: &Update) -> bool {
+        true
+    }
     /// A `<FileLocation>` under the root (most visitors have no use for them).
     fn file_location(&mut self, _id: &str, _url: &str) {}
     /// Whether [`Visitor::element`] should be called. Asked once per batch,
