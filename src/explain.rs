@@ -87,7 +87,7 @@ pub fn gather(
 ) -> Result<(Gathered, ShardReport)> {
     let gathered = Mutex::new(Gathered::default());
     let report = shards::read(catalog, index, request, threads, &|_, rev, kind, bytes| {
-        let facts = fragment::parse(kind, bytes)?;
+        let facts = fragment::parse_brief(kind, bytes)?;
         let mut g = gathered.lock().expect("gathered lock");
         if keep_raw.contains(&rev) {
             g.raw.entry(rev).or_default().push((
@@ -236,8 +236,8 @@ pub fn shard_note(rev: u64, report: &ShardReport) -> Option<String> {
 
 /// The request that names `subjects`: their own x and l fragments, and the
 /// l fragments of their product and classification categories and bundles.
-pub fn request_for(
-    subjects: &[Subject<'_>],
+pub fn request_for<'s>(
+    subjects: impl IntoIterator<Item = Subject<'s>>,
     categories: &HashMap<String, u64>,
     lang: &str,
 ) -> Request {
@@ -252,7 +252,9 @@ pub fn request_for(
     for s in subjects {
         request.revisions.insert(s.revision_id);
         if let Some(l) = &s.default_language {
-            request.languages.insert(l.to_string());
+            if !request.languages.contains(&**l) {
+                request.languages.insert(l.to_string());
+            }
         }
         for (ty, id) in &s.categories {
             if is_named_category(ty) {
@@ -278,7 +280,7 @@ pub fn names(
     lang: &str,
     threads: usize,
 ) -> Result<(BTreeMap<u64, Names>, ShardReport)> {
-    let request = request_for(subjects, categories, lang);
+    let request = request_for(subjects.iter().cloned(), categories, lang);
     let (g, report) = gather(catalog, index, &request, &HashSet::new(), threads)?;
     let out = subjects
         .iter()

@@ -47,6 +47,25 @@ pub struct Entry {
     pub offset: u64,
 }
 
+impl Entry {
+    /// An empty entry, left behind where a caller took one over.
+    pub fn taken() -> Entry {
+        Entry {
+            revision_id: 0,
+            update_id: None,
+            revision_number: None,
+            kind: Kind::Other,
+            deployment_action: None,
+            default_language: None,
+            creation_date: None,
+            categories: Box::default(),
+            bundled_by: Vec::new(),
+            superseded_by: Vec::new(),
+            offset: 0,
+        }
+    }
+}
+
 /// Everything about one update that package.xml says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Detail {
@@ -121,7 +140,11 @@ pub struct Inventory {
     pub categories: Vec<(String, String)>,
     /// package.xml's size in bytes.
     pub package_xml_len: u64,
-    by_update_id: HashMap<String, usize>,
+    /// Hash of a normalized UpdateId → index of its current revision; the
+    /// ids themselves stay in the entries (a full catalog has 136k).
+    by_update_id: HashMap<u64, u32>,
+    /// The rare UpdateIds whose hash another one already holds.
+    update_id_collisions: HashMap<String, u32>,
 }
 
 /// Distinct (Type, UpdateId) pairs, numbered in order of appearance.
@@ -310,19 +333,53 @@ pub fn read_catalog(
     inv.entries.sort_by_key(|e| (e.revision_id, e.offset));
     inv.details.sort_by_key(|d| d.revision_id);
     for (i, e) in inv.entries.iter().enumerate() {
-        if let Some(id) = &e.update_id {
-            // Several revisions of one UpdateId: the highest RevisionNumber
-            // is the update's current revision.
-            let key = id.to_ascii_lowercase();
-            match inv.by_update_id.get(&key) {
-                Some(&j) if inv.entries[j].revision_number >= e.revision_number => {}
-                _ => {
-                    inv.by_update_id.insert(key, i);
-                }
+        let Some(id) = &e.update_id else { continue };
+        let i = u32::try_from(i).expect("fewer than 2^32 updates");
+        let current = inv.update_id_index(id);
+        // Several revisions of one UpdateId: the highest RevisionNumber is
+        // the update's current revision.
+        if current.is_some_and(|j| inv.entries[j as usize].revision_number >= e.revision_number) {
+            continue;
+        }
+        let key = guid_hash(id);
+        match inv.by_update_id.get(&key) {
+            Some(&j)
+                if !same_guid(
+                    inv.entries[j as usize].update_id.as_deref().unwrap_or(""),
+                    id,
+                ) =>
+            {
+                inv.update_id_collisions.insert(normalized_guid(id), i);
+            }
+            _ => {
+                inv.by_update_id.insert(key, i);
             }
         }
     }
     Ok(inv)
+}
+
+/// An UpdateId without braces, surrounding space or case.
+fn normalized_guid(id: &str) -> String {
+    bare_guid(id).to_ascii_lowercase()
+}
+
+fn bare_guid(id: &str) -> &str {
+    id.trim().trim_start_matches('{').trim_end_matches('}')
+}
+
+fn same_guid(a: &str, b: &str) -> bool {
+    bare_guid(a).eq_ignore_ascii_case(bare_guid(b))
+}
+
+/// A hash of the normalized UpdateId, without allocating it.
+fn guid_hash(id: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for b in bare_guid(id).bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.finish()
 }
 
 /// Supersedence across the catalog.
@@ -348,15 +405,26 @@ impl Inventory {
 
     /// The current revision of an UpdateId (braces and case ignored).
     pub fn by_update_id(&self, update_id: &str) -> Option<&Entry> {
-        let key = update_id
-            .trim()
-            .trim_start_matches('{')
-            .trim_end_matches('}')
-            .to_ascii_lowercase();
-        self.by_update_id
-            .get(&key)
-            .or_else(|| self.by_update_id.get(&format!("{{{key}}}")))
-            .map(|&i| &self.entries[i])
+        self.update_id_index(update_id)
+            .map(|i| &self.entries[i as usize])
+    }
+
+    fn update_id_index(&self, update_id: &str) -> Option<u32> {
+        match self.by_update_id.get(&guid_hash(update_id)) {
+            Some(&i)
+                if same_guid(
+                    self.entries[i as usize].update_id.as_deref().unwrap_or(""),
+                    update_id,
+                ) =>
+            {
+                Some(i)
+            }
+            Some(_) => self
+                .update_id_collisions
+                .get(&normalized_guid(update_id))
+                .copied(),
+            None => None,
+        }
     }
 
     pub fn detail(&self, revision_id: u64) -> Option<&Detail> {

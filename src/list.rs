@@ -6,7 +6,7 @@
 //! product, classification) run last. So `--revision-id` reads one shard,
 //! and a list of everything reads each shard exactly once.
 
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::path::Path;
 
 use serde::Serialize;
@@ -154,61 +154,48 @@ pub fn list(path: &Path, options: &ListOptions) -> Result<ListReport> {
     let selected: Vec<usize> = (0..inv.entries.len())
         .filter(|&i| filters.matches_package(&inv.entries[i]))
         .collect();
-    let mut names = BTreeMap::new();
-    let mut shards = ShardReport::default();
     let want_names = options.names || filters.needs_names();
+    let mut shards = ShardReport::default();
+    let mut rows = Vec::with_capacity(selected.len());
     if want_names && !selected.is_empty() {
         let index = catalog.read_index()?;
-        let subjects: Vec<_> = selected
-            .iter()
-            .map(|&i| inv.subject(&inv.entries[i]))
-            .collect();
-        (names, shards) = explain::names(
+        let categories = inv.category_map();
+        let request = explain::request_for(
+            selected.iter().map(|&i| inv.subject(&inv.entries[i])),
+            &categories,
+            &options.lang,
+        );
+        let (gathered, report) = explain::gather(
             &catalog,
             &index,
-            &subjects,
-            &inv.category_map(),
-            &options.lang,
+            &request,
+            &HashSet::new(),
             options.scan.threads,
         )?;
-    }
-    let mut rows = Vec::with_capacity(selected.len());
-    for (k, &i) in selected.iter().enumerate() {
-        let e = &inv.entries[i];
-        let n = if want_names {
-            // Entries are sorted, so a RevisionId listed twice (a malformed
-            // catalog) is listed twice in a row; its names are shared.
-            let again = selected
-                .get(k + 1)
-                .is_some_and(|&j| inv.entries[j].revision_id == e.revision_id);
-            let n = if again {
-                names.get(&e.revision_id).cloned()
-            } else {
-                names.remove(&e.revision_id)
+        drop(request);
+        // Each row is named and takes its entry over in one step: at no
+        // time do a full catalog's names or entries exist twice.
+        for &i in &selected {
+            let n = {
+                let subject = inv.subject(&inv.entries[i]);
+                gathered.names_for(&subject, &categories, &options.lang, &report)
+            };
+            if filters.matches_names(&inv, &inv.entries[i], &n) {
+                rows.push(Row {
+                    entry: std::mem::replace(&mut inv.entries[i], Entry::taken()),
+                    names: Some(n),
+                });
             }
-            .unwrap_or_default();
-            if !filters.matches_names(&inv, e, &n) {
-                continue;
-            }
-            Some(n)
-        } else {
-            None
-        };
-        rows.push((i, n));
+        }
+        shards = report;
+    } else {
+        for &i in &selected {
+            rows.push(Row {
+                entry: std::mem::replace(&mut inv.entries[i], Entry::taken()),
+                names: None,
+            });
+        }
     }
-    drop(names);
-    // The rows take the entries over instead of copying them.
-    let mut entries: Vec<Option<Entry>> = std::mem::take(&mut inv.entries)
-        .into_iter()
-        .map(Some)
-        .collect();
-    let rows = rows
-        .into_iter()
-        .map(|(i, names)| Row {
-            entry: entries[i].take().expect("each entry is listed once"),
-            names,
-        })
-        .collect();
     Ok(ListReport {
         path: path.display().to_string(),
         updates_in_catalog,

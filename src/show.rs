@@ -185,7 +185,7 @@ pub fn show(path: &Path, target: &Target, options: &ShowOptions) -> Result<ShowR
         related.extend(inv.supersedes(d.revision_id));
         related.extend(inv.bundled_into(d.revision_id));
     }
-    let mut request = explain::request_for(&subjects, &categories, &options.lang);
+    let mut request = explain::request_for(subjects.iter().cloned(), &categories, &options.lang);
     request.core = true;
     request.eula = true;
     request.revisions.extend(related.iter().copied());
@@ -310,7 +310,7 @@ fn revisions_with_kb(
     };
     let found = Mutex::new(BTreeSet::new());
     shards::read(catalog, index, &request, threads, &|_, rev, kind, bytes| {
-        if let Facts::Extended(x) = fragment::parse(kind, bytes)? {
+        if let Facts::Extended(x) = fragment::parse_brief(kind, bytes)? {
             let hit = x.kb.as_deref().is_some_and(|k| {
                 let k = k.trim();
                 k.strip_prefix("KB").unwrap_or(k) == kb

@@ -70,7 +70,7 @@ impl<'a> JsonRow<'a> {
     }
 }
 
-/// The CSV columns, in order (docs/list.md describes each).
+/// The CSV columns, in order (docs/csv.md describes each).
 pub const CSV_COLUMNS: [&str; 16] = [
     "revision_id",
     "update_id",
