@@ -87,6 +87,11 @@ impl Visitor for Counter {
     fn update(&mut self, _: &Update) {
         self.0 += 1;
     }
+
+    /// Counting needs no references; well-formedness is checked either way.
+    fn wants_refs(&mut self, _: &Update) -> bool {
+        false
+    }
 }
 
 /// Verifies the nested cabinet `name` held in `bytes`.
