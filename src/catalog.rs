@@ -24,6 +24,21 @@ pub const INDEX_XML: &str = "index.xml";
 /// The metadata file inside package.cab.
 pub const PACKAGE_XML: &str = "package.xml";
 
+/// Places an error from scanning package.xml: parse errors are about
+/// package.xml's text, decoding errors about package.cab's blocks (errors
+/// from the outer cabinet's stream arrive sealed with their own place).
+pub fn scan_error(e: Error, path: &Path) -> Error {
+    let e = if matches!(
+        e.kind(),
+        ErrorKind::Xml | ErrorKind::NoUpdates | ErrorKind::Limit
+    ) {
+        e.inside(PACKAGE_XML)
+    } else {
+        e
+    };
+    e.inside(PACKAGE_CAB).with_file(path)
+}
+
 /// An opened outer cabinet.
 #[derive(Debug)]
 pub struct Catalog {

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, PACKAGE_CAB, PACKAGE_XML};
+use crate::catalog::Catalog;
 use crate::constraints::{self, Constraints};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::explain::{self, Names, Subject};
 use crate::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
 use crate::integrity::{self, SignatureStatus, TrustOptions};
@@ -27,6 +27,24 @@ pub struct CatalogIdentity {
     pub package_version: Option<String>,
     pub protocol_version: Option<String>,
     pub minimum_client_version: Option<String>,
+}
+
+impl CatalogIdentity {
+    /// What package.xml's root says, with the file's path and size; the
+    /// SHA-256 is filled in by the hashing pass.
+    pub fn new(path: &Path, size: u64, root: &crate::package::RootInfo) -> CatalogIdentity {
+        let attr = |name: &str| root.get(name).map(str::to_string);
+        CatalogIdentity {
+            path: path.display().to_string(),
+            size,
+            sha256: String::new(),
+            package_id: attr("PackageId"),
+            creation_date: attr("CreationDate"),
+            package_version: attr("PackageVersion"),
+            protocol_version: attr("ProtocolVersion"),
+            minimum_client_version: attr("MinimumClientVersion"),
+        }
+    }
 }
 
 /// A profile as the report names it.
@@ -273,20 +291,7 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
     if let Some(p) = options.progress {
         p.finish();
     }
-    let scanned = scanned.map_err(|e| {
-        // Parse errors are about package.xml's text; decoding errors
-        // about package.cab's blocks (errors from the outer cabinet's
-        // stream arrive sealed with their own place).
-        let e = if matches!(
-            e.kind(),
-            ErrorKind::Xml | ErrorKind::NoUpdates | ErrorKind::Limit
-        ) {
-            e.inside(PACKAGE_XML)
-        } else {
-            e
-        };
-        e.inside(PACKAGE_CAB).with_file(path)
-    })?;
+    let scanned = scanned.map_err(|e| crate::catalog::scan_error(e, path))?;
 
     let mut counts = Counts::default();
     let mut findings = Vec::new();
@@ -408,19 +413,8 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
     counts.updates_checked = counts.by_kind.values().sum();
     debug_assert_eq!(counts.updates_checked, scanned.document.updates);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let root = &scanned.document.root;
-    let attr = |name: &str| root.get(name).map(str::to_string);
     Ok(CheckReport {
-        catalog: CatalogIdentity {
-            path: path.display().to_string(),
-            size,
-            sha256: String::new(),
-            package_id: attr("PackageId"),
-            creation_date: attr("CreationDate"),
-            package_version: attr("PackageVersion"),
-            protocol_version: attr("ProtocolVersion"),
-            minimum_client_version: attr("MinimumClientVersion"),
-        },
+        catalog: CatalogIdentity::new(path, size, &scanned.document.root),
         profiles: options
             .profiles
             .iter()

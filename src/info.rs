@@ -160,19 +160,8 @@ fn content(path: &Path, options: &InfoOptions) -> Result<InfoReport> {
     products.sort_by(order);
     classifications.sort_by(order);
 
-    let root = &inv.root;
-    let attr = |name: &str| root.get(name).map(str::to_string);
     Ok(InfoReport {
-        catalog: CatalogIdentity {
-            path: path.display().to_string(),
-            size: 0,
-            sha256: String::new(),
-            package_id: attr("PackageId"),
-            creation_date: attr("CreationDate"),
-            package_version: attr("PackageVersion"),
-            protocol_version: attr("ProtocolVersion"),
-            minimum_client_version: attr("MinimumClientVersion"),
-        },
+        catalog: CatalogIdentity::new(path, 0, &inv.root),
         signature: SignatureStatus::NotChecked,
         package_xml_bytes: inv.package_xml_len,
         updates: inv.entries.len() as u64,

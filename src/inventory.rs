@@ -12,8 +12,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, PACKAGE_CAB, PACKAGE_XML};
-use crate::error::{ErrorKind, Result};
+use crate::catalog::Catalog;
+use crate::error::Result;
 use crate::explain::Subject;
 use crate::package::scan::{scan, ScanOptions, Visitor};
 use crate::package::RootInfo;
@@ -292,17 +292,8 @@ pub fn read_catalog(
         details: Vec::new(),
         locations: Vec::new(),
     };
-    let scanned = scan(&mut xml, scan_options, &new, None).map_err(|e| {
-        let e = if matches!(
-            e.kind(),
-            ErrorKind::Xml | ErrorKind::NoUpdates | ErrorKind::Limit
-        ) {
-            e.inside(PACKAGE_XML)
-        } else {
-            e
-        };
-        e.inside(PACKAGE_CAB).with_file(catalog.path())
-    })?;
+    let scanned = scan(&mut xml, scan_options, &new, None)
+        .map_err(|e| crate::catalog::scan_error(e, catalog.path()))?;
     let mut inv = Inventory {
         root: scanned.document.root.clone(),
         package_xml_len: scanned.document.len,

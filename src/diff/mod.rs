@@ -23,8 +23,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, PACKAGE_CAB, PACKAGE_XML};
-use crate::error::{ErrorKind, Result};
+use crate::catalog::Catalog;
+use crate::error::Result;
 use crate::index::{Index, IndexEntry};
 use crate::package::parse::Element;
 use crate::package::scan::{scan, ScanOptions, Visitor};
@@ -127,17 +127,8 @@ fn read(path: &Path, options: &ScanOptions) -> Result<Side> {
         categories: BTreeSet::new(),
         vocabulary: Collector::default(),
     };
-    let scanned = scan(&mut xml, options, &new_reader, None).map_err(|e| {
-        let e = if matches!(
-            e.kind(),
-            ErrorKind::Xml | ErrorKind::NoUpdates | ErrorKind::Limit
-        ) {
-            e.inside(PACKAGE_XML)
-        } else {
-            e
-        };
-        e.inside(PACKAGE_CAB).with_file(path)
-    })?;
+    let scanned = scan(&mut xml, options, &new_reader, None)
+        .map_err(|e| crate::catalog::scan_error(e, path))?;
     let mut side = Side {
         records: Vec::new(),
         categories: BTreeSet::new(),

@@ -58,6 +58,37 @@ pub struct TruthUpdate {
     pub extra_children: Vec<String>,
 }
 
+impl TruthUpdate {
+    /// An update with its identity and nothing else yet.
+    pub fn blank(
+        revision_id: u32,
+        update_id: String,
+        revision_number: u32,
+        kind: Kind,
+        creation_date: String,
+    ) -> TruthUpdate {
+        TruthUpdate {
+            revision_id,
+            update_id,
+            revision_number,
+            kind,
+            deployment_action: None,
+            category_type: None,
+            title: String::new(),
+            kb: None,
+            severity: None,
+            categories: Vec::new(),
+            prerequisites: Vec::new(),
+            bundled_by: None,
+            payload: Vec::new(),
+            superseded_by: Vec::new(),
+            creation_date,
+            extra_attributes: Vec::new(),
+            extra_children: Vec::new(),
+        }
+    }
+}
+
 /// Everything the generator knows about what it wrote.
 #[derive(Debug, Clone, Default)]
 pub struct Truth {
@@ -178,32 +209,23 @@ pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -
     let named = 1 + FAMILIES.len() + PRODUCTS.len() + CLASSIFICATIONS.len();
     let category_count = (count * 42 / 1360).max(named).min(revs.len());
     let mut updates: Vec<TruthUpdate> = Vec::with_capacity(revs.len());
-    let new_update = |rng: &mut Rng, rev: u32, kind: Kind| TruthUpdate {
-        revision_id: rev,
-        update_id: rng.guid(),
-        revision_number: revision_number(rng.below(120) as u32),
-        kind,
-        deployment_action: None,
-        category_type: None,
-        title: String::new(),
-        kb: None,
-        severity: None,
-        categories: Vec::new(),
-        prerequisites: Vec::new(),
-        bundled_by: None,
-        payload: Vec::new(),
-        superseded_by: Vec::new(),
-        extra_attributes: Vec::new(),
-        extra_children: Vec::new(),
-        creation_date: format!(
-            "20{:02}-{:02}-{:02}T0{}:{:02}:{:02}Z",
-            16 + rng.below(10),
-            1 + rng.below(12),
-            1 + rng.below(28),
-            rng.below(10),
-            rng.below(60),
-            rng.below(60)
-        ),
+    let new_update = |rng: &mut Rng, rev: u32, kind: Kind| {
+        // Arguments are evaluated left to right: the draws keep their order.
+        TruthUpdate::blank(
+            rev,
+            rng.guid(),
+            revision_number(rng.below(120) as u32),
+            kind,
+            format!(
+                "20{:02}-{:02}-{:02}T0{}:{:02}:{:02}Z",
+                16 + rng.below(10),
+                1 + rng.below(12),
+                1 + rng.below(28),
+                rng.below(10),
+                rng.below(60),
+                rng.below(60)
+            ),
+        )
     };
 
     let mut company = None;

@@ -270,24 +270,8 @@ pub fn mutate(prev: &Generated, spec: &MutateSpec) -> Mutated {
         .filter(|(u, _)| u.category_type == Some(CategoryType::UpdateClassification))
         .map(|(u, _)| u.revision_id)
         .collect();
-    let fresh = |rng: &mut Rng, rev: u32, kind: Kind| TruthUpdate {
-        revision_id: rev,
-        update_id: rng.guid(),
-        revision_number: 100,
-        kind,
-        deployment_action: None,
-        category_type: None,
-        title: String::new(),
-        kb: None,
-        severity: None,
-        categories: Vec::new(),
-        prerequisites: Vec::new(),
-        bundled_by: None,
-        payload: Vec::new(),
-        superseded_by: Vec::new(),
-        creation_date: spec.creation_date.clone(),
-        extra_attributes: Vec::new(),
-        extra_children: Vec::new(),
+    let fresh = |rng: &mut Rng, rev: u32, kind: Kind| {
+        TruthUpdate::blank(rev, rng.guid(), 100, kind, spec.creation_date.clone())
     };
     let mut added: Vec<(TruthUpdate, Vec<u32>)> = Vec::new();
     if let Some(title) = &spec.add_product {

@@ -171,9 +171,13 @@ pub fn show_value(value: Option<&str>) -> String {
     }
 }
 
-fn check_human(r: &CheckReport, style: Style) -> String {
+/// The catalog's identity and signature, as check and info show them.
+pub(super) fn identity_lines(
+    c: &crate::check::CatalogIdentity,
+    signature: &SignatureStatus,
+    style: Style,
+) -> String {
     let mut out = String::new();
-    let c = &r.catalog;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".to_string());
     let _ = writeln!(
         out,
@@ -191,7 +195,12 @@ fn check_human(r: &CheckReport, style: Style) -> String {
         opt(&c.protocol_version),
         opt(&c.minimum_client_version)
     );
-    let _ = write!(out, "{}", signature_lines(&r.signature, "Signature "));
+    let _ = write!(out, "{}", signature_lines(signature, "Signature "));
+    out
+}
+
+fn check_human(r: &CheckReport, style: Style) -> String {
+    let mut out = identity_lines(&r.catalog, &r.signature, style);
     for p in &r.profiles {
         let _ = writeln!(out, "Profile   {}: {}", p.name, p.description);
     }

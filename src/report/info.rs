@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{csv, jsonl, show_value, verify::signature_lines, Format, Style};
+use super::{csv, jsonl, show_value, Format, Style};
 use crate::info::{CabEntry, CategoryCount, InfoReport};
 use crate::inventory::Supersedence;
 use crate::update::Kind;
@@ -219,26 +219,7 @@ fn category_rows(list: &[CategoryCount]) -> Vec<[String; 2]> {
 
 /// Text for people.
 fn human(r: &InfoReport, style: Style) -> String {
-    let mut out = String::new();
-    let c = &r.catalog;
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".to_string());
-    let _ = writeln!(
-        out,
-        "{}",
-        style.paint("1", &format!("Catalog   {}", c.path))
-    );
-    let _ = writeln!(out, "  size               {} bytes", c.size);
-    let _ = writeln!(out, "  sha256             {}", c.sha256);
-    let _ = writeln!(out, "  PackageId          {}", opt(&c.package_id));
-    let _ = writeln!(out, "  CreationDate       {}", opt(&c.creation_date));
-    let _ = writeln!(
-        out,
-        "  versions           package {}, protocol {}, minimum client {}",
-        opt(&c.package_version),
-        opt(&c.protocol_version),
-        opt(&c.minimum_client_version)
-    );
-    let _ = write!(out, "{}", signature_lines(&r.signature, "Signature "));
+    let mut out = super::check::identity_lines(&r.catalog, &r.signature, style);
     let _ = writeln!(out, "\nCabinets  (index.xml)");
     let rows: Vec<[String; 4]> = r
         .cabs
