@@ -3,7 +3,8 @@
 //! Filters on what package.xml says (RevisionId, UpdateId, DeploymentAction,
 //! kind, supersedence) run on the inventory first; only the updates left are
 //! named from the shards, in one pass, and the filters that need names (KB,
-//! product, classification) run last. So `--revision-id` reads one shard,
+//! product, classification) run last. So `--revision-id` reads its own
+//! shard (and the one holding its categories' titles, when that is another),
 //! and a list of everything reads each shard exactly once.
 
 use std::collections::HashSet;
