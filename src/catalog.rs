@@ -102,23 +102,20 @@ impl Catalog {
         })
     }
 
-    /// Reads and parses index.xml. It is small and, in every known catalog,
-    /// the first member, so this decodes next to nothing.
-    pub fn read_index(&self) -> Result<Index> {
-        let file = self.find(INDEX_XML)?.clone();
-        let mut bytes = None;
+    /// index.xml's bytes. It is small and, in every known catalog, the
+    /// first member, so this decodes next to nothing; a hostile one is
+    /// refused over 16 MiB.
+    pub fn read_index_xml(&self) -> Result<Vec<u8>> {
+        let file = self.find(INDEX_XML)?;
         self.outer
-            .stream_members(
-                || open_file(&self.path),
-                |f| f.name == file.name,
-                |_, data| {
-                    bytes = Some(data);
-                    Ok(())
-                },
-            )
-            .map_err(|e| e.with_file(&self.path))?;
-        let bytes = bytes.unwrap_or_default();
-        Index::parse(&bytes).map_err(|e| e.with_file(&self.path))
+            .open_member(open_file(&self.path)?, file)
+            .and_then(|m| m.read_all(16 << 20))
+            .map_err(|e| e.inside(INDEX_XML).with_file(&self.path))
+    }
+
+    /// Reads and parses index.xml.
+    pub fn read_index(&self) -> Result<Index> {
+        Index::parse(&self.read_index_xml()?).map_err(|e| e.with_file(&self.path))
     }
 
     /// Streams package.xml out of package.cab out of the outer cabinet,

@@ -265,6 +265,14 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
     Ok(report)
 }
 
+/// One empty tally per combination rule of each profile.
+fn no_tallies(profiles: &[Profile]) -> Vec<Vec<Tally>> {
+    profiles
+        .iter()
+        .map(|p| vec![Tally::default(); p.combination_rules.len()])
+        .collect()
+}
+
 /// Everything but the file's identity, which the caller fills in.
 fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<CheckReport> {
     let catalog = Catalog::open(path)?;
@@ -280,10 +288,7 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
         findings: Vec::new(),
         subjects: Vec::new(),
         categories: Vec::new(),
-        combinations: profiles
-            .iter()
-            .map(|p| vec![Tally::default(); p.combination_rules.len()])
-            .collect(),
+        combinations: no_tallies(profiles),
         vocabulary: collect.then(Collector::default),
     };
     let progress = options.progress.map(|p| p as &dyn Progress);
@@ -297,10 +302,7 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
     let mut findings = Vec::new();
     let mut subjects = Vec::new();
     let mut categories = HashMap::new();
-    let mut combinations: Vec<Vec<Tally>> = profiles
-        .iter()
-        .map(|p| vec![Tally::default(); p.combination_rules.len()])
-        .collect();
+    let mut combinations = no_tallies(profiles);
     let mut vocabulary = collect.then(Vocabulary::default);
     for checker in scanned.visitors {
         for kind in Kind::ALL {
@@ -345,7 +347,7 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
                 .iter()
                 .any(|p| p.vocabulary.as_ref().is_some_and(|v| v.needs_index()));
         if needs_index {
-            v.add_index(&crate::vocab::read_index_xml(&catalog)?)
+            v.add_index(&catalog.read_index_xml()?)
                 .map_err(|e| e.with_file(path))?;
         }
         for profile in profiles {

@@ -199,15 +199,31 @@ fn revision_ids(u: &Update, kind: RefKind, unreadable: &mut u64) -> Vec<u64> {
         .collect()
 }
 
+/// Counts one more of a key. Real catalogs have a handful of values per
+/// counted attribute, found by comparison without building the key; a
+/// hostile one with thousands falls back to the keyed lookup, so the cost
+/// never grows with the square of the values.
+fn bump<K: Ord>(map: &mut BTreeMap<K, u64>, is: impl Fn(&K) -> bool, key: impl FnOnce() -> K) {
+    if map.len() <= 32 {
+        if let Some((_, n)) = map.iter_mut().find(|(k, _)| is(k)) {
+            *n += 1;
+            return;
+        }
+    }
+    *map.entry(key()).or_default() += 1;
+}
+
 impl Visitor for Collector<'_> {
     fn update(&mut self, u: &Update) {
         let kind = u.kind();
         let c = &mut self.census;
         *c.by_kind.entry(kind).or_default() += 1;
         let action = u.get("DeploymentAction");
-        *c.deployment_action
-            .entry(action.map(str::to_string))
-            .or_default() += 1;
+        bump(
+            &mut c.deployment_action,
+            |k| k.as_deref() == action,
+            || action.map(str::to_string),
+        );
         for (name, value) in u.attributes() {
             match c.attributes.get_mut(name) {
                 Some(n) => *n += 1,
@@ -216,9 +232,11 @@ impl Visitor for Collector<'_> {
                 }
             }
             if ENUMERATED.contains(&name) {
-                *c.values
-                    .entry((name.to_string(), value.to_string()))
-                    .or_default() += 1;
+                bump(
+                    &mut c.values,
+                    |(a, v)| a == name && v == value,
+                    || (name.to_string(), value.to_string()),
+                );
             }
         }
         for (ty, _) in u.categories() {
@@ -359,7 +377,8 @@ fn bare_guid(id: &str) -> &str {
     id.trim().trim_start_matches('{').trim_end_matches('}')
 }
 
-fn same_guid(a: &str, b: &str) -> bool {
+/// GUIDs compare without braces, surrounding space or case.
+pub fn same_guid(a: &str, b: &str) -> bool {
     bare_guid(a).eq_ignore_ascii_case(bare_guid(b))
 }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::explain::{self, Names};
-use crate::inventory::{self, Entry, Inventory, Keep};
+use crate::inventory::{self, same_guid, Entry, Inventory, Keep};
 use crate::package::scan::ScanOptions;
 use crate::shards::ShardReport;
 use crate::update::Kind;
@@ -93,23 +93,12 @@ impl Filters {
 }
 
 /// `KB5058379`, `kb5058379` and `5058379` are the same article.
-fn strip_kb(s: &str) -> &str {
+pub(crate) fn strip_kb(s: &str) -> &str {
     let s = s.trim();
     match s.get(..2) {
         Some(p) if p.eq_ignore_ascii_case("kb") => &s[2..],
         _ => s,
     }
-}
-
-/// GUIDs compare without braces and case.
-pub fn same_guid(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        s.trim()
-            .trim_start_matches('{')
-            .trim_end_matches('}')
-            .to_ascii_lowercase()
-    };
-    norm(a) == norm(b)
 }
 
 /// How to list.

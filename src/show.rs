@@ -16,7 +16,8 @@ use crate::catalog::Catalog;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::{self, Gathered, Names};
 use crate::fragment::{self, Facts};
-use crate::inventory::{self, Detail, Entry, Inventory, Keep};
+use crate::inventory::{self, same_guid, Detail, Entry, Inventory, Keep};
+use crate::list::strip_kb;
 use crate::package::scan::ScanOptions;
 use crate::shards::{self, Request, ShardReport};
 use crate::update::{RefKind, Update};
@@ -127,16 +128,10 @@ pub fn show(path: &Path, target: &Target, options: &ShowOptions) -> Result<ShowR
             format!("no update with {what} in {}", path.display()),
         )
     };
-    // Which RevisionIds are shown.
-    let revisions: BTreeSet<u64> = match target {
-        Target::RevisionId(r) => BTreeSet::from([*r]),
-        Target::UpdateId(id) => {
-            let inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
-            let e = inv
-                .by_update_id(id)
-                .ok_or_else(|| not_found(format!("UpdateId {id}")))?;
-            BTreeSet::from([e.revision_id])
-        }
+    // KB numbers are only in the shards: finding them takes a pass of its
+    // own. RevisionIds and UpdateIds are found in the pass that keeps the
+    // details.
+    let kb_revisions = match target {
         Target::Kb(kb) => {
             let inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
             let found = revisions_with_kb(&catalog, &inv, &index, kb, threads)?;
@@ -145,18 +140,33 @@ pub fn show(path: &Path, target: &Target, options: &ShowOptions) -> Result<ShowR
             }
             found
         }
+        _ => BTreeSet::new(),
     };
-    let select = |u: &Update| u.revision_id().is_some_and(|r| revisions.contains(&r));
+    let select = |u: &Update| match target {
+        Target::RevisionId(r) => u.revision_id() == Some(*r),
+        Target::UpdateId(id) => u.get("UpdateId").is_some_and(|v| same_guid(v, id)),
+        Target::Kb(_) => u.revision_id().is_some_and(|r| kb_revisions.contains(&r)),
+    };
     let keep = Keep {
         detail: Some(&select),
         file_locations: true,
     };
-    let inv = inventory::read_catalog(&catalog, &options.scan, &keep)?;
-    if inv.details.is_empty() {
-        if let Target::RevisionId(r) = target {
+    let mut inv = inventory::read_catalog(&catalog, &options.scan, &keep)?;
+    match target {
+        Target::RevisionId(r) if inv.details.is_empty() => {
             return Err(not_found(format!("RevisionId {r}")));
         }
+        Target::UpdateId(id) => {
+            // Several revisions of one UpdateId: its current one is shown.
+            let current = inv
+                .by_update_id(id)
+                .map(|e| e.revision_id)
+                .ok_or_else(|| not_found(format!("UpdateId {id}")))?;
+            inv.details.retain(|d| d.revision_id == current);
+        }
+        _ => {}
     }
+    let revisions: BTreeSet<u64> = inv.details.iter().map(|d| d.revision_id).collect();
 
     // Everything the shown updates refer to is named in the same pass.
     let categories = inv.category_map();
@@ -311,10 +321,7 @@ fn revisions_with_kb(
     let found = Mutex::new(BTreeSet::new());
     shards::read(catalog, index, &request, threads, &|_, rev, kind, bytes| {
         if let Facts::Extended(x) = fragment::parse_brief(kind, bytes)? {
-            let hit = x.kb.as_deref().is_some_and(|k| {
-                let k = k.trim();
-                k.strip_prefix("KB").unwrap_or(k) == kb
-            });
+            let hit = x.kb.as_deref().is_some_and(|k| strip_kb(k) == kb);
             if hit {
                 found.lock().expect("found lock").insert(rev);
             }

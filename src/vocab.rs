@@ -420,21 +420,6 @@ impl Collector {
     }
 }
 
-/// index.xml's bytes (it is small; a hostile one is refused over 16 MiB).
-pub fn read_index_xml(catalog: &crate::catalog::Catalog) -> Result<Vec<u8>> {
-    let path = catalog.path();
-    let entry = catalog.outer().find("index.xml").ok_or_else(|| {
-        Error::new(ErrorKind::MissingMember, "the catalog has no index.xml").with_file(path)
-    })?;
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_file(path))?;
-    catalog
-        .outer()
-        .open_member(std::io::BufReader::new(file), entry)
-        .and_then(|m| m.read_all(16 << 20))
-        .map_err(|e| e.inside("index.xml").with_file(path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,7 +119,7 @@ struct Side {
 
 fn read(path: &Path, options: &ScanOptions) -> Result<Side> {
     let catalog = Catalog::open(path)?;
-    let index_bytes = crate::vocab::read_index_xml(&catalog)?;
+    let index_bytes = catalog.read_index_xml()?;
     let index = Index::parse(&index_bytes).map_err(|e| e.with_file(path))?;
     let mut xml = catalog.stream_package_xml()?;
     let new_reader = || Reader {
