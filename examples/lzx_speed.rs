@@ -17,7 +17,7 @@ use wsuscat::cab::lzx::LzxDecoder;
 use wsuscat::cab::Compression;
 use wsuscat::generator::{model, rng::Rng, xml, XmlStyle};
 
-#[path = "../tests/common/lzx.rs"]
+#[path = "../tests/it/common/lzx.rs"]
 mod lzx_chunks;
 use lzx_chunks::{lzx_folders, LzxFolder};
 

@@ -8,7 +8,7 @@
 # Seeds: fuzz/seeds/TARGET plus, when present, ../shared/cab-corpus (read in
 # place, never copied into the project). Findings go to
 # ${WSUSCAT_FUZZ_OUT:-/tmp/wsuscat-fuzz}/TARGET; every crash must become a
-# test in tests/regression.rs.
+# test in tests/it/regression.rs.
 set -euo pipefail
 cd "$(dirname "$0")"
 target=${1:?target: cab_pipeline or signature}

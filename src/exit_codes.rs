@@ -24,7 +24,7 @@ pub const CATALOG: i32 = 3;
 /// removed, never left half-written.
 pub const INTERRUPTED: i32 = 130;
 
-/// The table printed in `--help` and pinned by tests/report_formats.rs. A
+/// The table printed in `--help` and pinned by tests/it/report_formats.rs. A
 /// macro, so that `concat!` can put it into the clap help texts.
 #[macro_export]
 macro_rules! exit_codes_table {

@@ -2,14 +2,12 @@
 //! LZX cabinet of the corpus, against its input on lzxc-made streams, and
 //! against damage: mutated streams must give errors, never panics or hangs.
 
-mod common;
-
 use std::io::{Cursor, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::lzx::{lzx_folders, LzxFolder};
-use common::*;
+use crate::common::lzx::{lzx_folders, LzxFolder};
+use crate::common::*;
 use wsuscat::cab::lzx::LzxDecoder;
 use wsuscat::cab::{Cabinet, Compression};
 use wsuscat::generator::{model, rng::Rng, xml, XmlStyle};

@@ -3,12 +3,10 @@
 //! cabinet it writes must extract byte-identically with cabextract, and
 //! with lzxd under `--features lzxd-compare`.
 
-mod common;
-
 use std::io::Cursor;
 
-use common::lzx::lzx_folders;
-use common::*;
+use crate::common::lzx::lzx_folders;
+use crate::common::*;
 use wsuscat::cab::writer::CabBuilder;
 use wsuscat::cab::{Cabinet, Compression};
 use wsuscat::generator::{model, rng::Rng, xml, XmlStyle};

@@ -3,8 +3,6 @@
 //! for good, tampered, expired, timestamped and wrong-purpose signatures.
 //! Everything is written to a temporary directory outside the repository.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wsuscat::signature::{DigestAlgorithm, Error, TimeSource, TrustAnchors};
@@ -47,7 +45,7 @@ const TS_2020: u64 = 1_590_000_000;
 
 /// Both tools run (else skip, or fail under WSUSCAT_REQUIRE_PEERS=1).
 fn tools_present() -> bool {
-    common::have_tool("osslsigncode") && common::have_tool("openssl")
+    crate::common::have_tool("osslsigncode") && crate::common::have_tool("openssl")
 }
 
 fn run(dir: &Path, prog: &str, args: &[&str]) {
@@ -71,7 +69,7 @@ struct Pki {
 
 impl Pki {
     fn new(ca_cn: &str) -> Pki {
-        let tmp = common::signature::scratch();
+        let tmp = crate::common::signature::scratch();
         let d = tmp.path();
         std::fs::write(d.join("ca.cnf"), CA_CNF).unwrap();
         std::fs::write(d.join("index.txt"), "").unwrap();
@@ -207,13 +205,13 @@ impl Pki {
 
 /// Offset of a byte inside the signed range that is not a header field.
 fn data_byte(bytes: &[u8]) -> usize {
-    common::signature::layout(bytes).sig_offset as usize - 1
+    crate::common::signature::layout(bytes).sig_offset as usize - 1
 }
 
 /// Offset of the last byte of the PKCS#7 ContentInfo (the end of the RSA
 /// signature value when there are no unsigned attributes).
 fn content_info_last_byte(bytes: &[u8]) -> usize {
-    let l = common::signature::layout(bytes);
+    let l = crate::common::signature::layout(bytes);
     let b = &bytes[l.sig_offset as usize..];
     assert_eq!(b[0], 0x30);
     let len = match b[1] {
@@ -231,7 +229,9 @@ fn flip(bytes: &[u8], at: usize) -> Vec<u8> {
 }
 
 fn check_roundtrip(input_rel: &str, hash: &str, alg: DigestAlgorithm) {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     if !tools_present() {
         return;
     }
@@ -254,7 +254,7 @@ fn check_roundtrip(input_rel: &str, hash: &str, alg: DigestAlgorithm) {
     let now = std::time::SystemTime::now();
 
     // Good: both accept.
-    let r = common::signature::verify_bytes(&signed, &anchors, now).expect("our verify");
+    let r = crate::common::signature::verify_bytes(&signed, &anchors, now).expect("our verify");
     assert_eq!(r.signer_subject, "CN=cabsig test signer");
     assert_eq!(r.digest_algorithm, alg);
     assert_eq!(
@@ -273,7 +273,7 @@ fn check_roundtrip(input_rel: &str, hash: &str, alg: DigestAlgorithm) {
     let t = flip(&signed, data_byte(&signed));
     let tp = pki.write("tampered.cab", &t);
     assert!(matches!(
-        common::signature::verify_bytes(&t, &anchors, now),
+        crate::common::signature::verify_bytes(&t, &anchors, now),
         Err(Error::DigestMismatch { .. })
     ));
     assert!(
@@ -284,7 +284,7 @@ fn check_roundtrip(input_rel: &str, hash: &str, alg: DigestAlgorithm) {
     // The RSA signature value damaged: both reject; ours says BadSignature.
     let t = flip(&signed, content_info_last_byte(&signed));
     let tp = pki.write("badsig.cab", &t);
-    match common::signature::verify_bytes(&t, &anchors, now) {
+    match crate::common::signature::verify_bytes(&t, &anchors, now) {
         Err(Error::BadSignature { .. }) => {}
         other => panic!("expected BadSignature, got {other:?}"),
     }
@@ -295,7 +295,7 @@ fn check_roundtrip(input_rel: &str, hash: &str, alg: DigestAlgorithm) {
 
     // Someone else's CA: both reject; ours says no trust anchor.
     let other = Pki::new("cabsig other CA");
-    match common::signature::verify_bytes(&signed, &other.anchors(), now) {
+    match crate::common::signature::verify_bytes(&signed, &other.anchors(), now) {
         Err(Error::UntrustedChain { reason }) => assert!(
             reason.contains("no trust anchor found for issuer 'CN=cabsig roundtrip CA'"),
             "{reason}"
@@ -332,7 +332,9 @@ fn osslsigncode_sha256_multifolder_cab_agrees() {
 /// signed inside its validity, and rejected without one.
 #[test]
 fn expired_leaf_rfc3161_timestamp_agrees() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     if !tools_present() {
         return;
     }
@@ -384,7 +386,7 @@ fn expired_leaf_rfc3161_timestamp_agrees() {
     let anchors = pki.anchors();
     let now = std::time::SystemTime::now();
 
-    let r = common::signature::verify_bytes(&stamped, &anchors, now)
+    let r = crate::common::signature::verify_bytes(&stamped, &anchors, now)
         .expect("timestamped signature verifies");
     assert_eq!(r.signing_time_source, TimeSource::Rfc3161);
     assert!(r.timestamp_verified, "{:?}", r.notes);
@@ -397,7 +399,7 @@ fn expired_leaf_rfc3161_timestamp_agrees() {
         &["-TSA-CAfile", ca.to_str().unwrap()]
     ));
 
-    match common::signature::verify_bytes(&plain, &anchors, now) {
+    match crate::common::signature::verify_bytes(&plain, &anchors, now) {
         Err(e @ Error::CertificateExpired { .. }) => {
             let msg = e.to_string();
             assert!(
@@ -409,8 +411,12 @@ fn expired_leaf_rfc3161_timestamp_agrees() {
     }
     assert!(!pki.ossl_verify(&pki.dir().join("plain.cab"), &[]));
     // Validated at a 2020 "now", the untimestamped file is fine.
-    let r = common::signature::verify_bytes(&plain, &anchors, common::signature::unix(TS_2020))
-        .expect("valid in 2020");
+    let r = crate::common::signature::verify_bytes(
+        &plain,
+        &anchors,
+        crate::common::signature::unix(TS_2020),
+    )
+    .expect("valid in 2020");
     assert_eq!(r.signing_time_source, TimeSource::SignedAttribute);
     assert!(!r.timestamp_verified);
 
@@ -446,7 +452,7 @@ fn expired_leaf_rfc3161_timestamp_agrees() {
         ],
     );
     assert!(matches!(
-        common::signature::verify_bytes(&rogue_stamped, &anchors, now),
+        crate::common::signature::verify_bytes(&rogue_stamped, &anchors, now),
         Err(Error::CertificateExpired { .. })
     ));
     assert!(!pki.ossl_verify(
@@ -458,7 +464,9 @@ fn expired_leaf_rfc3161_timestamp_agrees() {
 /// A leaf whose EKU is serverAuth only may not sign code.
 #[test]
 fn wrong_eku_agrees() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     if !tools_present() {
         return;
     }
@@ -477,7 +485,11 @@ fn wrong_eku_agrees() {
         &key,
         &["-h", "sha256"],
     );
-    match common::signature::verify_bytes(&signed, &pki.anchors(), std::time::SystemTime::now()) {
+    match crate::common::signature::verify_bytes(
+        &signed,
+        &pki.anchors(),
+        std::time::SystemTime::now(),
+    ) {
         Err(e @ Error::WrongKeyUsage { .. }) => {
             assert!(e.to_string().contains("1.3.6.1.5.5.7.3.3"), "{e}")
         }

@@ -1,9 +1,7 @@
 //! `wsuscat diff` against the generator's record of what it changed.
 
-mod common;
-
-use common::pair::pair;
-use common::*;
+use crate::common::pair::pair;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn strings(v: &Value, field: &str) -> Vec<String> {

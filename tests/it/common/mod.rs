@@ -1,11 +1,27 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_wsuscat")
+/// The wsuscat executable under test: `WSUSCAT_TEST_EXE` when set (a
+/// `wsuscat.exe`, say), else the one cargo built for this test run.
+pub fn bin() -> String {
+    std::env::var("WSUSCAT_TEST_EXE").unwrap_or_else(|_| env!("CARGO_BIN_EXE_wsuscat").to_string())
+}
+
+/// A command that runs the executable under test: through
+/// `WSUSCAT_TEST_RUNNER` when set (`wine`, for a `wsuscat.exe`), directly
+/// otherwise. Every test that runs wsuscat starts it here, so the same tests
+/// can be pointed at another build and platform.
+pub fn command() -> Command {
+    match std::env::var_os("WSUSCAT_TEST_RUNNER").filter(|r| !r.is_empty()) {
+        Some(runner) => {
+            let mut cmd = Command::new(runner);
+            cmd.arg(bin());
+            cmd
+        }
+        None => Command::new(bin()),
+    }
 }
 
 pub fn root() -> PathBuf {
@@ -40,10 +56,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let out: Output = Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run wsuscat");
+    let out: Output = command().args(args).output().expect("run wsuscat");
     Run {
         code: out.status.code().expect("exited, not killed"),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

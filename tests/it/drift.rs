@@ -2,10 +2,8 @@
 //! and exactly the mutation's novelties in its successor B; --wua-version
 //! and --max-age trigger at their boundaries and not before.
 
-mod common;
-
-use common::pair::pair;
-use common::*;
+use crate::common::pair::pair;
+use crate::common::*;
 use serde_json::Value;
 use wsuscat::constraints::unix_seconds;
 

@@ -1,13 +1,13 @@
 //! O(1) preflight: the size promised by the header against the file length.
 
-mod common;
-
 use wsuscat::signature::{preflight, Error, TrustAnchors};
 
 #[test]
 fn signed_layout_is_read_from_the_reserve() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
     let pf = preflight(&bytes[..60], bytes.len() as u64).expect("preflight");
     let l = pf.signed.expect("signed");
     assert_eq!(l.cb_cabinet, 27187);
@@ -18,13 +18,15 @@ fn signed_layout_is_read_from_the_reserve() {
 
 #[test]
 fn signed_truncated_or_padded_by_one_byte_is_size_mismatch() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     for rel in [
         "jsign/cabinet-sample-3-signed.cab",
         "gcab/test-signed.cab",
         "generated/signed-sha256-nested.cab",
     ] {
-        let bytes = common::signature::read(&dir, rel);
+        let bytes = crate::common::signature::read(&dir, rel);
         let n = bytes.len() as u64;
         for (len, what) in [(n - 1, "truncated"), (n + 1, "padded")] {
             match preflight(&bytes[..60], len) {
@@ -42,7 +44,11 @@ fn signed_truncated_or_padded_by_one_byte_is_size_mismatch() {
         let short = &bytes[..bytes.len() - 1];
         assert!(
             matches!(
-                common::signature::verify_bytes(short, &anchors, common::signature::fixed_now()),
+                crate::common::signature::verify_bytes(
+                    short,
+                    &anchors,
+                    crate::common::signature::fixed_now()
+                ),
                 Err(Error::SizeMismatch { .. })
             ),
             "{rel} truncated"
@@ -51,7 +57,11 @@ fn signed_truncated_or_padded_by_one_byte_is_size_mismatch() {
         long.push(0);
         assert!(
             matches!(
-                common::signature::verify_bytes(&long, &anchors, common::signature::fixed_now()),
+                crate::common::signature::verify_bytes(
+                    &long,
+                    &anchors,
+                    crate::common::signature::fixed_now()
+                ),
                 Err(Error::SizeMismatch { .. })
             ),
             "{rel} padded"
@@ -61,8 +71,10 @@ fn signed_truncated_or_padded_by_one_byte_is_size_mismatch() {
 
 #[test]
 fn unsigned_truncated_corpus_file_is_size_mismatch() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "generated/truncated-mszip.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "generated/truncated-mszip.cab");
     match preflight(&bytes[..60], bytes.len() as u64) {
         Err(e @ Error::SizeMismatch { .. }) => {
             assert!(e.to_string().contains("truncated or padded"), "{e}");
@@ -80,8 +92,10 @@ fn unsigned_truncated_corpus_file_is_size_mismatch() {
 
 #[test]
 fn unsigned_exact_size_passes_and_one_byte_off_fails() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "gcab/test-mszip.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "gcab/test-mszip.cab");
     let n = bytes.len() as u64;
     let pf = preflight(&bytes[..60], n).expect("preflight");
     assert!(pf.signed.is_none());
@@ -98,9 +112,11 @@ fn unsigned_exact_size_passes_and_one_byte_off_fails() {
 
 #[test]
 fn non_signature_reserve_is_treated_as_unsigned() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     // 6144-byte header reserve, magic 0: not Authenticode.
-    let bytes = common::signature::read(&dir, "jsign/mscab/sample4.cab");
+    let bytes = crate::common::signature::read(&dir, "jsign/mscab/sample4.cab");
     let pf = preflight(&bytes[..60], bytes.len() as u64).expect("preflight");
     assert!(pf.signed.is_none());
 }
@@ -116,8 +132,10 @@ fn header_errors_are_typed() {
         preflight(b"MSCF", 4),
         Err(Error::NotCabinet { .. })
     ));
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "gcab/CVE-2015-4470.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "gcab/CVE-2015-4470.cab");
     assert!(matches!(
         preflight(&bytes, bytes.len() as u64),
         Err(Error::UnsupportedVersion {
@@ -126,7 +144,7 @@ fn header_errors_are_typed() {
         })
     ));
     // A head shorter than 60 bytes of a longer file is refused, not guessed.
-    let bytes = common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
+    let bytes = crate::common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
     assert!(matches!(
         preflight(&bytes[..40], bytes.len() as u64),
         Err(Error::NotCabinet { .. })

@@ -2,12 +2,9 @@
 //! the CMTrace format, through rollovers, with the Windows sign of the bias,
 //! and a message must never break its line.
 
-mod common;
-
 use std::path::Path;
-use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// One CMTrace line, exactly as docs/cmtrace-log.md specifies it (the CRLF
 /// is split off by the caller).
@@ -54,7 +51,7 @@ fn parse(path: &Path) -> Vec<Line> {
 }
 
 fn check_logged(log: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut cmd = Command::new(bin());
+    let mut cmd = command();
     cmd.arg("check")
         .args(trust())
         .arg("--log")

@@ -2,11 +2,7 @@
 //! snapshots of the human, JSON, jsonl and CSV reports, jsonl and CSV read
 //! back with real parsers, and the exit-code table.
 
-mod common;
-
-use std::process::Command;
-
-use common::*;
+use crate::common::*;
 
 fn schema() -> jsonschema::Validator {
     let text = std::fs::read_to_string(root().join("docs/check-report.schema.json")).unwrap();
@@ -51,11 +47,7 @@ fn every_json_document_validates_against_the_schema() {
 const ANCHOR: &str = "--trust-anchor=testdata/test-signing/test-root-ca.pem";
 
 fn run_in_root(args: &[&str]) -> (i32, String) {
-    let out = Command::new(bin())
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = command().args(args).current_dir(root()).output().unwrap();
     (
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
@@ -354,11 +346,7 @@ fn the_readme_command_runs_the_sample_and_finds_the_incident() {
     let args: Vec<&str> = line["cargo run --release -- ".len()..]
         .split_whitespace()
         .collect();
-    let out = Command::new(bin())
-        .args(&args)
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = command().args(&args).current_dir(root()).output().unwrap();
     assert_eq!(
         out.status.code(),
         Some(1),

@@ -3,13 +3,11 @@
 //! with the TEST ONLY key in testdata/test-signing, and every verdict is
 //! cross-checked against `osslsigncode verify` with the same root.
 
-mod common;
-
 use std::io::Cursor;
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use wsuscat::cab::{Cabinet, Compression};
 use wsuscat::generator::{self, fixtures, Spec};
 

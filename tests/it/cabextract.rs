@@ -1,11 +1,9 @@
 //! Every kind of cabinet the generator writes, extracted by cabextract, gives
 //! back exactly the bytes the generator put in.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use wsuscat::cab::Compression;
 use wsuscat::generator::{self, Spec};
 

@@ -2,8 +2,6 @@
 //! blobs truncated at every length, bit-flipped at every position, and
 //! randomly damaged, all come back as `Ok` or `Err`.
 
-mod common;
-
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -35,8 +33,10 @@ fn anchor_sets(dir: &Path) -> Vec<TrustAnchors> {
 
 #[test]
 fn every_corpus_cab_returns_without_panic() {
-    let Some(dir) = common::corpus() else { return };
-    let files = common::files_with_ext(&dir, "cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let files = crate::common::files_with_ext(&dir, "cab");
     assert!(
         files.len() > 50,
         "expected the whole corpus, found {}",
@@ -56,7 +56,11 @@ fn every_corpus_cab_returns_without_panic() {
             let _ = wsuscat::signature::preflight(&bytes[..bytes.len().min(60)], 0);
             let _ = wsuscat::signature::preflight(&bytes[..bytes.len().min(60)], u64::MAX);
             for a in &anchors {
-                match common::signature::verify_bytes(&bytes, a, common::signature::fixed_now()) {
+                match crate::common::signature::verify_bytes(
+                    &bytes,
+                    a,
+                    crate::common::signature::fixed_now(),
+                ) {
                     Ok(_) => ok += 1,
                     Err(e) => {
                         let _ = e.to_string();
@@ -85,7 +89,9 @@ impl Rng {
 
 #[test]
 fn damaged_signature_blobs_return_without_panic() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     let anchors = anchor_sets(&dir);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for rel in [
@@ -93,8 +99,8 @@ fn damaged_signature_blobs_return_without_panic() {
         "generated/signed-sha256-nested.cab",
         "gcab/test-signed.cab",
     ] {
-        let bytes = common::signature::read(&dir, rel);
-        let l = common::signature::layout(&bytes);
+        let bytes = crate::common::signature::read(&dir, rel);
+        let l = crate::common::signature::layout(&bytes);
         let blob = &bytes[l.sig_offset as usize..];
         let sig = AuthenticodeSignature::parse(blob).unwrap();
         let digest = cab_digest(&mut Cursor::new(&bytes), &l, sig.digest_algorithm()).unwrap();
@@ -108,7 +114,8 @@ fn damaged_signature_blobs_return_without_panic() {
                     }
                     Ok(s) => {
                         let _ = s.certificate_subjects();
-                        match s.verify(&digest, &anchors[1], common::signature::fixed_now()) {
+                        match s.verify(&digest, &anchors[1], crate::common::signature::fixed_now())
+                        {
                             Ok(_) => "ok".into(),
                             Err(e) => {
                                 let d = format!("{e:?}");
@@ -151,7 +158,11 @@ fn damaged_signature_blobs_return_without_panic() {
             f[48..52].copy_from_slice(&n.to_le_bytes());
             no_panic(&format!("{rel} signature area of {n} bytes"), || {
                 for a in &anchors {
-                    let _ = common::signature::verify_bytes(&f, a, common::signature::fixed_now());
+                    let _ = crate::common::signature::verify_bytes(
+                        &f,
+                        a,
+                        crate::common::signature::fixed_now(),
+                    );
                 }
             });
         }
@@ -162,16 +173,21 @@ fn damaged_signature_blobs_return_without_panic() {
 /// folder count, coffFiles, names) is an error, never a panic.
 #[test]
 fn damaged_headers_return_without_panic() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     let anchors = TrustAnchors::empty();
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested.cab");
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested.cab");
     for i in 0..80 {
         for v in [0u8, 1, 2, 3, 0x7f, 0x80, 0xff] {
             let mut m = bytes.clone();
             m[i] = v;
             no_panic(&format!("header byte {i} = {v}"), || {
-                let _ =
-                    common::signature::verify_bytes(&m, &anchors, common::signature::fixed_now());
+                let _ = crate::common::signature::verify_bytes(
+                    &m,
+                    &anchors,
+                    crate::common::signature::fixed_now(),
+                );
             });
         }
     }

@@ -1,11 +1,9 @@
 //! Completions, man pages and help texts, all from the clap definitions;
 //! and colour only where a person looks at a terminal.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 const SUBCOMMANDS: [&str; 11] = [
     "check",
@@ -131,7 +129,7 @@ fn colour_on_a_terminal_unless_no_color_and_never_in_a_pipe() {
         "NO_COLOR: {plain}"
     );
     // Piped, with neither NO_COLOR nor --color: no ANSI at all.
-    let out = Command::new(bin())
+    let out = command()
         .args(args.split(' '))
         .current_dir(root())
         .env_remove("NO_COLOR")

@@ -1,9 +1,7 @@
 //! `wsuscat check` end to end: the built binary on generated and committed
 //! catalogs.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn trust_args() -> Vec<&'static str> {
     let [t, a] = trust();

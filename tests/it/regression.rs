@@ -1,10 +1,8 @@
 //! One test per bug found, each saying what broke.
 
-mod common;
-
 use std::io::Cursor;
 
-use common::*;
+use crate::common::*;
 use wsuscat::cab::Cabinet;
 
 /// The first broken-flipped-byte fixture flipped a bit in a folder `check`

@@ -2,13 +2,11 @@
 //! ground truth: titles, KB numbers, products and classifications come from
 //! the shards, and every answer is compared with what the generator wrote.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use wsuscat::cab::Compression;
 use wsuscat::generator::model::{CategoryType, Truth, TruthUpdate};

@@ -2,12 +2,10 @@
 //! atomically and survives being killed mid-run, a run writes nothing but
 //! its report and log, and odd paths (spaces, backslashes, non-UTF-8) work.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 /// The names in a directory, sorted.
 fn names(dir: &Path) -> Vec<String> {
@@ -162,7 +160,7 @@ fn non_utf8_file_names_are_reported_not_panicked_on() {
     std::fs::copy(testdata("sample-wsusscn2.cab"), &cab).unwrap();
     let report = odd(b"report-\xff.json");
     let log = odd(b"log-\xff.log");
-    let out = Command::new(bin())
+    let out = command()
         .args(["check", &t, &a, "--format", "json", "--output"])
         .arg(&report)
         .arg("--log")
@@ -181,7 +179,7 @@ fn non_utf8_file_names_are_reported_not_panicked_on() {
     assert!(path.ends_with("catalog-\u{fffd}\u{fffd}.cab"), "{path}");
     assert!(std::fs::metadata(&log).unwrap().len() > 0);
     // Missing, with a non-UTF-8 name: an error naming it, exit 2.
-    let out = Command::new(bin())
+    let out = command()
         .arg("check")
         .arg(odd(b"gone-\xff.cab"))
         .output()
@@ -208,10 +206,10 @@ fn a_run_writes_nothing_but_its_report_and_log_and_never_reads_stdin() {
         std::fs::create_dir(d).unwrap();
     }
     let (home, tmp, cwd, out_dir) = (&dirs[0], &dirs[1], &dirs[2], &dirs[3]);
-    for command in ["check", "verify"] {
-        let status = Command::new(bin())
-            .args([command, &t, &a, "--format", "jsonl", "--output"])
-            .arg(out_dir.join(format!("{command}.jsonl")))
+    for subcommand in ["check", "verify"] {
+        let status = command()
+            .args([subcommand, &t, &a, "--format", "jsonl", "--output"])
+            .arg(out_dir.join(format!("{subcommand}.jsonl")))
             .arg("--log")
             .arg(out_dir.join("wsuscat.log"))
             .arg(testdata("sample-wsusscn2.cab"))
@@ -227,7 +225,7 @@ fn a_run_writes_nothing_but_its_report_and_log_and_never_reads_stdin() {
             .output()
             .unwrap();
         assert!(status.stdout.is_empty());
-        assert!(matches!(status.status.code(), Some(0 | 1)), "{command}");
+        assert!(matches!(status.status.code(), Some(0 | 1)), "{subcommand}");
     }
     for d in [home, tmp, cwd] {
         assert!(names(d).is_empty(), "{} holds {:?}", d.display(), names(d));
@@ -289,7 +287,7 @@ fn killing_a_run_never_leaves_a_partial_report_or_a_temp_file() {
         for tenth in 0..=12u32 {
             let dir = tempfile::tempdir_in(work.path()).unwrap();
             let target = dir.path().join("report.json");
-            let mut child = Command::new(bin())
+            let mut child = command()
                 .args(args(&target))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -5,8 +5,6 @@
 //! osslsigncode-signed cabinet's unsigned attributes (TSA certificate added
 //! to the bag). Our verdict is checked, and compared with osslsigncode's.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use wsuscat::signature::{Error, TimeSource, TrustAnchors};
@@ -98,7 +96,7 @@ fn run(dir: &Path, prog: &str, args: &[&str]) -> Vec<u8> {
 
 /// Both tools run (else skip, or fail under WSUSCAT_REQUIRE_PEERS=1).
 fn tools_present() -> bool {
-    common::have_tool("osslsigncode") && common::have_tool("openssl")
+    crate::common::have_tool("osslsigncode") && crate::common::have_tool("openssl")
 }
 
 const CNF: &str = "[ca]\ndefault_ca=t\n[t]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n[req]\ndistinguished_name=dn\n[dn]\n[caext]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n[leafext]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n[tsaext]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n";
@@ -167,7 +165,7 @@ fn add_countersignature(
     tsa_der: &[u8],
     signing_time_utc: &str,
 ) -> Vec<u8> {
-    let l = common::signature::layout(signed);
+    let l = crate::common::signature::layout(signed);
     let blob = &signed[l.sig_offset as usize..];
     let (_, h, n) = head(blob);
     let ci = &blob[..h + n];
@@ -269,11 +267,13 @@ fn add_countersignature(
 
 #[test]
 fn legacy_countersignature_is_verified_and_used() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     if !tools_present() {
         return;
     }
-    let tmp = common::signature::scratch();
+    let tmp = crate::common::signature::scratch();
     let d = tmp.path();
     std::fs::write(d.join("ca.cnf"), CNF).unwrap();
     std::fs::write(d.join("index.txt"), "").unwrap();
@@ -325,7 +325,7 @@ fn legacy_countersignature_is_verified_and_used() {
     // Good countersignature at 2020-05-20: the expired leaf is accepted.
     let cs = add_countersignature(d, &plain, &tsa_der, "200520184000Z");
     std::fs::write(d.join("countersigned.cab"), &cs).unwrap();
-    let r = common::signature::verify_bytes(&cs, &anchors, now)
+    let r = crate::common::signature::verify_bytes(&cs, &anchors, now)
         .expect("countersigned signature verifies");
     assert_eq!(r.signing_time_source, TimeSource::Countersignature);
     assert!(r.timestamp_verified, "{:?}", r.notes);
@@ -342,7 +342,7 @@ fn legacy_countersignature_is_verified_and_used() {
     // Countersigned at 2022, after the leaf expired: rejected by both.
     let late = add_countersignature(d, &plain, &tsa_der, "220101000000Z");
     std::fs::write(d.join("late.cab"), &late).unwrap();
-    match common::signature::verify_bytes(&late, &anchors, now) {
+    match crate::common::signature::verify_bytes(&late, &anchors, now) {
         Err(Error::CertificateExpired { at, .. }) => {
             assert!(at.contains("2022-01-01T00:00:00Z"), "{at}")
         }
@@ -356,7 +356,7 @@ fn legacy_countersignature_is_verified_and_used() {
     // The countersignature's RSA value ends the ContentInfo; find the last non-padding byte.
     let last = (0..n).rev().find(|&i| bad[i] != 0).unwrap();
     bad[last] ^= 1;
-    match common::signature::verify_bytes(&bad, &anchors, now) {
+    match crate::common::signature::verify_bytes(&bad, &anchors, now) {
         Err(Error::CertificateExpired { at, .. }) => assert!(at.contains("current time"), "{at}"),
         other => panic!("expected CertificateExpired at current time, got {other:?}"),
     }

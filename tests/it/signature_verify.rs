@@ -1,8 +1,6 @@
 //! Full verification against the corpus: good signatures with the right
 //! anchors, and each failure mode with its own error.
 
-mod common;
-
 use wsuscat::signature::{DigestAlgorithm, Error, TimeSource, TrustAnchors};
 
 fn jsign_anchor_files(dir: &std::path::Path) -> [std::path::PathBuf; 2] {
@@ -14,12 +12,18 @@ fn jsign_anchor_files(dir: &std::path::Path) -> [std::path::PathBuf; 2] {
 
 #[test]
 fn jsign_sample_verifies_with_jsign_anchors() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
     let anchors = TrustAnchors::from_pem_files(&jsign_anchor_files(&dir)).expect("anchors");
     assert_eq!(anchors.len(), 2);
-    let r = common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now())
-        .expect("verify");
+    let r = crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    )
+    .expect("verify");
     println!("{r:#?}");
     assert_eq!(r.signer_subject, "CN=Jsign Code Signing Test Certificate");
     assert_eq!(r.signer_issuer, "CN=Jsign Code Signing CA");
@@ -55,12 +59,18 @@ fn jsign_sample_verifies_with_jsign_anchors() {
 /// intermediate, so the chain is leaf -> CA -> root.
 #[test]
 fn jsign_sample_verifies_with_root_anchor_and_intermediate() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
     let [root, ca] = jsign_anchor_files(&dir);
     let mut anchors = TrustAnchors::from_pem_files(&[root]).expect("root");
     // Without the intermediate: no path.
-    match common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now()) {
+    match crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    ) {
         Err(Error::UntrustedChain { reason }) => {
             assert!(
                 reason.contains("no trust anchor found for issuer 'CN=Jsign Code Signing CA'"),
@@ -70,8 +80,12 @@ fn jsign_sample_verifies_with_root_anchor_and_intermediate() {
         other => panic!("expected UntrustedChain, got {other:?}"),
     }
     anchors.add_intermediates(TrustAnchors::from_pem_files(&[ca]).expect("ca"));
-    let r = common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now())
-        .expect("verify");
+    let r = crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    )
+    .expect("verify");
     assert_eq!(
         r.chain,
         vec![
@@ -85,12 +99,18 @@ fn jsign_sample_verifies_with_root_anchor_and_intermediate() {
 
 #[test]
 fn generated_nested_verifies_with_test_root() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested.cab");
     let anchors =
         TrustAnchors::from_pem_files(&[dir.join("generated/test-root-ca.der")]).expect("anchors");
-    let r = common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now())
-        .expect("verify");
+    let r = crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    )
+    .expect("verify");
     println!("{r:#?}");
     assert!(!r.signer_subject.is_empty());
     assert_eq!(r.anchor_subject, "CN=cab-corpus Test Root CA");
@@ -105,11 +125,17 @@ fn generated_nested_verifies_with_test_root() {
 
 #[test]
 fn generated_nested_tampered_is_digest_mismatch() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested-tampered.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested-tampered.cab");
     let anchors =
         TrustAnchors::from_pem_files(&[dir.join("generated/test-root-ca.der")]).expect("anchors");
-    match common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now()) {
+    match crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    ) {
         Err(e @ Error::DigestMismatch { .. }) => {
             let msg = e.to_string();
             assert!(msg.contains("altered"), "{msg}");
@@ -120,10 +146,16 @@ fn generated_nested_tampered_is_digest_mismatch() {
 
 #[test]
 fn gcab_signed_is_signer_certificate_missing() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "gcab/test-signed.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "gcab/test-signed.cab");
     let anchors = TrustAnchors::microsoft_default().expect("anchors");
-    match common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now()) {
+    match crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    ) {
         Err(e @ Error::SignerCertificateMissing { .. }) => {
             println!("{e}");
             let Error::SignerCertificateMissing {
@@ -144,10 +176,16 @@ fn gcab_signed_is_signer_certificate_missing() {
 
 #[test]
 fn microsoft_anchors_reject_jsign_sample() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
     let anchors = TrustAnchors::microsoft_default().expect("anchors");
-    match common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now()) {
+    match crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    ) {
         Err(e @ Error::UntrustedChain { .. }) => {
             let msg = e.to_string();
             assert!(
@@ -161,12 +199,14 @@ fn microsoft_anchors_reject_jsign_sample() {
 
 #[test]
 fn empty_anchor_set_is_untrusted_never_success() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested.cab");
-    match common::signature::verify_bytes(
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested.cab");
+    match crate::common::signature::verify_bytes(
         &bytes,
         &TrustAnchors::empty(),
-        common::signature::fixed_now(),
+        crate::common::signature::fixed_now(),
     ) {
         Err(Error::UntrustedChain { reason }) => {
             assert!(reason.contains("no trust anchor found"), "{reason}");
@@ -181,19 +221,27 @@ fn empty_anchor_set_is_untrusted_never_success() {
 
 #[test]
 fn validity_is_checked_at_the_validation_time() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested.cab");
     let anchors =
         TrustAnchors::from_pem_files(&[dir.join("generated/test-root-ca.der")]).expect("anchors");
     // 2020: before the 2026 test root and leaf existed.
-    match common::signature::verify_bytes(&bytes, &anchors, common::signature::unix(1_577_836_800))
-    {
+    match crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::unix(1_577_836_800),
+    ) {
         Err(e @ Error::NotYetValid { .. }) => assert!(e.to_string().contains("2020-01-01"), "{e}"),
         other => panic!("expected NotYetValid, got {other:?}"),
     }
     // 2200: after both expired.
-    match common::signature::verify_bytes(&bytes, &anchors, common::signature::unix(7_258_118_400))
-    {
+    match crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::unix(7_258_118_400),
+    ) {
         Err(Error::CertificateExpired { subject, at, .. }) => {
             assert!(!subject.is_empty());
             assert!(at.contains("current time"), "{at}");
@@ -204,22 +252,30 @@ fn validity_is_checked_at_the_validation_time() {
 
 #[test]
 fn unsigned_cabinet_is_unsigned() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "gcab/test-mszip.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "gcab/test-mszip.cab");
     let anchors = TrustAnchors::microsoft_default().expect("anchors");
     assert!(matches!(
-        common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now()),
+        crate::common::signature::verify_bytes(
+            &bytes,
+            &anchors,
+            crate::common::signature::fixed_now()
+        ),
         Err(Error::Unsigned)
     ));
 }
 
 #[test]
 fn one_pass_digester_flow_matches_verify() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested.cab");
     let anchors =
         TrustAnchors::from_pem_files(&[dir.join("generated/test-root-ca.der")]).expect("anchors");
-    let l = common::signature::layout(&bytes);
+    let l = crate::common::signature::layout(&bytes);
     // Hash both candidate algorithms while streaming, keep the signature,
     // then verify without any second read.
     let mut d =
@@ -233,10 +289,14 @@ fn one_pass_digester_flow_matches_verify() {
         wsuscat::signature::AuthenticodeSignature::parse(digests.signature_blob().expect("blob"))
             .expect("parse");
     let r = sig
-        .verify_digests(&digests, &anchors, common::signature::fixed_now())
+        .verify_digests(&digests, &anchors, crate::common::signature::fixed_now())
         .expect("verify");
-    let r2 = common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now())
-        .expect("verify");
+    let r2 = crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    )
+    .expect("verify");
     assert_eq!(r.signer_subject, r2.signer_subject);
     assert_eq!(r.file_digest_hex, r2.file_digest_hex);
     // A digester that did not compute the needed algorithm says so.
@@ -245,7 +305,7 @@ fn one_pass_digester_flow_matches_verify() {
     match sig.verify_digests(
         &d1.finalize().unwrap(),
         &anchors,
-        common::signature::fixed_now(),
+        crate::common::signature::fixed_now(),
     ) {
         Err(Error::DigestNotComputed { algorithm }) => {
             assert_eq!(algorithm, DigestAlgorithm::Sha256)
@@ -297,7 +357,9 @@ fn microsoft_default_anchors_match_pinned_fingerprints() {
 
 #[test]
 fn microsoft_roots_from_corpus_pem_equal_embedded() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     let pem = TrustAnchors::from_pem_files(&[
         dir.join("authroot/microsoft-roots/3B1EFD3A66EA28B16697394703A72CA340A05BD5.pem"),
         dir.join("authroot/microsoft-roots/8F43288AD272F3103B6FB1428485EA3014C0BCFE.pem"),
@@ -313,7 +375,7 @@ fn microsoft_roots_from_corpus_pem_equal_embedded() {
 
 #[test]
 fn bad_anchor_files_are_errors() {
-    let tmp = common::signature::scratch();
+    let tmp = crate::common::signature::scratch();
     let p = tmp.path().join("junk.pem");
     std::fs::write(
         &p,
@@ -341,8 +403,10 @@ fn bad_anchor_files_are_errors() {
 /// to unpack the MSZIP cab; skipped without it.
 #[test]
 fn pinned_fingerprints_are_listed_in_microsoft_authroot_stl() {
-    let Some(dir) = common::corpus() else { return };
-    if !common::have_tool("cabextract") {
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    if !crate::common::have_tool("cabextract") {
         return;
     }
     let out = std::process::Command::new("cabextract")
@@ -387,10 +451,12 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
 /// the RSA signature. Each gives its own error.
 #[test]
 fn altered_content_and_attributes_give_distinct_errors() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested.cab");
     let anchors = TrustAnchors::from_pem_files(&[dir.join("generated/test-root-ca.der")]).unwrap();
-    let l = common::signature::layout(&bytes);
+    let l = crate::common::signature::layout(&bytes);
     let sig_off = l.sig_offset as usize;
 
     // SPC_CAB_DATA OID, then [2] SpcLink { [0] ... }: flip a byte of the link value.
@@ -400,7 +466,11 @@ fn altered_content_and_attributes_give_distinct_errors() {
     let at = sig_off + find(&bytes[sig_off..], &spc_cab_data) + spc_cab_data.len() + 4 + 5;
     let mut m = bytes.clone();
     m[at] ^= 0x01;
-    match common::signature::verify_bytes(&m, &anchors, common::signature::fixed_now()) {
+    match crate::common::signature::verify_bytes(
+        &m,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    ) {
         Err(Error::MessageDigestMismatch { at, .. }) => assert_eq!(at, "SignerInfo"),
         other => panic!("expected MessageDigestMismatch, got {other:?}"),
     }
@@ -413,7 +483,11 @@ fn altered_content_and_attributes_give_distinct_errors() {
     assert!(bytes[at].is_ascii_digit());
     let mut m = bytes.clone();
     m[at] ^= 0x01;
-    match common::signature::verify_bytes(&m, &anchors, common::signature::fixed_now()) {
+    match crate::common::signature::verify_bytes(
+        &m,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    ) {
         Err(e @ Error::BadSignature { .. }) => {
             assert!(e.to_string().contains("signed attributes"), "{e}")
         }
@@ -427,15 +501,20 @@ fn altered_content_and_attributes_give_distinct_errors() {
 #[test]
 fn failures_convert_into_wsuscat_errors() {
     use wsuscat::ErrorKind;
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     let anchors =
         TrustAnchors::from_pem_files(&[dir.join("generated/test-root-ca.der")]).expect("anchors");
 
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested-tampered.cab");
-    let e: wsuscat::Error =
-        common::signature::verify_bytes(&bytes, &anchors, common::signature::fixed_now())
-            .expect_err("tampered")
-            .into();
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested-tampered.cab");
+    let e: wsuscat::Error = crate::common::signature::verify_bytes(
+        &bytes,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    )
+    .expect_err("tampered")
+    .into();
     assert_eq!(e.kind(), ErrorKind::Signature);
     assert!(e.kind().is_catalog_fault());
     assert!(
@@ -446,12 +525,15 @@ fn failures_convert_into_wsuscat_errors() {
         e.message()
     );
 
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested.cab");
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested.cab");
     let short = &bytes[..bytes.len() - 1];
-    let e: wsuscat::Error =
-        common::signature::verify_bytes(short, &anchors, common::signature::fixed_now())
-            .expect_err("truncated")
-            .into();
+    let e: wsuscat::Error = crate::common::signature::verify_bytes(
+        short,
+        &anchors,
+        crate::common::signature::fixed_now(),
+    )
+    .expect_err("truncated")
+    .into();
     assert_eq!(e.kind(), ErrorKind::Truncated);
     let want = format!(
         "truncated or padded download: expected {} bytes, the file has {}",
@@ -460,10 +542,10 @@ fn failures_convert_into_wsuscat_errors() {
     );
     assert!(e.message().starts_with(&want), "{}", e.message());
 
-    let e: wsuscat::Error = common::signature::verify_bytes(
+    let e: wsuscat::Error = crate::common::signature::verify_bytes(
         &bytes,
         &TrustAnchors::empty(),
-        common::signature::fixed_now(),
+        crate::common::signature::fixed_now(),
     )
     .expect_err("no anchors")
     .into();
@@ -474,7 +556,7 @@ fn failures_convert_into_wsuscat_errors() {
         e.message()
     );
 
-    let (_tmp, junk) = common::temp_file("junk.pem", b"garbage");
+    let (_tmp, junk) = crate::common::temp_file("junk.pem", b"garbage");
     let e: wsuscat::Error = TrustAnchors::from_pem_files(&[junk])
         .expect_err("junk")
         .into();

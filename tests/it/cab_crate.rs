@@ -2,11 +2,9 @@
 //! without panicking or failing, wsuscat's reader gives the same members;
 //! and cabinets written by its builder read back through wsuscat.
 
-mod common;
-
 use std::io::{Cursor, Read, Write};
 
-use common::*;
+use crate::common::*;
 use wsuscat::cab::Cabinet;
 
 fn with_cab_crate(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {

@@ -2,23 +2,23 @@
 //! different signers (gcab/LVFS SHA-1, jsign SHA-256, osslsigncode SHA-256),
 //! streamed or fed in arbitrary chunks, and differs for a tampered file.
 
-mod common;
-
 use std::io::Cursor;
 use wsuscat::signature::{cab_digest, AuthenticodeSignature, CabDigester, DigestAlgorithm, Error};
 
 fn embedded(bytes: &[u8]) -> AuthenticodeSignature {
-    let l = common::signature::layout(bytes);
+    let l = crate::common::signature::layout(bytes);
     let blob = &bytes[l.sig_offset as usize..(l.sig_offset + l.sig_len) as usize];
     AuthenticodeSignature::parse(blob).expect("parse signature")
 }
 
 fn check_reproduces(rel: &str, alg: DigestAlgorithm, prefix: &str) {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, rel);
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, rel);
     let sig = embedded(&bytes);
     assert_eq!(sig.digest_algorithm(), alg, "{rel}");
-    let l = common::signature::layout(&bytes);
+    let l = crate::common::signature::layout(&bytes);
     let d = cab_digest(&mut Cursor::new(&bytes), &l, alg).expect("digest");
     assert_eq!(d, sig.embedded_digest(), "{rel}: digest must reproduce");
     let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
@@ -54,10 +54,12 @@ fn osslsigncode_nested_sha256_digest_reproduces() {
 
 #[test]
 fn tampered_digest_mismatches() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "generated/signed-sha256-nested-tampered.cab");
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "generated/signed-sha256-nested-tampered.cab");
     let sig = embedded(&bytes);
-    let l = common::signature::layout(&bytes);
+    let l = crate::common::signature::layout(&bytes);
     let d = cab_digest(&mut Cursor::new(&bytes), &l, sig.digest_algorithm()).expect("digest");
     assert_ne!(d, sig.embedded_digest());
     match sig.check_file_digest(&d) {
@@ -74,14 +76,16 @@ fn tampered_digest_mismatches() {
 /// gives the same digest as `cab_digest`, and keeps the signature blob.
 #[test]
 fn digester_is_chunking_independent_and_keeps_signature() {
-    let Some(dir) = common::corpus() else { return };
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
     for rel in [
         "gcab/test-signed.cab",
         "jsign/cabinet-sample-3-signed.cab",
         "generated/signed-sha256-nested.cab",
     ] {
-        let bytes = common::signature::read(&dir, rel);
-        let l = common::signature::layout(&bytes);
+        let bytes = crate::common::signature::read(&dir, rel);
+        let l = crate::common::signature::layout(&bytes);
         let want1 = cab_digest(&mut Cursor::new(&bytes), &l, DigestAlgorithm::Sha1).unwrap();
         let want256 = cab_digest(&mut Cursor::new(&bytes), &l, DigestAlgorithm::Sha256).unwrap();
         for chunk in [1usize, 3, 7, 59, 60, 61, 4096, bytes.len()] {
@@ -115,9 +119,11 @@ fn digester_is_chunking_independent_and_keeps_signature() {
 /// Stopping before the signature offset is an error, not a wrong digest.
 #[test]
 fn digester_short_stream_is_size_mismatch() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
-    let l = common::signature::layout(&bytes);
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "jsign/cabinet-sample-3-signed.cab");
+    let l = crate::common::signature::layout(&bytes);
     let mut d = CabDigester::new(&l, &[DigestAlgorithm::Sha256]);
     d.update(&bytes[..l.sig_offset as usize - 1]);
     match d.finalize() {
@@ -133,9 +139,11 @@ fn digester_short_stream_is_size_mismatch() {
 /// every other byte before the signature does.
 #[test]
 fn digest_covers_exactly_the_documented_ranges() {
-    let Some(dir) = common::corpus() else { return };
-    let bytes = common::signature::read(&dir, "gcab/test-signed.cab");
-    let l = common::signature::layout(&bytes);
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    let bytes = crate::common::signature::read(&dir, "gcab/test-signed.cab");
+    let l = crate::common::signature::layout(&bytes);
     let base = cab_digest(&mut Cursor::new(&bytes), &l, DigestAlgorithm::Sha256).unwrap();
     for i in 0..l.sig_offset as usize {
         // Keep the layout fields and the structural ones the digester checks.

@@ -3,12 +3,10 @@
 //! reads a file, wsuscat must read the same bytes; wherever it fails,
 //! wsuscat must fail with an error, never a panic.
 
-mod common;
-
 use std::io::Cursor;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use wsuscat::cab::Cabinet;
 use wsuscat::ErrorKind;
 
