@@ -15,6 +15,7 @@ mod cab_crate;
 mod cabextract;
 mod check;
 mod cmtrace_log;
+mod command_output;
 mod corpus;
 mod diff;
 mod drift;
