@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use wsuscat::cab::Compression;
-use wsuscat::generator::{model, rng::Rng, single_member_cab, xml, XmlStyle};
+use wsuscat::commands::generate::{model, rng::Rng, single_member_cab, xml, XmlStyle};
 
 fn main() {
     let (mut mb, mut lzxc_mb, mut window) = (40usize, 2usize, 21u8);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use wsuscat::cab::lzx::LzxDecoder;
 use wsuscat::cab::Compression;
-use wsuscat::generator::{model, rng::Rng, xml, XmlStyle};
+use wsuscat::commands::generate::{model, rng::Rng, xml, XmlStyle};
 
 #[path = "../tests/it/common/lzx.rs"]
 mod lzx_chunks;
@@ -57,7 +57,7 @@ fn synthetic_cab(mb: usize) -> PathBuf {
     let truth = model::build(&mut rng, updates, &[], "2026-05-12T08:51:08Z");
     let xml = xml::package_xml(&truth, &mut rng, &XmlStyle::default());
     let t = Instant::now();
-    let cab = wsuscat::generator::single_member_cab(
+    let cab = wsuscat::commands::generate::single_member_cab(
         "package.xml",
         &xml,
         Compression::Lzx { window_bits: 21 },

@@ -1,11 +1,11 @@
 //! Times the phases of a check separately (decompress, cut, parse).
 use std::time::Instant;
+use wsuscat::catalog::package::cutter::{Cut, Cutter};
+use wsuscat::catalog::package::scan::{scan, Chunks, ScanOptions, Visitor};
 use wsuscat::catalog::Catalog;
-use wsuscat::package::cutter::{Cut, Cutter};
-use wsuscat::package::scan::{scan, Chunks, ScanOptions, Visitor};
 struct V;
 impl Visitor for V {
-    fn update(&mut self, _u: &wsuscat::update::Update) {}
+    fn update(&mut self, _u: &wsuscat::catalog::update::Update) {}
 }
 fn main() {
     let p = std::path::PathBuf::from(std::env::args().nth(1).unwrap());

@@ -5,7 +5,7 @@
 //! byte of `package.xml`, which update. Every error therefore carries a
 //! [`Place`] next to its [`ErrorKind`]. The library never decides how an error
 //! is shown or which exit code it maps to: that is the binary's job
-//! (`src/exit_codes.rs`).
+//! (`src/bin/wsuscat/exit_codes.rs`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -55,7 +55,7 @@ pub enum ErrorKind {
     /// file was altered after signing, the signature does not verify, the
     /// chain does not reach a trusted root, or a certificate is expired or not
     /// meant for code signing. Windows Update Agent refuses such a catalog, so
-    /// it is a catalog fault. Produced by [`crate::signature`].
+    /// it is a catalog fault. Produced by [`crate::trust::signature`].
     Signature,
     /// The update a command asked for (by RevisionId, UpdateId or KB
     /// article) is not in the catalog. The catalog is fine; the question

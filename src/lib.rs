@@ -7,30 +7,12 @@
 //! or exit codes: it returns data ([`check::CheckReport`]) or a typed
 //! [`Error`] with a [`Place`].
 
-pub mod baseline;
 pub mod cab;
 pub mod catalog;
-pub mod check;
-pub mod constraints;
-pub mod diff;
+pub mod commands;
 pub mod error;
-pub mod explain;
-pub mod finding;
-pub mod fragment;
-pub mod generator;
-pub mod index;
-pub mod info;
-pub mod integrity;
-pub mod inventory;
-pub mod list;
-pub mod package;
-pub mod profile;
 pub mod report;
-pub mod shards;
-pub mod show;
-pub mod signature;
-pub mod update;
-pub mod verify;
-pub mod vocab;
+pub mod rules;
+pub mod trust;
 
 pub use error::{Error, ErrorKind, Place, Result};

@@ -4,8 +4,8 @@
 use std::io::Cursor;
 
 use wsuscat::cab::Cabinet;
-use wsuscat::package::scan::{scan, ScanOptions, Visitor};
-use wsuscat::update::Update;
+use wsuscat::catalog::package::scan::{scan, ScanOptions, Visitor};
+use wsuscat::catalog::update::Update;
 
 struct Count(u64);
 
@@ -60,7 +60,7 @@ pub fn cab_pipeline(data: &[u8]) {
 /// The signature parser and verifier on arbitrary bytes: as a whole signed
 /// cabinet, and as a bare PKCS#7 blob.
 pub fn signature(data: &[u8]) {
-    use wsuscat::signature::{verify, AuthenticodeSignature, TrustAnchors};
+    use wsuscat::trust::signature::{verify, AuthenticodeSignature, TrustAnchors};
     let anchors = TrustAnchors::empty();
     let _ = verify(
         &mut Cursor::new(data),

@@ -5,16 +5,16 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{verify::signature_lines, Format, Style};
-use crate::check::{CheckReport, ProfileRef};
-use crate::finding::{CatalogFinding, Finding, Verdict};
-use crate::integrity::SignatureStatus;
-use crate::profile::Severity;
-use crate::update::Kind;
+use crate::catalog::update::Kind;
+use crate::commands::check::{CheckReport, ProfileRef};
+use crate::rules::finding::{CatalogFinding, Finding, Verdict};
+use crate::rules::profile::Severity;
+use crate::trust::integrity::SignatureStatus;
 
 /// The JSON document `check --format json` writes; see docs/json.md and docs/check-report.schema.json.
 #[derive(Serialize)]
 struct JsonCheck<'a> {
-    catalog: &'a crate::check::CatalogIdentity,
+    catalog: &'a crate::commands::check::CatalogIdentity,
     signature: &'a SignatureStatus,
     profile: JsonProfile,
     profiles: &'a [ProfileRef],
@@ -52,7 +52,7 @@ fn profile_names(report: &CheckReport) -> String {
 #[derive(Serialize)]
 struct JsonlCatalog<'a> {
     #[serde(flatten)]
-    catalog: &'a crate::check::CatalogIdentity,
+    catalog: &'a crate::commands::check::CatalogIdentity,
     signature: &'a SignatureStatus,
     profile: JsonProfile,
     profiles: &'a [ProfileRef],
@@ -173,7 +173,7 @@ pub fn show_value(value: Option<&str>) -> String {
 
 /// The catalog's identity and signature, as check and info show them.
 pub(super) fn identity_lines(
-    c: &crate::check::CatalogIdentity,
+    c: &crate::commands::check::CatalogIdentity,
     signature: &SignatureStatus,
     style: Style,
 ) -> String {

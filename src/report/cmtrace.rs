@@ -18,12 +18,12 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::check::CheckReport;
+use crate::commands::check::CheckReport;
+use crate::commands::verify::VerifyReport;
 use crate::error::Error;
-use crate::finding::{Finding, Verdict};
-use crate::integrity::SignatureStatus;
-use crate::profile::Severity;
-use crate::verify::VerifyReport;
+use crate::rules::finding::{Finding, Verdict};
+use crate::rules::profile::Severity;
+use crate::trust::integrity::SignatureStatus;
 
 /// The `component` every wsuscat line carries.
 pub const COMPONENT: &str = "wsuscat";

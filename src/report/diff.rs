@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{check::show_value, csv, jsonl, Format, Style};
-use crate::diff::DiffReport;
+use crate::commands::diff::DiffReport;
 
 /// How many items each human section shows.
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +91,7 @@ fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
         );
     }
     let _ = writeln!(out);
-    let brief = |b: &crate::diff::UpdateBrief| {
+    let brief = |b: &crate::commands::diff::UpdateBrief| {
         format!(
             "{}  RevisionId {}  Rev {}",
             b.update_id,
@@ -100,7 +100,8 @@ fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
         )
     };
     // DeploymentAction changes first: they are what broke consumers before.
-    let mut changes: Vec<&crate::diff::AttributeChange> = r.attribute_changes.iter().collect();
+    let mut changes: Vec<&crate::commands::diff::AttributeChange> =
+        r.attribute_changes.iter().collect();
     changes.sort_by_key(|c| c.attribute != "DeploymentAction");
     let sections: Vec<(&str, Vec<String>)> = vec![
         (
@@ -183,7 +184,7 @@ fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
             r.shard_changes
                 .iter()
                 .map(|s| {
-                    let show = |e: &Option<crate::index::IndexEntry>| match e {
+                    let show = |e: &Option<crate::catalog::index::IndexEntry>| match e {
                         None => "(absent)".to_string(),
                         Some(e) => format!(
                             "RANGESTART {}{}",
@@ -321,7 +322,7 @@ fn rows(r: &DiffReport) -> Vec<[String; 7]> {
         ]);
     }
     for s in &r.shard_changes {
-        let show = |x: &Option<crate::index::IndexEntry>| {
+        let show = |x: &Option<crate::catalog::index::IndexEntry>| {
             x.as_ref().map_or("(absent)".to_string(), |x| {
                 format!(
                     "{}{}",

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{csv, jsonl, show_value, Format, Style};
-use crate::info::{CabEntry, CategoryCount, InfoReport};
-use crate::inventory::Supersedence;
-use crate::update::Kind;
+use crate::catalog::inventory::Supersedence;
+use crate::catalog::update::Kind;
+use crate::commands::info::{CabEntry, CategoryCount, InfoReport};
 
 #[derive(Serialize)]
 struct Count<'a> {
@@ -25,8 +25,8 @@ struct AttrValue<'a> {
 
 #[derive(Serialize)]
 struct Doc<'a> {
-    catalog: &'a crate::check::CatalogIdentity,
-    signature: &'a crate::integrity::SignatureStatus,
+    catalog: &'a crate::commands::check::CatalogIdentity,
+    signature: &'a crate::trust::integrity::SignatureStatus,
     package_xml_bytes: u64,
     updates: u64,
     by_kind: &'a BTreeMap<Kind, u64>,
@@ -55,8 +55,8 @@ pub fn info(r: &InfoReport, format: Format, style: Style) -> String {
             #[derive(Serialize)]
             struct Catalog<'a> {
                 #[serde(flatten)]
-                catalog: &'a crate::check::CatalogIdentity,
-                signature: &'a crate::integrity::SignatureStatus,
+                catalog: &'a crate::commands::check::CatalogIdentity,
+                signature: &'a crate::trust::integrity::SignatureStatus,
                 package_xml_bytes: u64,
                 updates: u64,
             }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{csv, jsonl, Format};
-use crate::list::{ListReport, Row};
+use crate::commands::list::{ListReport, Row};
 
 /// Renders a list report: a table, JSON, JSON Lines (one `update` event per
 /// row, then a `summary`), or CSV.
@@ -144,7 +144,7 @@ fn json(r: &ListReport) -> String {
         updates_in_catalog: u64,
         matched: usize,
         updates: Vec<JsonRow<'a>>,
-        shards: &'a crate::shards::ShardReport,
+        shards: &'a crate::catalog::shards::ShardReport,
     }
     super::json_document(&Doc {
         path: &r.path,

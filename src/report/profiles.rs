@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::Format;
-use crate::profile::Profile;
+use crate::rules::profile::Profile;
 
 /// The built-in profiles, for `wsuscat profiles`.
 pub fn profiles(list: &[Profile], default: &str, format: Format) -> String {
@@ -14,7 +14,7 @@ pub fn profiles(list: &[Profile], default: &str, format: Format) -> String {
         name: &'a str,
         description: &'a str,
         default: bool,
-        rules: &'a [crate::profile::Rule],
+        rules: &'a [crate::rules::profile::Rule],
     }
     let entries = || {
         list.iter().map(|p| Entry {

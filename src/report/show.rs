@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{csv, jsonl, show_value, Format, Style};
-use crate::list::Row;
-use crate::show::{Related, ShowReport, Shown};
+use crate::commands::list::Row;
+use crate::commands::show::{Related, ShowReport, Shown};
 
 /// Renders a show report. JSON Lines has one `update` event per update
 /// shown; CSV has `list`'s columns, one row per update.

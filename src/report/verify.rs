@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Format, Style};
-use crate::integrity::SignatureStatus;
-use crate::verify::VerifyReport;
+use crate::commands::verify::VerifyReport;
+use crate::trust::integrity::SignatureStatus;
 
 /// The signature's lines in a human report.
 pub(super) fn signature_lines(status: &SignatureStatus, label: &str) -> String {
@@ -85,9 +85,9 @@ pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
                 folders: usize,
                 files: usize,
                 bytes: u64,
-                index: &'a crate::index::Index,
-                package_xml: &'a crate::verify::PackageXmlSummary,
-                cabs: &'a [crate::verify::NestedCab],
+                index: &'a crate::catalog::index::Index,
+                package_xml: &'a crate::commands::verify::PackageXmlSummary,
+                cabs: &'a [crate::commands::verify::NestedCab],
                 unsafe_names: &'a [String],
                 verdict: &'static str,
             }

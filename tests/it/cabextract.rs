@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::common::*;
 use wsuscat::cab::Compression;
-use wsuscat::generator::{self, Spec};
+use wsuscat::commands::generate::{self, Spec};
 
 fn extract(cab: &std::path::Path, into: &std::path::Path) {
     let out = Command::new("cabextract")
@@ -47,7 +47,7 @@ fn cabextract_extracts_generated_catalogs_to_the_same_bytes() {
             outer_folders: 1 + i,
             ..Spec::default()
         };
-        let g = generator::generate(&spec);
+        let g = generate::generate(&spec);
         let dir = tempfile::tempdir().unwrap();
         let cab = dir.path().join("wsusscn2.cab");
         std::fs::write(&cab, &g.cab).unwrap();
@@ -73,7 +73,7 @@ fn cabextract_extracts_generated_catalogs_to_the_same_bytes() {
                 .find(|u| g.truth.shard_for(u.revision_id) == Some(name))
                 .unwrap();
             let core = std::fs::read_to_string(sdir.join(format!("c/{}", u.revision_id))).unwrap();
-            assert_eq!(core, generator::xml::core_fragment(u), "{name}");
+            assert_eq!(core, generate::xml::core_fragment(u), "{name}");
             let l = std::fs::read_to_string(sdir.join(format!("l/en/{}", u.revision_id))).unwrap();
             assert!(l.contains("<Title>"), "{name}");
         }

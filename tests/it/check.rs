@@ -8,11 +8,11 @@ fn trust_args() -> Vec<&'static str> {
     vec![Box::leak(t.into_boxed_str()), Box::leak(a.into_boxed_str())]
 }
 use wsuscat::cab::Compression;
-use wsuscat::generator::{self, fixtures, Spec, XmlStyle};
+use wsuscat::commands::generate::{self, fixtures, Spec, XmlStyle};
 
 #[test]
 fn clean_catalog_is_compatible_and_counts_match_the_generator() {
-    let truth = generator::generate(&fixtures::clean_spec()).truth;
+    let truth = generate::generate(&fixtures::clean_spec()).truth;
     let (code, report) = check_json(&testdata("clean-wsusscn2.cab"), &trust_args());
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["verdict"], "compatible");
@@ -21,7 +21,7 @@ fn clean_catalog_is_compatible_and_counts_match_the_generator() {
         report["summary"]["updates_checked"],
         truth.updates.len() as u64
     );
-    for kind in wsuscat::update::Kind::ALL {
+    for kind in wsuscat::catalog::update::Kind::ALL {
         let expected = truth.updates.iter().filter(|u| u.kind == kind).count() as u64;
         assert_eq!(
             report["summary"]["by_kind"][kind.as_str()],
@@ -74,7 +74,7 @@ fn mix_spec() -> Spec {
 
 #[test]
 fn injected_mix_is_found_exactly_per_profile() {
-    let generated = generator::generate(&mix_spec());
+    let generated = generate::generate(&mix_spec());
     let (_dir, path) = temp_file("mix.cab", &generated.cab);
 
     let (code, report) = check_json(&path, &["--allow-unsigned"]);
@@ -103,7 +103,7 @@ fn injected_mix_is_found_exactly_per_profile() {
 
 #[test]
 fn results_do_not_depend_on_threads_or_batch_size() {
-    let generated = generator::generate(&mix_spec());
+    let generated = generate::generate(&mix_spec());
     let (_dir, path) = temp_file("mix.cab", &generated.cab);
     let (_, reference) = check_json(&path, &["--allow-unsigned", "--threads", "1"]);
     for extra in [
@@ -123,7 +123,7 @@ fn results_do_not_depend_on_threads_or_batch_size() {
 fn layout_variations_do_not_change_the_answer() {
     let base = mix_spec();
     let (_, reference) = {
-        let g = generator::generate(&base);
+        let g = generate::generate(&base);
         let (_d, p) = temp_file("a.cab", &g.cab);
         check_json(&p, &["--allow-unsigned", "--batch-size", "8192"])
     };
@@ -164,7 +164,7 @@ fn layout_variations_do_not_change_the_answer() {
                 outer_folders: folders,
                 ..base.clone()
             };
-            let g = generator::generate(&spec);
+            let g = generate::generate(&spec);
             let (_d, p) = temp_file("v.cab", &g.cab);
             let (code, report) = check_json(&p, &["--allow-unsigned", "--batch-size", "8192"]);
             assert_eq!(code, 1, "{style:?}");
@@ -189,7 +189,7 @@ fn layout_variations_do_not_change_the_answer() {
 }
 
 fn check_xml(xml: &str) -> (i32, serde_json::Value, String) {
-    let cab = generator::catalog_from_package_xml(xml.as_bytes(), Compression::MsZip);
+    let cab = generate::catalog_from_package_xml(xml.as_bytes(), Compression::MsZip);
     let (_dir, path) = temp_file("hand.cab", &cab);
     let r = run([
         "check",
@@ -299,7 +299,7 @@ fn malformed_or_empty_package_xml_is_an_unusable_catalog() {
     }
     let mut bad = doc("<Update RevisionId=\"1\"/>").into_bytes();
     bad.push(0xFF);
-    let cab = generator::catalog_from_package_xml(&bad, Compression::MsZip);
+    let cab = generate::catalog_from_package_xml(&bad, Compression::MsZip);
     let (_d, p) = temp_file("bad.cab", &cab);
     let r = run(["check", "--allow-unsigned", p.to_str().unwrap()]);
     assert_eq!(r.code, 3, "{}", r.stderr);

@@ -5,7 +5,7 @@
 use crate::common::pair::pair;
 use crate::common::*;
 use serde_json::Value;
-use wsuscat::constraints::unix_seconds;
+use wsuscat::rules::constraints::unix_seconds;
 
 fn catalog_findings(report: &Value) -> &Vec<Value> {
     report["catalog_findings"]

@@ -9,11 +9,11 @@ use std::sync::OnceLock;
 use crate::common::*;
 use serde_json::Value;
 use wsuscat::cab::Compression;
-use wsuscat::generator::model::{CategoryType, Truth, TruthUpdate};
-use wsuscat::generator::{self, Spec};
-use wsuscat::list::{list, Filters, ListOptions};
-use wsuscat::package::scan::ScanOptions;
-use wsuscat::update::Kind;
+use wsuscat::catalog::package::scan::ScanOptions;
+use wsuscat::catalog::update::Kind;
+use wsuscat::commands::generate::model::{CategoryType, Truth, TruthUpdate};
+use wsuscat::commands::generate::{self, Spec};
+use wsuscat::commands::list::{list, Filters, ListOptions};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -35,7 +35,7 @@ fn spec() -> Spec {
 }
 
 fn make(spec: Spec) -> Fixture {
-    let g = generator::generate(&spec);
+    let g = generate::generate(&spec);
     let (dir, path) = temp_file("catalog.cab", &g.cab);
     Fixture {
         _dir: dir,
@@ -287,7 +287,7 @@ fn show_resolves_references_and_finds_updates_by_update_id_and_kb() {
 #[test]
 fn unmapped_revisions_and_missing_shards_are_reported_not_errors() {
     let base = spec();
-    let probe = generator::generate(&Spec {
+    let probe = generate::generate(&Spec {
         updates: 600,
         shards: 3,
         ..base.clone()
@@ -596,7 +596,7 @@ fn info_census_equals_the_generator_counts() {
 #[test]
 fn enriched_check_names_every_finding() {
     let base = spec();
-    let t0 = generator::generate(&Spec {
+    let t0 = generate::generate(&Spec {
         inject: Vec::new(),
         ..base.clone()
     })

@@ -10,7 +10,7 @@ use crate::common::lzx::{lzx_folders, LzxFolder};
 use crate::common::*;
 use wsuscat::cab::lzx::LzxDecoder;
 use wsuscat::cab::{Cabinet, Compression};
-use wsuscat::generator::{model, rng::Rng, xml, XmlStyle};
+use wsuscat::commands::generate::{model, rng::Rng, xml, XmlStyle};
 
 /// The members of `path` that sit in LZX folders, as wsuscat reads them,
 /// in file-table order; or the error.

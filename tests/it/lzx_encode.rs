@@ -9,7 +9,7 @@ use crate::common::lzx::lzx_folders;
 use crate::common::*;
 use wsuscat::cab::writer::CabBuilder;
 use wsuscat::cab::{Cabinet, Compression};
-use wsuscat::generator::{model, rng::Rng, xml, XmlStyle};
+use wsuscat::commands::generate::{model, rng::Rng, xml, XmlStyle};
 
 fn package_xml(updates: usize, seed: u64) -> Vec<u8> {
     let mut rng = Rng::new(seed);
@@ -97,7 +97,7 @@ fn a_generated_catalog_extracts_with_cabextract_at_every_level() {
     if !have_tool("cabextract") {
         return;
     }
-    let generated = wsuscat::generator::generate(&wsuscat::generator::Spec {
+    let generated = wsuscat::commands::generate::generate(&wsuscat::commands::generate::Spec {
         seed: 3,
         updates: 3000,
         ..Default::default()

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use wsuscat::signature::{Error, TimeSource, TrustAnchors};
+use wsuscat::trust::signature::{Error, TimeSource, TrustAnchors};
 
 // ---- a minimal DER reader/writer for the test ----
 

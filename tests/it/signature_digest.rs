@@ -3,7 +3,9 @@
 //! streamed or fed in arbitrary chunks, and differs for a tampered file.
 
 use std::io::Cursor;
-use wsuscat::signature::{cab_digest, AuthenticodeSignature, CabDigester, DigestAlgorithm, Error};
+use wsuscat::trust::signature::{
+    cab_digest, AuthenticodeSignature, CabDigester, DigestAlgorithm, Error,
+};
 
 fn embedded(bytes: &[u8]) -> AuthenticodeSignature {
     let l = crate::common::signature::layout(bytes);
@@ -183,7 +185,7 @@ fn digester_throughput() {
     head[40..44].copy_from_slice(&[0, 0, 0x10, 0]);
     head[44..48].copy_from_slice(&total.to_le_bytes());
     head[48..52].copy_from_slice(&8u32.to_le_bytes());
-    let l = wsuscat::signature::preflight(&head, u64::from(total) + 8)
+    let l = wsuscat::trust::signature::preflight(&head, u64::from(total) + 8)
         .unwrap()
         .signed
         .unwrap();

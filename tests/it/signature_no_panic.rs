@@ -5,7 +5,7 @@
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use wsuscat::signature::{cab_digest, AuthenticodeSignature, TrustAnchors};
+use wsuscat::trust::signature::{cab_digest, AuthenticodeSignature, TrustAnchors};
 
 fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> T {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -48,13 +48,17 @@ fn every_corpus_cab_returns_without_panic() {
         let bytes = std::fs::read(p).unwrap();
         let name = p.display().to_string();
         no_panic(&name, || {
-            let _ =
-                wsuscat::signature::preflight(&bytes[..bytes.len().min(60)], bytes.len() as u64);
+            let _ = wsuscat::trust::signature::preflight(
+                &bytes[..bytes.len().min(60)],
+                bytes.len() as u64,
+            );
             // Also with a head that is too short and a wrong length.
-            let _ =
-                wsuscat::signature::preflight(&bytes[..bytes.len().min(13)], bytes.len() as u64);
-            let _ = wsuscat::signature::preflight(&bytes[..bytes.len().min(60)], 0);
-            let _ = wsuscat::signature::preflight(&bytes[..bytes.len().min(60)], u64::MAX);
+            let _ = wsuscat::trust::signature::preflight(
+                &bytes[..bytes.len().min(13)],
+                bytes.len() as u64,
+            );
+            let _ = wsuscat::trust::signature::preflight(&bytes[..bytes.len().min(60)], 0);
+            let _ = wsuscat::trust::signature::preflight(&bytes[..bytes.len().min(60)], u64::MAX);
             for a in &anchors {
                 match crate::common::signature::verify_bytes(
                     &bytes,

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wsuscat::signature::{DigestAlgorithm, Error, TimeSource, TrustAnchors};
+use wsuscat::trust::signature::{DigestAlgorithm, Error, TimeSource, TrustAnchors};
 
 const CA_CNF: &str = r#"
 [ ca ]

@@ -1,6 +1,6 @@
 //! O(1) preflight: the size promised by the header against the file length.
 
-use wsuscat::signature::{preflight, Error, TrustAnchors};
+use wsuscat::trust::signature::{preflight, Error, TrustAnchors};
 
 #[test]
 fn signed_layout_is_read_from_the_reserve() {

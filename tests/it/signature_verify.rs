@@ -1,7 +1,7 @@
 //! Full verification against the corpus: good signatures with the right
 //! anchors, and each failure mode with its own error.
 
-use wsuscat::signature::{DigestAlgorithm, Error, TimeSource, TrustAnchors};
+use wsuscat::trust::signature::{DigestAlgorithm, Error, TimeSource, TrustAnchors};
 
 fn jsign_anchor_files(dir: &std::path::Path) -> [std::path::PathBuf; 2] {
     [
@@ -278,16 +278,19 @@ fn one_pass_digester_flow_matches_verify() {
     let l = crate::common::signature::layout(&bytes);
     // Hash both candidate algorithms while streaming, keep the signature,
     // then verify without any second read.
-    let mut d =
-        wsuscat::signature::CabDigester::new(&l, &[DigestAlgorithm::Sha1, DigestAlgorithm::Sha256])
-            .keep_signature();
+    let mut d = wsuscat::trust::signature::CabDigester::new(
+        &l,
+        &[DigestAlgorithm::Sha1, DigestAlgorithm::Sha256],
+    )
+    .keep_signature();
     for c in bytes.chunks(65536) {
         d.update(c);
     }
     let digests = d.finalize().expect("finalize");
-    let sig =
-        wsuscat::signature::AuthenticodeSignature::parse(digests.signature_blob().expect("blob"))
-            .expect("parse");
+    let sig = wsuscat::trust::signature::AuthenticodeSignature::parse(
+        digests.signature_blob().expect("blob"),
+    )
+    .expect("parse");
     let r = sig
         .verify_digests(&digests, &anchors, crate::common::signature::fixed_now())
         .expect("verify");
@@ -300,7 +303,7 @@ fn one_pass_digester_flow_matches_verify() {
     assert_eq!(r.signer_subject, r2.signer_subject);
     assert_eq!(r.file_digest_hex, r2.file_digest_hex);
     // A digester that did not compute the needed algorithm says so.
-    let mut d1 = wsuscat::signature::CabDigester::new(&l, &[DigestAlgorithm::Sha1]);
+    let mut d1 = wsuscat::trust::signature::CabDigester::new(&l, &[DigestAlgorithm::Sha1]);
     d1.update(&bytes);
     match sig.verify_digests(
         &d1.finalize().unwrap(),
@@ -320,20 +323,20 @@ fn microsoft_default_anchors_match_pinned_fingerprints() {
     assert_eq!(
         a.sha256_fingerprints(),
         vec![
-            wsuscat::signature::MICROSOFT_ROOT_2010_SHA256.to_string(),
-            wsuscat::signature::MICROSOFT_ROOT_2011_SHA256.to_string()
+            wsuscat::trust::signature::MICROSOFT_ROOT_2010_SHA256.to_string(),
+            wsuscat::trust::signature::MICROSOFT_ROOT_2011_SHA256.to_string()
         ]
     );
     // Independently of the library code path: hash the embedded files.
     use sha2::Digest;
     for (file, pin) in [
         (
-            "src/signature/anchors/microsoft-root-ca-2010.der",
-            wsuscat::signature::MICROSOFT_ROOT_2010_SHA256,
+            "src/trust/signature/anchors/microsoft-root-ca-2010.der",
+            wsuscat::trust::signature::MICROSOFT_ROOT_2010_SHA256,
         ),
         (
-            "src/signature/anchors/microsoft-root-ca-2011.der",
-            wsuscat::signature::MICROSOFT_ROOT_2011_SHA256,
+            "src/trust/signature/anchors/microsoft-root-ca-2011.der",
+            wsuscat::trust::signature::MICROSOFT_ROOT_2011_SHA256,
         ),
     ] {
         let der =
@@ -429,8 +432,8 @@ fn pinned_fingerprints_are_listed_in_microsoft_authroot_stl() {
         out.windows(needle.len()).any(|w| w == needle.as_slice())
     };
     for pin in [
-        wsuscat::signature::MICROSOFT_ROOT_2010_SHA256,
-        wsuscat::signature::MICROSOFT_ROOT_2011_SHA256,
+        wsuscat::trust::signature::MICROSOFT_ROOT_2010_SHA256,
+        wsuscat::trust::signature::MICROSOFT_ROOT_2011_SHA256,
     ] {
         assert!(find(pin), "{pin} not listed in authroot.stl");
     }

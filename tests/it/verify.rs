@@ -9,7 +9,7 @@ use std::process::Command;
 
 use crate::common::*;
 use wsuscat::cab::{Cabinet, Compression};
-use wsuscat::generator::{self, fixtures, Spec};
+use wsuscat::commands::generate::{self, fixtures, Spec};
 
 fn verify(path: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["verify".to_string()];
@@ -165,7 +165,7 @@ fn a_checksum_error_in_one_shard_names_that_shard() {
         inner: Compression::MsZip,
         ..Spec::default()
     };
-    let g = generator::generate(&spec);
+    let g = generate::generate(&spec);
     let cab = Cabinet::parse(&mut Cursor::new(&g.cab)).unwrap();
     let mut members = Vec::new();
     cab.stream_members(
@@ -197,7 +197,7 @@ fn a_checksum_error_in_one_shard_names_that_shard() {
     let first = inner.folders[0].data_offset as usize;
     let clen = u16::from_le_bytes([shard[first + 4], shard[first + 5]]) as usize;
     shard[first + 8 + clen + 8 + 50] ^= 0x01;
-    let bytes = generator::assemble(&spec, &g.index_xml, &package_cab, &shards);
+    let bytes = generate::assemble(&spec, &g.index_xml, &package_cab, &shards);
     let (_d, path) = temp_file("shard.cab", &bytes);
     let r = verify(&path, &["--allow-unsigned"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
@@ -223,12 +223,12 @@ fn verify_rejects_a_broken_index_or_missing_package_cab() {
         inner: Compression::MsZip,
         ..Spec::default()
     };
-    let g = generator::generate(&spec);
+    let g = generate::generate(&spec);
     let package_cab =
-        generator::single_member_cab("package.xml", &g.package_xml, Compression::MsZip);
+        generate::single_member_cab("package.xml", &g.package_xml, Compression::MsZip);
     // index.xml names a shard that is not there.
-    let index = generator::index_xml(&[("package2.cab".into(), 0), ("package9.cab".into(), 5)]);
-    let bytes = generator::assemble(&spec, &index, &package_cab, &[]);
+    let index = generate::index_xml(&[("package2.cab".into(), 0), ("package9.cab".into(), 5)]);
+    let bytes = generate::assemble(&spec, &index, &package_cab, &[]);
     let (_d, p) = temp_file("idx.cab", &bytes);
     let r = verify(&p, &["--allow-unsigned"]);
     assert_eq!(r.code, 3);
@@ -242,8 +242,8 @@ fn verify_rejects_a_broken_index_or_missing_package_cab() {
         "package2.cab".to_string(),
         b"<html>503 Service Unavailable</html>".to_vec(),
     )];
-    let index = generator::index_xml(&[("package2.cab".into(), 0)]);
-    let bytes = generator::assemble(&spec, &index, &package_cab, &shards);
+    let index = generate::index_xml(&[("package2.cab".into(), 0)]);
+    let bytes = generate::assemble(&spec, &index, &package_cab, &shards);
     let (_d, p) = temp_file("garbage-shard.cab", &bytes);
     let r = verify(&p, &["--allow-unsigned"]);
     assert_eq!(r.code, 3);
@@ -253,7 +253,7 @@ fn verify_rejects_a_broken_index_or_missing_package_cab() {
         r.stderr
     );
     // index.xml cut short.
-    let bytes = generator::assemble(&spec, b"<INDEX><CABLIST>", &package_cab, &[]);
+    let bytes = generate::assemble(&spec, b"<INDEX><CABLIST>", &package_cab, &[]);
     let (_d, p) = temp_file("idx2.cab", &bytes);
     let r = verify(&p, &["--allow-unsigned"]);
     assert_eq!(r.code, 3);
@@ -310,14 +310,14 @@ fn corpus_signatures_agree_with_osslsigncode() {
     ];
     for (name, ca) in cases {
         let path = dir.join(name);
-        let anchors = wsuscat::signature::TrustAnchors::from_pem_files(&[&ca]).unwrap();
-        let pre = wsuscat::integrity::preflight(&path);
+        let anchors = wsuscat::trust::signature::TrustAnchors::from_pem_files(&[&ca]).unwrap();
+        let pre = wsuscat::trust::integrity::preflight(&path);
         let ours = pre
             .and_then(|pre| {
-                wsuscat::integrity::hash_and_verify(
+                wsuscat::trust::integrity::hash_and_verify(
                     &path,
                     &pre,
-                    wsuscat::integrity::SignaturePolicy::Require,
+                    wsuscat::trust::integrity::SignaturePolicy::Require,
                     &anchors,
                 )
             })

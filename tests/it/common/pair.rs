@@ -1,8 +1,8 @@
 //! A generated catalog and its mutated successor, with the ground truth.
 
 use wsuscat::cab::Compression;
-use wsuscat::generator::mutate::{mutate, MutateSpec, Mutated};
-use wsuscat::generator::{generate, Generated, Spec};
+use wsuscat::commands::generate::mutate::{mutate, MutateSpec, Mutated};
+use wsuscat::commands::generate::{generate, Generated, Spec};
 
 pub fn old_spec() -> Spec {
     Spec {

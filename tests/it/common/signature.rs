@@ -1,11 +1,11 @@
 //! Helpers for the `signature_*` integration tests (the Authenticode
-//! verifier in `wsuscat::signature`). Corpus lookup, tool detection and the
+//! verifier in `wsuscat::trust::signature`). Corpus lookup, tool detection and the
 //! skip-or-fail policy come from the parent module; these only add what the
 //! signature tests need on top.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use wsuscat::signature::{self, SignatureLayout, SignatureReport, TrustAnchors};
+use wsuscat::trust::signature::{self, SignatureLayout, SignatureReport, TrustAnchors};
 
 /// A corpus file's bytes.
 pub fn read(dir: &Path, rel: &str) -> Vec<u8> {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::cab::lzx::LzxDecoder;
-use crate::generator::{model, rng::Rng, xml, XmlStyle};
+use crate::commands::generate::{model, rng::Rng, xml, XmlStyle};
 
 /// (frames, blocks written, repeated-offset matches).
 fn encode(data: &[u8], window_bits: u8) -> (Vec<(Vec<u8>, usize)>, usize, usize) {

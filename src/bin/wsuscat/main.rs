@@ -1,0 +1,581 @@
+//! The `wsuscat` binary: parses arguments, calls the library, prints through
+//! the report layer, and maps the outcome to an exit code.
+
+mod cli;
+mod exit_codes;
+mod log;
+mod output;
+mod progress;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use wsuscat::cab::Compression;
+use wsuscat::catalog::package::scan::ScanOptions;
+use wsuscat::commands::check::{check, CheckOptions};
+use wsuscat::commands::generate::{self, Spec, XmlStyle};
+use wsuscat::commands::verify::{verify, VerifyOptions};
+use wsuscat::report::{self, cmtrace, Format, Style};
+use wsuscat::rules::baseline;
+use wsuscat::rules::constraints::{self, Constraints};
+use wsuscat::rules::finding::Verdict;
+use wsuscat::rules::profile::{Profile, Severity, DEFAULT_PROFILE};
+use wsuscat::trust::integrity::{SignaturePolicy, TrustOptions};
+use wsuscat::{Error, ErrorKind};
+
+use cli::{
+    CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs, KindArg, ManArgs, OutputArgs,
+};
+use log::Log;
+use wsuscat::catalog::update::Kind;
+use wsuscat::commands::info::{info, InfoOptions};
+use wsuscat::commands::list::{list, Filters, ListOptions};
+use wsuscat::commands::show::{show, ShowOptions, Target};
+
+fn main() -> ExitCode {
+    output::install_interrupt_handler();
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => run_check(args),
+        Command::Info(args) => run_info(args),
+        Command::List(args) => run_list(args),
+        Command::Show(args) => run_show(args),
+        Command::Profiles(args) => {
+            let text = report::profiles(
+                &Profile::built_in(),
+                DEFAULT_PROFILE,
+                format(args.output.format),
+            );
+            emit(&text, &args.output)
+        }
+        Command::Generate(args) => run_generate(args),
+        Command::Baseline(args) => run_baseline(args),
+        Command::Diff(args) => run_diff(args),
+        Command::Verify(args) => run_verify(args),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "wsuscat", &mut script);
+            print(&String::from_utf8_lossy(&script))
+        }
+        Command::Man(args) => run_man(&args),
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
+}
+
+fn format(f: FormatArg) -> Format {
+    match f {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Csv => Format::Csv,
+    }
+}
+
+/// A diagnostic on stderr, rendered by the report layer.
+fn diagnose(err: &Error) {
+    eprint!("{}", report::error(err, Format::Human));
+}
+
+fn print(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => exit_codes::COMPATIBLE,
+        // A closed pipe (`wsuscat … | head`) is the reader's choice, not an error
+        // worth a message; anything else is an environment failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit_codes::USAGE,
+        Err(e) => {
+            diagnose(&Error::new(
+                ErrorKind::Io,
+                format!("cannot write the report: {e}"),
+            ));
+            exit_codes::USAGE
+        }
+    }
+}
+
+/// Sends a rendered report where `out` says: atomically to `--output`, or
+/// to stdout unless `--quiet`. Returns 0 when it was written (or nothing
+/// was to be written), else the exit code for the failure. Every command's
+/// report leaves the process through here.
+fn emit(text: &str, out: &OutputArgs) -> i32 {
+    match &out.output {
+        Some(path) => match output::write_atomically(path, text.as_bytes()) {
+            Ok(()) => exit_codes::COMPATIBLE,
+            Err(e) => {
+                diagnose(
+                    &Error::new(ErrorKind::Io, format!("cannot write the report: {e}"))
+                        .with_file(path),
+                );
+                exit_codes::USAGE
+            }
+        },
+        None if out.quiet => exit_codes::COMPATIBLE,
+        None => print(text),
+    }
+}
+
+/// An error that ends the run: one line on stderr, an entry in the log, and
+/// for json and jsonl an error document where the report would have gone,
+/// so that a script reading the report gets one. Returns the exit code.
+fn fail(err: &Error, out: &OutputArgs, log: &Log) -> i32 {
+    diagnose(err);
+    log.write(&[cmtrace::error(err)]);
+    if let Some(doc) = report::error_document(err, format(out.format)) {
+        // Its own failure was reported; the error's code says more.
+        let _ = emit(&doc, out);
+    }
+    exit_codes::for_error(err.kind())
+}
+
+fn style(out: &OutputArgs) -> Style {
+    let color = match out.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        // A file is not a terminal, whatever stdout is.
+        ColorArg::Auto => {
+            out.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    Style { color }
+}
+
+/// Opens the log, runs the command, and logs its exit code.
+fn logged(out: &OutputArgs, args: &cli::LogArgs, run: impl FnOnce(&Log) -> i32) -> i32 {
+    match Log::open(args) {
+        Ok(log) => {
+            let code = run(&log);
+            log.exit(code)
+        }
+        Err(e) => fail(&e, out, &Log::disabled()),
+    }
+}
+
+fn run_check(args: CheckArgs) -> i32 {
+    logged(&args.output, &args.log, |log| check_logged(&args, log))
+}
+
+fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
+    let fmt = format(args.output.format);
+    let names = if args.profiles.is_empty() {
+        vec![DEFAULT_PROFILE.to_string()]
+    } else {
+        args.profiles.clone()
+    };
+    let mut profiles = Vec::new();
+    for name in &names {
+        match Profile::load(name) {
+            Ok(p) => profiles.push(p),
+            Err(e) => return fail(&e, &args.output, log),
+        }
+    }
+    let mut scan = ScanOptions::default();
+    if let Some(t) = args.threads {
+        scan.threads = usize::from(t);
+    }
+    scan.batch_size = args.batch_size as usize;
+    let show_progress = !args.no_progress && !args.output.quiet && std::io::stderr().is_terminal();
+    let bar = show_progress.then(|| progress::Bar::new("package.xml"));
+    let constraints = match constraints(args) {
+        Ok(c) => c,
+        Err(e) => return fail(&e, &args.output, log),
+    };
+    let options = CheckOptions {
+        profiles,
+        trust: trust_options(&args.trust, args.no_verify),
+        scan,
+        progress: bar
+            .as_ref()
+            .map(|b| b as &dyn wsuscat::commands::check::CheckProgress),
+        names: !args.names.no_names,
+        lang: args.names.lang.clone(),
+        constraints,
+        learn: false,
+    };
+    match check(&args.cab, &options) {
+        Ok(report) => {
+            log.write(&cmtrace::check(&report));
+            let code = match report.verdict {
+                Verdict::Compatible => exit_codes::COMPATIBLE,
+                Verdict::Incompatible => exit_codes::FINDINGS,
+            };
+            let written = emit(
+                &report::check(&report, fmt, style(&args.output)),
+                &args.output,
+            );
+            if written != exit_codes::COMPATIBLE {
+                return written;
+            }
+            code
+        }
+        Err(e) => fail(&e, &args.output, log),
+    }
+}
+
+fn constraints(args: &CheckArgs) -> Result<Constraints, Error> {
+    let now = match &args.now {
+        Some(t) => Some(constraints::unix_seconds(t).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("--now {t:?}: expected an RFC 3339 time"),
+            )
+        })?),
+        None => None,
+    };
+    Ok(Constraints {
+        wua_version: args
+            .wua_version
+            .as_deref()
+            .map(Constraints::wua)
+            .transpose()?,
+        max_age_days: args.max_age,
+        now,
+    })
+}
+
+fn run_baseline(args: cli::BaselineArgs) -> i32 {
+    let mut scan = ScanOptions::default();
+    if let Some(t) = args.threads {
+        scan.threads = usize::from(t);
+    }
+    let options = CheckOptions {
+        profiles: Vec::new(),
+        trust: trust_options(&args.trust, args.no_verify),
+        scan,
+        progress: None,
+        names: false,
+        lang: "en".to_string(),
+        constraints: Constraints::default(),
+        learn: true,
+    };
+    let report = match check(&args.cab, &options) {
+        Ok(r) => r,
+        Err(e) => return fail_plain(&e),
+    };
+    let text = baseline::to_toml(
+        &report,
+        &baseline::BaselineOptions {
+            name: args.name.clone(),
+            severity: match args.severity {
+                cli::SeverityArg::Breaks => Severity::Breaks,
+                cli::SeverityArg::Warn => Severity::Warn,
+            },
+        },
+    )
+    .expect("a learning check collects the vocabulary");
+    match &args.output {
+        None => print(&text),
+        // A scheduled task may read the baseline while the next is written.
+        Some(path) => match output::write_atomically(path, text.as_bytes()) {
+            Ok(()) => exit_codes::COMPATIBLE,
+            Err(e) => {
+                fail_plain(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(path))
+            }
+        },
+    }
+}
+
+/// An error for a command without report formats: one line on stderr.
+fn fail_plain(err: &Error) -> i32 {
+    diagnose(err);
+    exit_codes::for_error(err.kind())
+}
+
+fn run_verify(args: cli::VerifyArgs) -> i32 {
+    logged(&args.output, &args.log, |log| verify_logged(&args, log))
+}
+
+fn verify_logged(args: &cli::VerifyArgs, log: &Log) -> i32 {
+    let fmt = format(args.output.format);
+    let show_progress = !args.no_progress && !args.output.quiet && std::io::stderr().is_terminal();
+    let bar = show_progress.then(|| progress::Bar::new("verify"));
+    let options = VerifyOptions {
+        trust: trust_options(&args.trust, false),
+        threads: args
+            .threads
+            .map_or_else(|| ScanOptions::default().threads, usize::from),
+        progress: bar
+            .as_ref()
+            .map(|b| b as &dyn wsuscat::commands::verify::VerifyProgress),
+    };
+    match verify(&args.cab, &options) {
+        Ok(report) => {
+            log.write(&cmtrace::verify(&report));
+            emit(
+                &report::verify(&report, fmt, style(&args.output)),
+                &args.output,
+            )
+        }
+        Err(e) => fail(&e, &args.output, log),
+    }
+}
+
+fn scan_options(threads: Option<u16>) -> ScanOptions {
+    let mut scan = ScanOptions::default();
+    if let Some(t) = threads {
+        scan.threads = usize::from(t);
+    }
+    scan
+}
+
+fn run_info(args: cli::InfoArgs) -> i32 {
+    let fmt = format(args.output.format);
+    let options = InfoOptions {
+        trust: trust_options(&args.trust, args.no_verify),
+        scan: scan_options(args.threads),
+        names: !args.names.no_names,
+        lang: args.names.lang.clone(),
+    };
+    match info(&args.cab, &options) {
+        Ok(r) => emit(
+            &report::info::info(&r, fmt, style(&args.output)),
+            &args.output,
+        ),
+        Err(e) => fail(&e, &args.output, &Log::disabled()),
+    }
+}
+
+fn run_list(args: cli::ListArgs) -> i32 {
+    let fmt = format(args.output.format);
+    let filters = Filters {
+        kb: args.kb.clone(),
+        update_id: args.update_id.clone(),
+        revision_id: args.revision_id,
+        product: args.product.clone(),
+        classification: args.classification.clone(),
+        deployment_action: args.deployment_action.as_ref().map(|v| {
+            if v.eq_ignore_ascii_case("absent") {
+                None
+            } else {
+                Some(v.clone())
+            }
+        }),
+        superseded: match (args.superseded, args.not_superseded) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        kind: args.kind.map(|k| match k {
+            KindArg::Bundle => Kind::Bundle,
+            KindArg::Child => Kind::Child,
+            KindArg::Category => Kind::Category,
+            KindArg::Other => Kind::Other,
+        }),
+    };
+    let options = ListOptions {
+        filters,
+        lang: args.names.lang.clone(),
+        names: !args.names.no_names,
+        scan: scan_options(args.threads),
+    };
+    match list(&args.cab, &options) {
+        Ok(r) => emit(&report::list::list(&r, fmt), &args.output),
+        Err(e) => fail(&e, &args.output, &Log::disabled()),
+    }
+}
+
+fn run_show(args: cli::ShowArgs) -> i32 {
+    let fmt = format(args.output.format);
+    let target = match Target::parse(&args.id) {
+        Ok(t) => t,
+        Err(e) => return fail(&e, &args.output, &Log::disabled()),
+    };
+    let options = ShowOptions {
+        lang: args.lang.clone(),
+        scan: scan_options(args.threads),
+    };
+    match show(&args.cab, &target, &options) {
+        Ok(r) => emit(
+            &report::show::show(&r, fmt, style(&args.output)),
+            &args.output,
+        ),
+        Err(e) => fail(&e, &args.output, &Log::disabled()),
+    }
+}
+
+/// The man pages, from the same clap definitions as the parser.
+fn run_man(args: &ManArgs) -> i32 {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let render = |cmd: clap::Command| {
+        let man = clap_mangen::Man::new(cmd);
+        let mut page = Vec::new();
+        man.render(&mut page).expect("rendering into memory");
+        (man.get_filename(), page)
+    };
+    let Some(dir) = &args.dir else {
+        return print(&String::from_utf8_lossy(&render(cmd).1));
+    };
+    let mut pages: Vec<_> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+        .map(render)
+        .collect();
+    pages.push(render(cmd));
+    for (name, page) in pages {
+        let path = dir.join(name);
+        if let Err(e) = output::write_atomically(&path, &page) {
+            diagnose(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(&path));
+            return exit_codes::USAGE;
+        }
+    }
+    exit_codes::COMPATIBLE
+}
+
+fn trust_options(args: &cli::TrustArgs, no_verify: bool) -> TrustOptions {
+    TrustOptions {
+        policy: if no_verify {
+            SignaturePolicy::Skip
+        } else if args.allow_unsigned {
+            SignaturePolicy::AllowUnsigned
+        } else {
+            SignaturePolicy::Require
+        },
+        anchor_files: args.trust_anchors.clone(),
+    }
+}
+
+fn parse_compression(s: &str) -> Result<Compression, Error> {
+    let lower = s.to_ascii_lowercase();
+    match lower.as_str() {
+        "none" | "stored" => Ok(Compression::None),
+        "mszip" => Ok(Compression::MsZip),
+        _ => lower
+            .strip_prefix("lzx:")
+            .and_then(|b| b.parse::<u8>().ok())
+            .filter(|b| (15..=21).contains(b))
+            .map(|window_bits| Compression::Lzx { window_bits })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Usage,
+                    format!("compression {s:?}: expected none, mszip or lzx:15 … lzx:21"),
+                )
+            }),
+    }
+}
+
+fn run_generate(args: GenerateArgs) -> i32 {
+    if let Some(dir) = &args.fixtures {
+        return match generate::fixtures::write_all(dir) {
+            Ok(lines) => print(&(lines.join("\n") + "\n")),
+            Err(e) => {
+                diagnose(
+                    &Error::new(ErrorKind::Io, format!("cannot write fixtures: {e}"))
+                        .with_file(dir),
+                );
+                exit_codes::USAGE
+            }
+        };
+    }
+    let spec = match build_spec(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            diagnose(&e);
+            return exit_codes::for_error(e.kind());
+        }
+    };
+    let mut generated = generate::generate(&spec);
+    if let Some(seed) = args.mutate {
+        let n = spec.updates;
+        let mutation = generate::mutate::MutateSpec {
+            seed,
+            add_bundles: (n / 200).max(1),
+            remove_bundles: (n / 300).max(1),
+            revise: (n / 100).max(1),
+            supersede: (n / 300).max(1),
+            deployment_action: Some(("OptionalInstall".into(), 5)),
+            new_attribute: Some(("IsBeta".into(), "true".into(), 3)),
+            new_child: Some(("Future".into(), 2)),
+            nested_bundles: 1,
+            add_product: Some("Windows 12".into()),
+            minimum_client_version: Some("10.0.19041.1".into()),
+            layout: spec.clone(),
+            ..Default::default()
+        };
+        generated = generate::mutate::mutate(&generated, &mutation).generated;
+    }
+    let out = args
+        .output
+        .as_ref()
+        .expect("clap requires --output without --fixtures");
+    if let Err(e) = output::write_atomically(out, &generated.cab) {
+        diagnose(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(out));
+        return exit_codes::USAGE;
+    }
+    print(&format!(
+        "{}: {} bytes, {} updates, package.xml {} bytes, {} shards\n",
+        out.display(),
+        generated.cab.len(),
+        generated.truth.updates.len(),
+        generated.truth.package_xml_len,
+        generated.truth.shards.len()
+    ))
+}
+
+fn run_diff(args: cli::DiffArgs) -> i32 {
+    logged(&args.output, &args.log, |log| diff_logged(&args, log))
+}
+
+fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
+    let fmt = format(args.output.format);
+    let options = wsuscat::commands::diff::DiffOptions {
+        scan: scan_options(args.threads),
+    };
+    match wsuscat::commands::diff::diff(&args.old, &args.new, &options) {
+        Ok(r) => {
+            let differences = r.differences();
+            let text = report::diff(
+                &r,
+                fmt,
+                style(&args.output),
+                report::DiffHuman { top: args.top },
+            );
+            let written = emit(&text, &args.output);
+            if written != exit_codes::COMPATIBLE {
+                return written;
+            }
+            if differences == 0 {
+                exit_codes::SAME
+            } else {
+                exit_codes::DIFFERENT
+            }
+        }
+        Err(e) => fail(&e, &args.output, log),
+    }
+}
+
+fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {
+    let mut inject = Vec::new();
+    for item in &args.inject {
+        let (rev, value) = match item.split_once('=') {
+            Some((r, v)) => (r, Some(v.to_string())),
+            None => (item.as_str(), None),
+        };
+        let rev: u32 = rev.parse().map_err(|_| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("--inject {item:?}: expected REVISIONID=VALUE"),
+            )
+        })?;
+        inject.push((rev, value));
+    }
+    Ok(Spec {
+        seed: args.seed,
+        updates: args.updates.max(1),
+        shards: args.shards,
+        outer: parse_compression(&args.outer)?,
+        inner: parse_compression(&args.inner)?,
+        package_cab_last: args.package_cab_last,
+        outer_folders: args.outer_folders,
+        inject,
+        style: XmlStyle {
+            namespace: !args.no_namespace,
+            pretty: args.pretty,
+            ..XmlStyle::default()
+        },
+        ..Spec::default()
+    })
+}

@@ -1,0 +1,171 @@
+//! The catalog as a whole: the outer cabinet, the package.cab inside it, and
+//! package.xml inside that.
+//!
+//! Neither package.cab (about 15 MB) nor package.xml (about 114 MB) is held
+//! in memory: package.cab is parsed forward-only straight out of the outer
+//! folder's stream (see `cab::forward`), and package.xml streams out of it.
+//!
+//! The layer above the cabinet format: everything that reads what a catalog
+//! holds lives here, from the outer cabinet inward. [`index`] maps revisions
+//! to shards, [`package`] streams package.xml in parallel into [`update`]
+//! records, [`shards`] and [`fragment`] read the per-update fragments,
+//! [`names`] turns them into titles and KB numbers, and [`inventory`] keeps
+//! one compact record per update for the commands that look across updates.
+//! Nothing here judges a catalog: trust and rules sit above.
+
+pub mod fragment;
+pub mod index;
+pub mod inventory;
+pub mod names;
+pub mod package;
+pub mod shards;
+pub mod update;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use crate::cab::forward::Forward;
+use crate::cab::{Cabinet, FileEntry, MemberReader};
+use crate::catalog::index::Index;
+use crate::error::{Error, ErrorKind, Result};
+
+/// package.xml streamed out of package.cab out of the catalog.
+pub type PackageXml = MemberReader<Forward<MemberReader<BufReader<File>>>>;
+
+/// The name of the cabinet holding package.xml.
+pub const PACKAGE_CAB: &str = "package.cab";
+/// The shard map.
+pub const INDEX_XML: &str = "index.xml";
+/// The metadata file inside package.cab.
+pub const PACKAGE_XML: &str = "package.xml";
+
+/// Places an error from scanning package.xml: parse errors are about
+/// package.xml's text, decoding errors about package.cab's blocks (errors
+/// from the outer cabinet's stream arrive sealed with their own place).
+pub fn scan_error(e: Error, path: &Path) -> Error {
+    let e = if matches!(
+        e.kind(),
+        ErrorKind::Xml | ErrorKind::NoUpdates | ErrorKind::Limit
+    ) {
+        e.inside(PACKAGE_XML)
+    } else {
+        e
+    };
+    e.inside(PACKAGE_CAB).with_file(path)
+}
+
+/// An opened outer cabinet.
+#[derive(Debug)]
+pub struct Catalog {
+    path: PathBuf,
+    outer: Cabinet,
+}
+
+fn open_file(path: &Path) -> Result<BufReader<File>> {
+    let file = File::open(path)
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_file(path))?;
+    Ok(BufReader::with_capacity(256 << 10, file))
+}
+
+impl Catalog {
+    /// Opens the file and parses the outer cabinet's header.
+    pub fn open(path: &Path) -> Result<Catalog> {
+        let mut reader = open_file(path)?;
+        let outer = Cabinet::parse(&mut reader).map_err(|e| e.with_file(path))?;
+        Ok(Catalog {
+            path: path.to_path_buf(),
+            outer,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn outer(&self) -> &Cabinet {
+        &self.outer
+    }
+
+    fn member_list(&self) -> String {
+        let mut names: Vec<&str> = self
+            .outer
+            .files
+            .iter()
+            .map(|f| f.name.as_str())
+            .take(6)
+            .collect();
+        if self.outer.files.len() > 6 {
+            names.push("…");
+        }
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    fn find(&self, name: &str) -> Result<&FileEntry> {
+        self.outer.find(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::MissingMember,
+                format!(
+                    "the catalog has no {name} (members: {})",
+                    self.member_list()
+                ),
+            )
+            .with_file(&self.path)
+        })
+    }
+
+    /// index.xml's bytes. It is small and, in every known catalog, the
+    /// first member, so this decodes next to nothing; a hostile one is
+    /// refused over 16 MiB.
+    pub fn read_index_xml(&self) -> Result<Vec<u8>> {
+        let file = self.find(INDEX_XML)?;
+        self.outer
+            .open_member(open_file(&self.path)?, file)
+            .and_then(|m| m.read_all(16 << 20))
+            .map_err(|e| e.inside(INDEX_XML).with_file(&self.path))
+    }
+
+    /// Reads and parses index.xml.
+    pub fn read_index(&self) -> Result<Index> {
+        Index::parse(&self.read_index_xml()?).map_err(|e| e.with_file(&self.path))
+    }
+
+    /// Streams package.xml out of package.cab out of the outer cabinet,
+    /// forward-only: neither cabinet is held in memory.
+    pub fn stream_package_xml(&self) -> Result<PackageXml> {
+        let file = self.find(PACKAGE_CAB)?;
+        let size = u64::from(file.size);
+        let outer = self
+            .outer
+            .open_member(open_file(&self.path)?, file)
+            .map_err(|e| e.with_file(&self.path))?;
+        let mut forward = Forward::new(outer, size);
+        let inner = Cabinet::parse_sized(&mut forward, size)
+            .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))?;
+        let xml = inner.find(PACKAGE_XML).ok_or_else(|| {
+            let names: Vec<&str> = inner
+                .files
+                .iter()
+                .map(|f| f.name.as_str())
+                .take(6)
+                .collect();
+            Error::new(
+                ErrorKind::MissingMember,
+                format!(
+                    "no {PACKAGE_XML} in {PACKAGE_CAB} (it holds: {})",
+                    names.join(", ")
+                ),
+            )
+            .inside(PACKAGE_CAB)
+            .with_file(&self.path)
+        })?;
+        let xml = xml.clone();
+        inner
+            .open_member(forward, &xml)
+            .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))
+    }
+}

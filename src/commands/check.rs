@@ -1,0 +1,452 @@
+//! `check`: read the whole catalog and test every update against profiles.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::catalog::names::{self, Names, Subject};
+use crate::catalog::package::scan::{scan, Progress, ScanOptions, Visitor};
+use crate::catalog::update::{Kind, RefKind, Update};
+use crate::catalog::Catalog;
+use crate::error::Result;
+use crate::rules::constraints::{self, Constraints};
+use crate::rules::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
+use crate::rules::profile::{Profile, Severity};
+use crate::rules::vocab::{Collector, Tally, Vocabulary};
+use crate::trust::integrity::{self, SignatureStatus, TrustOptions};
+
+/// Who the catalog is.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CatalogIdentity {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    pub package_id: Option<String>,
+    pub creation_date: Option<String>,
+    pub package_version: Option<String>,
+    pub protocol_version: Option<String>,
+    pub minimum_client_version: Option<String>,
+}
+
+impl CatalogIdentity {
+    /// What package.xml's root says, with the file's path and size; the
+    /// SHA-256 is filled in by the hashing pass.
+    pub fn new(
+        path: &Path,
+        size: u64,
+        root: &crate::catalog::package::RootInfo,
+    ) -> CatalogIdentity {
+        let attr = |name: &str| root.get(name).map(str::to_string);
+        CatalogIdentity {
+            path: path.display().to_string(),
+            size,
+            sha256: String::new(),
+            package_id: attr("PackageId"),
+            creation_date: attr("CreationDate"),
+            package_version: attr("PackageVersion"),
+            protocol_version: attr("ProtocolVersion"),
+            minimum_client_version: attr("MinimumClientVersion"),
+        }
+    }
+}
+
+/// A profile as the report names it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ProfileRef {
+    pub name: String,
+    pub description: String,
+}
+
+/// Updates counted by kind.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub updates_checked: u64,
+    pub by_kind: BTreeMap<Kind, u64>,
+}
+
+/// Everything `check` established.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CheckReport {
+    pub catalog: CatalogIdentity,
+    pub signature: SignatureStatus,
+    pub profiles: Vec<ProfileRef>,
+    pub counts: Counts,
+    pub findings: Vec<Finding>,
+    /// Findings about the catalog as a whole: novelties against a baseline,
+    /// combination rules, `--wua-version`, `--max-age`.
+    pub catalog_findings: Vec<CatalogFinding>,
+    pub verdict: Verdict,
+    /// What the catalog uses, when it was collected (for `baseline`, or to
+    /// compare with a baseline).
+    #[serde(skip)]
+    pub vocabulary: Option<Vocabulary>,
+}
+
+impl CheckReport {
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+            + self
+                .catalog_findings
+                .iter()
+                .filter(|f| f.severity == severity)
+                .count()
+    }
+
+    /// Breaking findings, per-update and catalog-level together.
+    pub fn breaking(&self) -> usize {
+        self.count(Severity::Breaks)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warn)
+    }
+
+    /// Per-update findings of severity `breaks`.
+    pub fn breaking_updates(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Breaks)
+            .count()
+    }
+
+    fn settle(&mut self) {
+        self.catalog_findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.verdict = if self.breaking() > 0 {
+            Verdict::Incompatible
+        } else {
+            Verdict::Compatible
+        };
+    }
+}
+
+/// How to run a check.
+pub struct CheckOptions<'a> {
+    pub profiles: Vec<Profile>,
+    /// What the signature must prove (default: a valid Microsoft signature).
+    pub trust: TrustOptions,
+    pub scan: ScanOptions,
+    /// Told the package.xml size, then the position as it streams.
+    pub progress: Option<&'a dyn CheckProgress>,
+    /// Name each finding's update (title, KB, products…) from the shards.
+    pub names: bool,
+    /// Preferred language for titles (falling back to each update's
+    /// DefaultLanguage).
+    pub lang: String,
+    pub constraints: Constraints,
+    /// Collect the catalog's vocabulary into the report (for `baseline`).
+    pub learn: bool,
+}
+
+/// Progress over package.xml's bytes.
+pub trait CheckProgress: Progress {
+    fn start(&self, total: u64);
+    fn finish(&self);
+}
+
+struct Checker<'a> {
+    profiles: &'a [Profile],
+    counts: [u64; 4],
+    findings: Vec<Finding>,
+    /// What naming each update with a finding needs.
+    subjects: Vec<Subject<'static>>,
+    /// Category UpdateIds (lowercase) and RevisionIds, to name products.
+    categories: Vec<(String, u64)>,
+    /// Per profile, per combination rule.
+    combinations: Vec<Vec<Tally>>,
+    vocabulary: Option<Collector>,
+}
+
+impl Visitor for Checker<'_> {
+    /// References are read only where they are used: for the vocabulary,
+    /// and to name the updates with findings (whose rules are about
+    /// attributes, so they are known from the start tag).
+    fn wants_refs(&mut self, u: &Update) -> bool {
+        self.vocabulary.is_some()
+            || self
+                .profiles
+                .iter()
+                .any(|p| p.violations(u).next().is_some())
+    }
+
+    fn wants_elements(&self) -> bool {
+        self.vocabulary.is_some()
+    }
+
+    fn element(&mut self, element: &crate::catalog::package::parse::Element<'_>) {
+        if let Some(c) = &mut self.vocabulary {
+            c.element(element);
+        }
+    }
+
+    fn update(&mut self, u: &Update) {
+        let kind = u.kind();
+        self.counts[kind as usize] += 1;
+        if let Some(c) = &mut self.vocabulary {
+            c.update(u);
+        }
+        for (profile, tallies) in self.profiles.iter().zip(&mut self.combinations) {
+            for (rule, tally) in profile.combination_rules.iter().zip(tallies) {
+                if rule.match_any.iter().any(|p| p.matches(u)) {
+                    tally.occurrences += 1;
+                    tally.updates += 1;
+                    if tally.first.len() < crate::rules::vocab::FIRST {
+                        tally.first.push(u.revision_id().unwrap_or_default());
+                    }
+                }
+            }
+        }
+        if kind == Kind::Category {
+            if let (Some(id), Some(rev)) = (u.get("UpdateId"), u.revision_id()) {
+                self.categories.push((id.to_ascii_lowercase(), rev));
+            }
+        }
+        let before = self.findings.len();
+        for profile in self.profiles {
+            for (rule, value) in profile.violations(u) {
+                self.findings.push(Finding {
+                    revision_id: u.revision_id().unwrap_or_default(),
+                    update_id: u.get("UpdateId").map(str::to_string),
+                    revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
+                    kind,
+                    attribute: rule.attribute.clone(),
+                    value: value.map(str::to_string),
+                    rule: rule.name.clone(),
+                    profile: profile.name.clone(),
+                    severity: rule.severity,
+                    message: rule.message.clone().unwrap_or_else(|| {
+                        format!("{} is not allowed by {}", rule.attribute, profile.name)
+                    }),
+                    offset: u.offset,
+                    names: Names::default(),
+                });
+            }
+        }
+        if self.findings.len() > before {
+            self.subjects.push(Subject {
+                revision_id: u.revision_id().unwrap_or_default(),
+                default_language: u.get("DefaultLanguage").map(|l| l.to_string().into()),
+                categories: u
+                    .categories()
+                    .map(|(t, id)| (t.to_string().into(), id.to_string().into()))
+                    .collect(),
+                bundled_by: u
+                    .refs(RefKind::BundledBy)
+                    .find_map(|r| r.trim().parse().ok()),
+            });
+        }
+    }
+}
+
+/// Checks the catalog at `path`: preflight, signature, then every update.
+///
+/// The signature is verified on the same read pass that hashes the file, in
+/// parallel with the scan when there are threads to spare; a signature
+/// failure outranks anything the scan found, because then the content is not
+/// the publisher's to begin with.
+pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
+    let parallel = options.scan.threads > 1;
+    let (identity, mut report) = integrity::with_identity(path, &options.trust, parallel, |pre| {
+        check_content(path, options, pre.file_len)
+    })?;
+    report.catalog.sha256 = identity.sha256;
+    let signing_time = match &identity.signature {
+        SignatureStatus::Verified(s) => s.signing_time.clone(),
+        _ => None,
+    };
+    report.signature = identity.signature;
+    report.catalog_findings.extend(constraints::findings(
+        &options.constraints,
+        report.catalog.minimum_client_version.as_deref(),
+        report.catalog.creation_date.as_deref(),
+        signing_time.as_deref(),
+    ));
+    report.settle();
+    Ok(report)
+}
+
+/// One empty tally per combination rule of each profile.
+fn no_tallies(profiles: &[Profile]) -> Vec<Vec<Tally>> {
+    profiles
+        .iter()
+        .map(|p| vec![Tally::default(); p.combination_rules.len()])
+        .collect()
+}
+
+/// Everything but the file's identity, which the caller fills in.
+fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<CheckReport> {
+    let catalog = Catalog::open(path)?;
+    let mut xml = catalog.stream_package_xml()?;
+    if let Some(p) = options.progress {
+        p.start(u64::from(xml.file().size));
+    }
+    let profiles = &options.profiles[..];
+    let collect = options.learn || profiles.iter().any(|p| p.vocabulary.is_some());
+    let new_checker = || Checker {
+        profiles,
+        counts: [0; 4],
+        findings: Vec::new(),
+        subjects: Vec::new(),
+        categories: Vec::new(),
+        combinations: no_tallies(profiles),
+        vocabulary: collect.then(Collector::default),
+    };
+    let progress = options.progress.map(|p| p as &dyn Progress);
+    let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
+    if let Some(p) = options.progress {
+        p.finish();
+    }
+    let scanned = scanned.map_err(|e| crate::catalog::scan_error(e, path))?;
+
+    let mut counts = Counts::default();
+    let mut findings = Vec::new();
+    let mut subjects = Vec::new();
+    let mut categories = HashMap::new();
+    let mut combinations = no_tallies(profiles);
+    let mut vocabulary = collect.then(Vocabulary::default);
+    for checker in scanned.visitors {
+        for kind in Kind::ALL {
+            *counts.by_kind.entry(kind).or_default() += checker.counts[kind as usize];
+        }
+        findings.extend(checker.findings);
+        subjects.extend(checker.subjects);
+        categories.extend(checker.categories);
+        for (all, batch) in combinations.iter_mut().zip(checker.combinations) {
+            for (a, b) in all.iter_mut().zip(batch) {
+                a.absorb(b);
+            }
+        }
+        if let (Some(v), Some(c)) = (&mut vocabulary, checker.vocabulary) {
+            v.absorb(c);
+        }
+    }
+    let mut catalog_findings = Vec::new();
+    for (profile, tallies) in profiles.iter().zip(combinations) {
+        for (rule, tally) in profile.combination_rules.iter().zip(tallies) {
+            if tally.updates > 0 {
+                catalog_findings.push(CatalogFinding {
+                    rule: rule.name.clone(),
+                    profile: profile.name.clone(),
+                    severity: rule.severity,
+                    subject: format!("{} update(s) match {}", tally.updates, rule.name),
+                    term: None,
+                    updates: tally.updates,
+                    occurrences: tally.occurrences,
+                    first: refs(&tally.first),
+                    message: rule.message.clone().unwrap_or_else(|| {
+                        format!("{} is not allowed by {}", rule.name, profile.name)
+                    }),
+                });
+            }
+        }
+    }
+    if let Some(v) = &mut vocabulary {
+        v.add_root(&scanned.document.root);
+        let needs_index = options.learn
+            || profiles
+                .iter()
+                .any(|p| p.vocabulary.as_ref().is_some_and(|v| v.needs_index()));
+        if needs_index {
+            v.add_index(&catalog.read_index_xml()?)
+                .map_err(|e| e.with_file(path))?;
+        }
+        for profile in profiles {
+            let Some(rules) = &profile.vocabulary else {
+                continue;
+            };
+            for (term, tally) in &v.terms {
+                if rules.knows(term) == Some(false) {
+                    catalog_findings.push(CatalogFinding {
+                        rule: term.novelty_rule().to_string(),
+                        profile: profile.name.clone(),
+                        severity: rules.severity,
+                        subject: term.describe(),
+                        term: Some(term.clone()),
+                        updates: tally.updates,
+                        occurrences: tally.occurrences,
+                        first: refs(&tally.first),
+                        message: format!("{} never saw this", profile.name),
+                    });
+                }
+            }
+        }
+    }
+    // Catalog-level findings name their first updates too; the shards are
+    // read once for both kinds.
+    let mut named: std::collections::BTreeSet<u64> = subjects
+        .iter()
+        .map(|s: &Subject<'_>| s.revision_id)
+        .collect();
+    for f in &catalog_findings {
+        for u in &f.first {
+            if named.insert(u.revision_id) {
+                subjects.push(Subject {
+                    revision_id: u.revision_id,
+                    default_language: None,
+                    categories: Vec::new(),
+                    bundled_by: None,
+                });
+            }
+        }
+    }
+    if options.names && !subjects.is_empty() {
+        let index = catalog.read_index()?;
+        let (names, _) = names::names(
+            &catalog,
+            &index,
+            &subjects,
+            &categories,
+            &options.lang,
+            options.scan.threads,
+        )?;
+        for f in &mut findings {
+            if let Some(n) = names.get(&f.revision_id) {
+                f.names = n.clone();
+            }
+        }
+        for f in &mut catalog_findings {
+            for u in &mut f.first {
+                u.title = names
+                    .get(&u.revision_id)
+                    .and_then(|n| n.title.as_deref().map(str::to_string));
+            }
+        }
+    }
+    counts.updates_checked = counts.by_kind.values().sum();
+    debug_assert_eq!(counts.updates_checked, scanned.document.updates);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(CheckReport {
+        catalog: CatalogIdentity::new(path, size, &scanned.document.root),
+        profiles: options
+            .profiles
+            .iter()
+            .map(|p| ProfileRef {
+                name: p.name.clone(),
+                description: p.description.clone(),
+            })
+            .collect(),
+        signature: SignatureStatus::NotChecked,
+        counts,
+        findings,
+        catalog_findings,
+        verdict: Verdict::Compatible,
+        vocabulary,
+    })
+}
+
+/// The first updates of a tally, sorted, without titles (package.xml has
+/// none).
+fn refs(first: &[u64]) -> Vec<UpdateRef> {
+    let mut revs = first.to_vec();
+    revs.sort_unstable();
+    revs.into_iter()
+        .map(|revision_id| UpdateRef {
+            revision_id,
+            title: None,
+        })
+        .collect()
+}

@@ -1,0 +1,400 @@
+//! The generated catalog's ground truth: every update with the facts a test
+//! needs to compare wsuscat's answers against.
+
+use super::rng::Rng;
+use crate::catalog::update::Kind;
+
+/// A category update's role, as `Category/@Type` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryType {
+    Company,
+    ProductFamily,
+    Product,
+    UpdateClassification,
+    /// A detectoid: an applicability test, not a category.
+    Detectoid,
+}
+
+impl CategoryType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CategoryType::Company => "Company",
+            CategoryType::ProductFamily => "ProductFamily",
+            CategoryType::Product => "Product",
+            CategoryType::UpdateClassification => "UpdateClassification",
+            CategoryType::Detectoid => "Detectoid",
+        }
+    }
+}
+
+/// One generated update.
+#[derive(Debug, Clone)]
+pub struct TruthUpdate {
+    pub revision_id: u32,
+    pub update_id: String,
+    pub revision_number: u32,
+    pub kind: Kind,
+    /// The DeploymentAction attribute as written: `None` when absent.
+    pub deployment_action: Option<String>,
+    pub category_type: Option<CategoryType>,
+    /// Title (the `l\en` fragment).
+    pub title: String,
+    pub kb: Option<u32>,
+    pub severity: Option<&'static str>,
+    /// Indices into `Truth::updates` of the categories it belongs to.
+    pub categories: Vec<usize>,
+    /// UpdateIds of prerequisites.
+    pub prerequisites: Vec<String>,
+    /// RevisionId of the bundle holding it.
+    pub bundled_by: Option<u32>,
+    /// SHA-1 digests of payload files.
+    pub payload: Vec<[u8; 20]>,
+    /// RevisionIds that supersede it (some absent from the catalog).
+    pub superseded_by: Vec<u32>,
+    pub creation_date: String,
+    /// Attributes beyond the ones above, as written (for drift tests).
+    pub extra_attributes: Vec<(String, String)>,
+    /// Empty child elements beyond the known ones, by name (for drift tests).
+    pub extra_children: Vec<String>,
+}
+
+impl TruthUpdate {
+    /// An update with its identity and nothing else yet.
+    pub fn blank(
+        revision_id: u32,
+        update_id: String,
+        revision_number: u32,
+        kind: Kind,
+        creation_date: String,
+    ) -> TruthUpdate {
+        TruthUpdate {
+            revision_id,
+            update_id,
+            revision_number,
+            kind,
+            deployment_action: None,
+            category_type: None,
+            title: String::new(),
+            kb: None,
+            severity: None,
+            categories: Vec::new(),
+            prerequisites: Vec::new(),
+            bundled_by: None,
+            payload: Vec::new(),
+            superseded_by: Vec::new(),
+            creation_date,
+            extra_attributes: Vec::new(),
+            extra_children: Vec::new(),
+        }
+    }
+}
+
+/// Everything the generator knows about what it wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Truth {
+    /// Updates in RevisionId order.
+    pub updates: Vec<TruthUpdate>,
+    /// The order in which package.xml lists them (indices into `updates`).
+    pub document_order: Vec<usize>,
+    pub package_id: String,
+    pub source_id: String,
+    pub creation_date: String,
+    pub minimum_client_version: String,
+    /// Shards as (cab name, RANGESTART), in index.xml order.
+    pub shards: Vec<(String, u32)>,
+    /// Unique payload digests, in FileLocations order.
+    pub file_locations: Vec<[u8; 20]>,
+    /// Size of package.xml in bytes.
+    pub package_xml_len: u64,
+}
+
+impl Truth {
+    /// The kind-combination package.xml carries for `u`, as the XML writer
+    /// writes it.
+    pub fn combination(u: &TruthUpdate) -> crate::rules::vocab::Combination {
+        let t = || Some("true".to_string());
+        let (is_bundle, is_leaf, is_software) = match u.kind {
+            Kind::Bundle => (t(), t(), None),
+            Kind::Child | Kind::Other => (None, t(), None),
+            Kind::Category => (None, None, Some("false".to_string())),
+        };
+        crate::rules::vocab::Combination {
+            is_bundle,
+            is_leaf,
+            deployment_action: u.deployment_action.clone(),
+            is_software,
+            bundled_by: u.bundled_by.is_some(),
+            payload_files: !u.payload.is_empty(),
+        }
+    }
+
+    pub fn by_revision(&self, revision_id: u32) -> Option<&TruthUpdate> {
+        self.updates
+            .binary_search_by_key(&revision_id, |u| u.revision_id)
+            .ok()
+            .map(|i| &self.updates[i])
+    }
+
+    /// The shard (cab name) holding `revision_id`'s fragments: the greatest
+    /// RANGESTART not above it, compared as integers.
+    pub fn shard_for(&self, revision_id: u32) -> Option<&str> {
+        self.shards
+            .iter()
+            .filter(|(_, start)| *start <= revision_id)
+            .max_by_key(|(_, start)| *start)
+            .map(|(name, _)| name.as_str())
+    }
+}
+
+const PRODUCTS: &[(&str, &str)] = &[
+    ("Windows 10", "Windows"),
+    ("Windows 11", "Windows"),
+    ("Windows Server 2019", "Windows"),
+    ("Windows Server 2022", "Windows"),
+    ("Windows 10, version 1903 and later", "Windows"),
+    ("Microsoft Defender Antivirus", "Windows"),
+    ("Microsoft 365 Apps/Office 2019/Office LTSC", "Office"),
+    ("Office 2016", "Office"),
+    ("Microsoft SQL Server 2019", "SQL Server"),
+    ("Microsoft SQL Server 2022", "SQL Server"),
+];
+
+const FAMILIES: &[&str] = &["Windows", "Office", "SQL Server"];
+
+const CLASSIFICATIONS: &[&str] = &[
+    "Security Updates",
+    "Critical Updates",
+    "Updates",
+    "Update Rollups",
+    "Definition Updates",
+    "Feature Packs",
+    "Service Packs",
+    "Upgrades",
+];
+
+const SEVERITIES: &[&str] = &["Critical", "Important", "Moderate", "Low"];
+
+/// A RevisionNumber from a draw in 0..120. Real ones cluster on a few
+/// values (200 and 201 most of all), which is part of why the real
+/// package.xml compresses as well as it does.
+fn revision_number(draw: u32) -> u32 {
+    match draw {
+        0..60 => 200,
+        60..84 => 201,
+        84..96 => 100,
+        _ => 100 + draw,
+    }
+}
+
+/// Builds the ground truth: `count` updates in the 2026 proportions.
+pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -> Truth {
+    // RevisionIds: ascending with small gaps, then the injected ones replace
+    // ordinary ones so the total stays `count`.
+    let mut revs: Vec<u32> = Vec::with_capacity(count);
+    let mut next = 1_000_000u32;
+    let ordinary = count.saturating_sub(inject.len());
+    for _ in 0..ordinary {
+        next += rng.range(1, 3) as u32;
+        revs.push(next);
+    }
+    for &r in inject {
+        if !revs.contains(&r) {
+            revs.push(r);
+        }
+    }
+    revs.sort_unstable();
+    revs.dedup();
+
+    // Category updates first: they are the oldest revisions in a real catalog.
+    let named = 1 + FAMILIES.len() + PRODUCTS.len() + CLASSIFICATIONS.len();
+    let category_count = (count * 42 / 1360).max(named).min(revs.len());
+    let mut updates: Vec<TruthUpdate> = Vec::with_capacity(revs.len());
+    let new_update = |rng: &mut Rng, rev: u32, kind: Kind| {
+        // Arguments are evaluated left to right: the draws keep their order.
+        TruthUpdate::blank(
+            rev,
+            rng.guid(),
+            revision_number(rng.below(120) as u32),
+            kind,
+            format!(
+                "20{:02}-{:02}-{:02}T0{}:{:02}:{:02}Z",
+                16 + rng.below(10),
+                1 + rng.below(12),
+                1 + rng.below(28),
+                rng.below(10),
+                rng.below(60),
+                rng.below(60)
+            ),
+        )
+    };
+
+    let mut company = None;
+    let mut families = Vec::new();
+    let mut products = Vec::new();
+    let mut classifications = Vec::new();
+    let mut detectoids = Vec::new();
+    for (i, &rev) in revs.iter().take(category_count).enumerate() {
+        let mut u = new_update(rng, rev, Kind::Category);
+        u.deployment_action = Some("Evaluate".into());
+        let index = updates.len();
+        let (ty, title) = if i == 0 {
+            company = Some(index);
+            (CategoryType::Company, "Microsoft Corporation".to_string())
+        } else if i <= FAMILIES.len() {
+            families.push(index);
+            (CategoryType::ProductFamily, FAMILIES[i - 1].to_string())
+        } else if i <= FAMILIES.len() + PRODUCTS.len() {
+            products.push(index);
+            (
+                CategoryType::Product,
+                PRODUCTS[i - 1 - FAMILIES.len()].0.to_string(),
+            )
+        } else if i < named {
+            classifications.push(index);
+            (
+                CategoryType::UpdateClassification,
+                CLASSIFICATIONS[i - 1 - FAMILIES.len() - PRODUCTS.len()].to_string(),
+            )
+        } else {
+            detectoids.push(index);
+            (
+                CategoryType::Detectoid,
+                format!("Detectoid {}", i - named + 1),
+            )
+        };
+        u.category_type = Some(ty);
+        u.title = title;
+        match ty {
+            CategoryType::ProductFamily => u.categories = company.into_iter().collect(),
+            CategoryType::Product => {
+                let family = PRODUCTS[i - 1 - FAMILIES.len()].1;
+                let fi = FAMILIES.iter().position(|f| *f == family).unwrap_or(0);
+                u.categories = vec![families[fi]];
+            }
+            _ => {}
+        }
+        updates.push(u);
+    }
+    let detectoid_ids: Vec<String> = detectoids
+        .iter()
+        .chain(products.iter())
+        .map(|&i| updates[i].update_id.clone())
+        .collect();
+
+    // Then bundles with their children, and a few stand-alone installables.
+    let mut kb = 5_000_000 + rng.below(50_000) as u32;
+    let mut bundle: Option<usize> = None;
+    let mut children_left = 0u64;
+    for &rev in revs.iter().skip(category_count) {
+        if children_left == 0 && bundle.is_some() && rng.chance(0.01) {
+            let mut u = new_update(rng, rev, Kind::Other);
+            u.title = format!("Stand-alone tool {rev}");
+            u.payload.push(rng.bytes());
+            updates.push(u);
+            continue;
+        }
+        if children_left == 0 {
+            let mut u = new_update(rng, rev, Kind::Bundle);
+            kb += rng.range(1, 40) as u32;
+            let product = products[rng.below(products.len() as u64) as usize];
+            let class_i = rng.below(classifications.len() as u64) as usize;
+            let classification = classifications[class_i];
+            let month = 1 + rng.below(12);
+            u.title = format!(
+                "2026-{month:02} {} for {} for x64-based Systems (KB{kb})",
+                if class_i == 0 {
+                    "Security Update"
+                } else {
+                    "Update"
+                },
+                updates[product].title
+            );
+            u.kb = Some(kb);
+            if class_i == 0 {
+                u.severity = Some(*rng.pick(SEVERITIES));
+            }
+            let family = updates[product].categories[0];
+            u.categories = vec![company.unwrap_or(0), family, product, classification];
+            for _ in 0..rng.range(1, 3) {
+                u.prerequisites.push(rng.pick(&detectoid_ids).clone());
+            }
+            bundle = Some(updates.len());
+            children_left = rng.range(2, 8);
+            updates.push(u);
+            continue;
+        }
+        let parent = bundle.expect("a bundle precedes its children");
+        let mut u = new_update(rng, rev, Kind::Child);
+        u.deployment_action = Some("Bundle".into());
+        u.bundled_by = Some(updates[parent].revision_id);
+        u.title = updates[parent].title.clone();
+        u.kb = updates[parent].kb;
+        u.severity = updates[parent].severity;
+        // A child names its bundle's product and classification. Most
+        // have one payload file and some share their sibling's: about 97k
+        // FileLocations for 111k children in the 2026 catalog. Digests are
+        // drawn either way, so that a seed gives the same GUIDs as before
+        // this was tuned (see docs/performance.md, "Generated catalogs").
+        u.categories = updates[parent].categories[2..].to_vec();
+        let payloads = rng.range(1, 2);
+        for k in 0..payloads {
+            let digest = rng.bytes();
+            let sibling = updates.last().filter(|s| s.bundled_by == u.bundled_by);
+            match sibling {
+                Some(s) if k == 0 && rev % 7 == 0 => u.payload.push(s.payload[0]),
+                _ if k == 0 || rev % 8 == 0 => u.payload.push(digest),
+                _ => {}
+            }
+        }
+        // Children are created with their bundle.
+        u.creation_date = updates[parent].creation_date.clone();
+        u.prerequisites.push(rng.pick(&detectoid_ids).clone());
+        children_left -= 1;
+        updates.push(u);
+    }
+
+    // Supersedence: about two thirds of bundles are superseded by later
+    // bundles; about one ref in twenty points to a revision not in the file.
+    let bundle_revs: Vec<u32> = updates
+        .iter()
+        .filter(|u| u.kind == Kind::Bundle)
+        .map(|u| u.revision_id)
+        .collect();
+    let max_rev = revs.last().copied().unwrap_or(0);
+    for u in updates.iter_mut().filter(|u| u.kind == Kind::Bundle) {
+        if bundle_revs.len() < 2 || !rng.chance(0.66) {
+            continue;
+        }
+        let n = rng.range(1, 40);
+        for _ in 0..n {
+            let r = if rng.chance(0.05) {
+                max_rev + 1 + rng.below(1_000_000) as u32
+            } else {
+                *rng.pick(&bundle_revs)
+            };
+            if r != u.revision_id && !u.superseded_by.contains(&r) {
+                u.superseded_by.push(r);
+            }
+        }
+    }
+
+    let mut document_order: Vec<usize> = (0..updates.len()).collect();
+    rng.shuffle(&mut document_order);
+    // Each payload file once, where it is first named.
+    let mut file_locations = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for u in &updates {
+        file_locations.extend(u.payload.iter().copied().filter(|d| seen.insert(*d)));
+    }
+    Truth {
+        updates,
+        document_order,
+        package_id: format!("{{{}}}", rng.guid()),
+        source_id: format!("{{{}}}", rng.guid()),
+        creation_date: creation_date.to_string(),
+        minimum_client_version: "5.8.0.2678".to_string(),
+        shards: Vec::new(),
+        file_locations,
+        package_xml_len: 0,
+    }
+}

@@ -1,0 +1,196 @@
+//! `list`: the updates that match a set of filters, with their names.
+//!
+//! Filters on what package.xml says (RevisionId, UpdateId, DeploymentAction,
+//! kind, supersedence) run on the inventory first; only the updates left are
+//! named from the shards, in one pass, and the filters that need names (KB,
+//! product, classification) run last. So `--revision-id` reads its own
+//! shard (and the one holding its categories' titles, when that is another),
+//! and a list of everything reads each shard exactly once.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::catalog::inventory::{self, same_guid, Entry, Inventory, Keep};
+use crate::catalog::names::{self, Names};
+use crate::catalog::package::scan::ScanOptions;
+use crate::catalog::shards::ShardReport;
+use crate::catalog::update::Kind;
+use crate::catalog::Catalog;
+use crate::error::Result;
+
+/// Which updates to list. Every filter that is set must match.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// KBArticleID, with or without "KB".
+    pub kb: Option<String>,
+    pub update_id: Option<String>,
+    pub revision_id: Option<u64>,
+    /// A product's name (case-insensitive, whole name) or UpdateId.
+    pub product: Option<String>,
+    /// A classification's name (case-insensitive, whole name) or UpdateId.
+    pub classification: Option<String>,
+    /// `Some(None)` selects updates without the attribute.
+    pub deployment_action: Option<Option<String>>,
+    /// `Some(true)`: only updates with a SupersededBy reference;
+    /// `Some(false)`: only updates without one.
+    pub superseded: Option<bool>,
+    pub kind: Option<Kind>,
+}
+
+impl Filters {
+    fn needs_names(&self) -> bool {
+        self.kb.is_some() || self.product.is_some() || self.classification.is_some()
+    }
+
+    fn matches_package(&self, e: &Entry) -> bool {
+        self.revision_id.is_none_or(|r| e.revision_id == r)
+            && self
+                .update_id
+                .as_deref()
+                .is_none_or(|id| e.update_id.as_deref().is_some_and(|u| same_guid(u, id)))
+            && self
+                .deployment_action
+                .as_ref()
+                .is_none_or(|a| e.deployment_action.as_deref() == a.as_deref())
+            && self
+                .superseded
+                .is_none_or(|superseded| superseded != e.superseded_by.is_empty())
+            && self.kind.is_none_or(|k| e.kind == k)
+    }
+
+    fn matches_names(&self, inv: &Inventory, e: &Entry, n: &Names) -> bool {
+        let kb = |want: &str| {
+            let want = strip_kb(want);
+            n.kb.as_deref().is_some_and(|k| strip_kb(k) == want)
+        };
+        // A category filter matches its name or its UpdateId.
+        let category = |ty: &str, want: &str, names: &[&str]| {
+            names
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(want.trim()))
+                || inv
+                    .categories_of(e)
+                    .any(|(t, id)| t == ty && same_guid(id, want))
+        };
+        let classifications: Vec<&str> = n
+            .classification
+            .as_deref()
+            .map(|c| c.split("; ").collect())
+            .unwrap_or_default();
+        let products: Vec<&str> = n.products.iter().map(|p| &**p).collect();
+        self.kb.as_deref().is_none_or(kb)
+            && self
+                .product
+                .as_deref()
+                .is_none_or(|p| category("Product", p, &products))
+            && self
+                .classification
+                .as_deref()
+                .is_none_or(|c| category("UpdateClassification", c, &classifications))
+    }
+}
+
+/// `KB5058379`, `kb5058379` and `5058379` are the same article.
+pub(crate) fn strip_kb(s: &str) -> &str {
+    let s = s.trim();
+    match s.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("kb") => &s[2..],
+        _ => s,
+    }
+}
+
+/// How to list.
+#[derive(Debug, Clone)]
+pub struct ListOptions {
+    pub filters: Filters,
+    /// Preferred language for titles.
+    pub lang: String,
+    /// Read titles and KB numbers from the shards (always done when a filter
+    /// needs them).
+    pub names: bool,
+    pub scan: ScanOptions,
+}
+
+/// One listed update. Its categories are indices into
+/// [`ListReport::categories`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// `None` when names were not read.
+    pub names: Option<Names>,
+}
+
+/// What `list` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListReport {
+    pub path: String,
+    pub updates_in_catalog: u64,
+    pub rows: Vec<Row>,
+    /// (Type, UpdateId) of every category the rows refer to.
+    pub categories: Vec<(String, String)>,
+    /// How the shards were read (empty when names were not needed).
+    pub shards: ShardReport,
+}
+
+/// Lists the updates of the catalog at `path` that match the filters.
+pub fn list(path: &Path, options: &ListOptions) -> Result<ListReport> {
+    let catalog = Catalog::open(path)?;
+    let mut inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
+    let filters = &options.filters;
+    let updates_in_catalog = inv.entries.len() as u64;
+    let selected: Vec<usize> = (0..inv.entries.len())
+        .filter(|&i| filters.matches_package(&inv.entries[i]))
+        .collect();
+    let want_names = options.names || filters.needs_names();
+    let mut shards = ShardReport::default();
+    let mut rows = Vec::with_capacity(selected.len());
+    if want_names && !selected.is_empty() {
+        let index = catalog.read_index()?;
+        let categories = inv.category_map();
+        let request = names::request_for(
+            selected.iter().map(|&i| inv.subject(&inv.entries[i])),
+            &categories,
+            &options.lang,
+        );
+        let (gathered, report) = names::gather(
+            &catalog,
+            &index,
+            &request,
+            &HashSet::new(),
+            options.scan.threads,
+        )?;
+        drop(request);
+        // Each row is named and takes its entry over in one step: at no
+        // time do a full catalog's names or entries exist twice.
+        for &i in &selected {
+            let n = {
+                let subject = inv.subject(&inv.entries[i]);
+                gathered.names_for(&subject, &categories, &options.lang, &report)
+            };
+            if filters.matches_names(&inv, &inv.entries[i], &n) {
+                rows.push(Row {
+                    entry: std::mem::replace(&mut inv.entries[i], Entry::taken()),
+                    names: Some(n),
+                });
+            }
+        }
+        shards = report;
+    } else {
+        for &i in &selected {
+            rows.push(Row {
+                entry: std::mem::replace(&mut inv.entries[i], Entry::taken()),
+                names: None,
+            });
+        }
+    }
+    Ok(ListReport {
+        path: path.display().to_string(),
+        updates_in_catalog,
+        rows,
+        categories: std::mem::take(&mut inv.categories),
+        shards,
+    })
+}

@@ -1,0 +1,105 @@
+//! Findings: what a check found, as data. How they are shown is the report
+//! layer's business.
+
+use serde::Serialize;
+
+use crate::catalog::names::Names;
+use crate::catalog::update::Kind;
+use crate::rules::profile::Severity;
+use crate::rules::vocab::Term;
+
+/// One update that breaks (or may break) a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub revision_id: u64,
+    /// `None` when the update has no UpdateId attribute.
+    pub update_id: Option<String>,
+    /// `None` when missing or not a number.
+    pub revision_number: Option<u64>,
+    pub kind: Kind,
+    /// The attribute the rule is about.
+    pub attribute: String,
+    /// Its value: `None` when absent (distinct from `Some("")`).
+    pub value: Option<String>,
+    pub rule: String,
+    pub profile: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Byte offset of the `<Update` tag in package.xml.
+    pub offset: u64,
+    /// Title, KB article, severity, classification, products and bundle,
+    /// from the shards; notes say what could not be found.
+    #[serde(flatten)]
+    pub names: Names,
+}
+
+impl Finding {
+    /// The order findings are reported in, whatever order the pool found
+    /// them in.
+    pub fn sort_key(&self) -> (u64, Option<&str>, &str, &str) {
+        (
+            self.revision_id,
+            self.update_id.as_deref(),
+            &self.profile,
+            &self.rule,
+        )
+    }
+}
+
+/// An update a catalog-level finding names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpdateRef {
+    pub revision_id: u64,
+    /// From the update's `l\en` fragment, when it could be read.
+    pub title: Option<String>,
+}
+
+/// A finding about the catalog as a whole rather than one update: a
+/// novelty against a baseline (which may be carried by thousands of
+/// updates, or by none, like a new root attribute), an update pattern a
+/// combination rule forbids, or a constraint such as `--wua-version` or
+/// `--max-age`. One finding per thing found, with how many updates carry it
+/// and the first of them, so a new value on 100,000 updates is one line,
+/// not 100,000.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CatalogFinding {
+    pub rule: String,
+    pub profile: String,
+    pub severity: Severity,
+    /// What was found, in one line (`value Update@DeploymentAction="X"`).
+    pub subject: String,
+    /// The vocabulary term, for novelties; `None` otherwise.
+    pub term: Option<Term>,
+    /// Updates carrying it (0 when it is not about updates).
+    pub updates: u64,
+    /// Elements (or updates, or 1 for a catalog fact) carrying it.
+    pub occurrences: u64,
+    /// The first updates carrying it, in document order.
+    pub first: Vec<UpdateRef>,
+    pub message: String,
+}
+
+impl CatalogFinding {
+    pub fn sort_key(&self) -> (&str, &str, &str) {
+        (&self.profile, &self.rule, &self.subject)
+    }
+}
+
+/// The one-word answer a scheduled task acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The whole catalog was read and nothing breaks the consumer.
+    Compatible,
+    /// At least one finding of severity `breaks`.
+    Incompatible,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Compatible => "compatible",
+            Verdict::Incompatible => "incompatible",
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! Profiles: what a consumer of the catalog accepts, as data.
+//!
+//! A profile is a TOML file with a name, a description, the evidence behind
+//! it, and rules. Keeping consumers' expectations in data rather than code
+//! means an admin who learns what their importer rejects can say so without
+//! a new release, and a reviewer can see the evidence next to the rule.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::update::Update;
+use crate::error::{Error, ErrorKind, Result};
+use crate::rules::vocab::{Combination, Term};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Reported; does not change the verdict.
+    Warn,
+    /// The consumer fails on it: the verdict is "incompatible".
+    Breaks,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warn => "warn",
+            Severity::Breaks => "breaks",
+        }
+    }
+}
+
+/// One rule: the values an `<Update>` attribute may take. Values compare
+/// exactly (case-sensitive), as the consumer compares them; "absent" is its
+/// own case, distinct from the empty string.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub name: String,
+    /// The attribute of `<Update>` the rule constrains.
+    pub attribute: String,
+    /// Whether the attribute may be missing.
+    #[serde(default)]
+    pub allow_absent: bool,
+    /// The values allowed when present.
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    pub severity: Severity,
+    /// Why a violation matters, for the report.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl Rule {
+    /// Whether `value` (None = absent) satisfies the rule.
+    pub fn allows(&self, value: Option<&str>) -> bool {
+        match value {
+            None => self.allow_absent,
+            Some(v) => self.allowed.iter().any(|a| a == v),
+        }
+    }
+}
+
+/// What a profile describes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileKind {
+    /// What one consumer accepts, written by hand from evidence.
+    #[default]
+    Consumer,
+    /// A catalog's vocabulary, learned by `wsuscat baseline`.
+    Baseline,
+}
+
+/// The catalog a baseline was learned from.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineSource {
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub package_id: Option<String>,
+    #[serde(default)]
+    pub creation_date: Option<String>,
+    #[serde(default)]
+    pub updates: Option<u64>,
+}
+
+/// A pattern over an update's kind-deciding attributes and children. A key
+/// left out matches anything; a value given must match exactly (so a
+/// pattern cannot ask for "absent": that is what the baseline's exact
+/// combinations are for).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Pattern {
+    #[serde(default)]
+    pub is_bundle: Option<String>,
+    #[serde(default)]
+    pub is_leaf: Option<String>,
+    #[serde(default)]
+    pub deployment_action: Option<String>,
+    #[serde(default)]
+    pub is_software: Option<String>,
+    #[serde(default)]
+    pub bundled_by: Option<bool>,
+    #[serde(default)]
+    pub payload_files: Option<bool>,
+}
+
+impl Pattern {
+    pub fn matches(&self, u: &Update) -> bool {
+        let attr =
+            |want: &Option<String>, name| want.as_deref().is_none_or(|w| u.get(name) == Some(w));
+        attr(&self.is_bundle, "IsBundle")
+            && attr(&self.is_leaf, "IsLeaf")
+            && attr(&self.deployment_action, "DeploymentAction")
+            && attr(&self.is_software, "IsSoftware")
+            && self.bundled_by.is_none_or(|b| u.children.bundled_by == b)
+            && self
+                .payload_files
+                .is_none_or(|p| u.children.payload_files == p)
+    }
+}
+
+/// A combination an importer is known or feared to reject: an update
+/// matching any of the patterns is a finding.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CombinationRule {
+    pub name: String,
+    pub match_any: Vec<Pattern>,
+    pub severity: Severity,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// The values a baseline saw for one enumerated attribute.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ValueSet {
+    /// Whether some update lacked the attribute.
+    #[serde(default)]
+    pub absent: bool,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// A learned vocabulary: anything outside it is a novelty. A section left
+/// out is not checked at all; a section present but empty means "nothing of
+/// this kind was seen", so everything of that kind is new.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VocabularyRules {
+    /// Of every novelty.
+    pub severity: Severity,
+    #[serde(default)]
+    pub elements: Option<Vec<String>>,
+    /// Attribute names by element path.
+    #[serde(default)]
+    pub attributes: Option<BTreeMap<String, Vec<String>>>,
+    /// Values by attribute (`Update@DeploymentAction`, `Category@Type`,
+    /// `OfflineSyncPackage@ProtocolVersion` …).
+    #[serde(default)]
+    pub values: Option<BTreeMap<String, ValueSet>>,
+    #[serde(default)]
+    pub combinations: Option<Vec<Combination>>,
+    #[serde(default)]
+    pub index_elements: Option<Vec<String>>,
+    #[serde(default)]
+    pub index_attributes: Option<BTreeMap<String, Vec<String>>>,
+}
+
+impl VocabularyRules {
+    /// `Some(true)` when the term is known, `Some(false)` when it is new,
+    /// `None` when its section is not checked.
+    pub fn knows(&self, term: &Term) -> Option<bool> {
+        let listed =
+            |list: &Option<Vec<String>>, x: &str| list.as_ref().map(|l| l.iter().any(|v| v == x));
+        let named = |map: &Option<BTreeMap<String, Vec<String>>>, path: &str, name: &str| {
+            map.as_ref()
+                .map(|m| m.get(path).is_some_and(|l| l.iter().any(|v| v == name)))
+        };
+        match term {
+            Term::Element { path } => listed(&self.elements, path),
+            Term::Attribute { path, name } => named(&self.attributes, path, name),
+            Term::Value { attribute, value } => self.values.as_ref().map(|m| {
+                m.get(attribute).is_some_and(|set| match value {
+                    None => set.absent,
+                    Some(v) => set.values.iter().any(|x| x == v),
+                })
+            }),
+            Term::Combination(c) => self.combinations.as_ref().map(|l| l.contains(c)),
+            Term::IndexElement { path } => listed(&self.index_elements, path),
+            Term::IndexAttribute { path, name } => named(&self.index_attributes, path, name),
+        }
+    }
+
+    /// Whether index.xml must be read to check this vocabulary.
+    pub fn needs_index(&self) -> bool {
+        self.index_elements.is_some() || self.index_attributes.is_some()
+    }
+}
+
+/// A named set of rules with its evidence.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    #[serde(default)]
+    pub kind: ProfileKind,
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub evidence: String,
+    #[serde(default)]
+    pub source: Option<BaselineSource>,
+    #[serde(rename = "rule", default)]
+    pub rules: Vec<Rule>,
+    #[serde(rename = "combination_rule", default)]
+    pub combination_rules: Vec<CombinationRule>,
+    #[serde(default)]
+    pub vocabulary: Option<VocabularyRules>,
+}
+
+/// The built-in profiles' TOML, embedded at build time.
+const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "configmgr2007-legacy",
+        include_str!("profiles/configmgr2007-legacy.toml"),
+    ),
+    ("wua", include_str!("profiles/wua.toml")),
+];
+
+/// The profile `check` uses when none is named.
+pub const DEFAULT_PROFILE: &str = "configmgr2007-legacy";
+
+impl Profile {
+    /// Parses a profile from TOML text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Profile> {
+        let profile: Profile = toml::from_str(text)
+            .map_err(|e| Error::new(ErrorKind::Profile, format!("profile {origin}: {e}")))?;
+        if profile.rules.is_empty()
+            && profile.combination_rules.is_empty()
+            && profile.vocabulary.is_none()
+        {
+            return Err(Error::new(
+                ErrorKind::Profile,
+                format!("profile {origin} has no rules: it could never find anything"),
+            ));
+        }
+        if profile.kind == ProfileKind::Baseline && profile.vocabulary.is_none() {
+            return Err(Error::new(
+                ErrorKind::Profile,
+                format!("profile {origin} is a baseline without a [vocabulary]"),
+            ));
+        }
+        for rule in &profile.combination_rules {
+            if rule.match_any.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Profile,
+                    format!(
+                        "combination rule {} in profile {origin} has no pattern",
+                        rule.name
+                    ),
+                ));
+            }
+        }
+        for rule in &profile.rules {
+            if !rule.allow_absent && rule.allowed.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Profile,
+                    format!(
+                        "rule {} in profile {origin} allows nothing at all",
+                        rule.name
+                    ),
+                ));
+            }
+        }
+        Ok(profile)
+    }
+
+    /// The built-in profiles, in a stable order.
+    pub fn built_in() -> Vec<Profile> {
+        BUILT_IN
+            .iter()
+            .map(|(name, text)| {
+                Profile::from_toml(text, name).expect("built-in profiles are valid")
+            })
+            .collect()
+    }
+
+    /// A built-in profile by name, or a profile file by path. A name wins
+    /// over a file of the same name in the working directory only when it
+    /// has no path separator and no `.toml` extension.
+    pub fn load(name_or_path: &str) -> Result<Profile> {
+        if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
+            return Profile::from_toml(text, name_or_path);
+        }
+        let path = Path::new(name_or_path);
+        if !path.exists() && !name_or_path.contains(['/', '\\']) && !name_or_path.ends_with(".toml")
+        {
+            let known: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "no built-in profile {name_or_path:?} (built-in: {}), and no such file",
+                    known.join(", ")
+                ),
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read profile {}: {e}", path.display()),
+            )
+        })?;
+        Profile::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The rules `update` violates.
+    pub fn violations<'a>(
+        &'a self,
+        update: &'a Update,
+    ) -> impl Iterator<Item = (&'a Rule, Option<&'a str>)> + 'a {
+        self.rules.iter().filter_map(move |rule| {
+            let value = update.get(&rule.attribute);
+            (!rule.allows(value)).then_some((rule, value))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_profile_accepts_exactly_the_documented_set() {
+        let p = Profile::load("configmgr2007-legacy").unwrap();
+        let rule = &p.rules[0];
+        for ok in [None, Some("Install"), Some("Bundle"), Some("Evaluate")] {
+            assert!(rule.allows(ok), "{ok:?}");
+        }
+        for bad in [
+            "",
+            "bundle",
+            "PreDeploymentCheck",
+            "OptionalInstall",
+            "Block",
+            "Uninstall",
+            " Install",
+        ] {
+            assert!(!rule.allows(Some(bad)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn wua_profile_accepts_the_protocol_set() {
+        let p = Profile::load("wua").unwrap();
+        for ok in [
+            "OptionalInstall",
+            "Install",
+            "Uninstall",
+            "PreDeploymentCheck",
+            "Block",
+            "Evaluate",
+            "Bundle",
+        ] {
+            assert!(p.rules[0].allows(Some(ok)));
+        }
+        assert!(!p.rules[0].allows(Some("Detect")));
+    }
+
+    #[test]
+    fn unknown_fields_and_empty_rules_are_profile_errors() {
+        let e = Profile::from_toml("name='x'\ndescription='y'\nbogus=1\n", "t").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Profile);
+        let e = Profile::from_toml("name='x'\ndescription='y'\n", "t").unwrap_err();
+        assert!(e.message().contains("no rules"));
+        let e = Profile::load("no-such-profile").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage);
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn combination_rules_and_baselines_parse_and_are_validated() {
+        let p = Profile::load("configmgr2007-legacy").unwrap();
+        let rule = &p.combination_rules[0];
+        let mut u = Update::default();
+        u.push_attribute("IsBundle", "true");
+        assert!(!rule.match_any.iter().any(|m| m.matches(&u)));
+        u.children.bundled_by = true;
+        assert!(rule.match_any.iter().any(|m| m.matches(&u)));
+
+        let e = Profile::from_toml("kind='baseline'\nname='b'\ndescription='d'\n[[rule]]\nname='r'\nattribute='A'\nallow_absent=true\nseverity='warn'\n", "t").unwrap_err();
+        assert!(e.message().contains("without a [vocabulary]"), "{e}");
+        let b = Profile::from_toml(
+            "kind='baseline'\nname='b'\ndescription='d'\n[vocabulary]\nseverity='warn'\nelements=['R']\n[vocabulary.values.'Update@IsLeaf']\nvalues=['true']\n",
+            "t",
+        )
+        .unwrap();
+        let v = b.vocabulary.unwrap();
+        let el = |p: &str| Term::Element { path: p.into() };
+        assert_eq!(v.knows(&el("R")), Some(true));
+        assert_eq!(v.knows(&el("R/X")), Some(false));
+        let leaf = |x: Option<&str>| Term::Value {
+            attribute: "Update@IsLeaf".into(),
+            value: x.map(str::to_string),
+        };
+        assert_eq!(v.knows(&leaf(Some("true"))), Some(true));
+        assert_eq!(v.knows(&leaf(None)), Some(false), "absent was not seen");
+        // A section left out is not checked.
+        assert_eq!(
+            v.knows(&Term::IndexElement {
+                path: "INDEX".into()
+            }),
+            None
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! Is the file intact, and is it genuinely the publisher's?
+//!
+//! Two checks run before anything is believed about a catalog's content:
+//! the O(1) *preflight* (the header's sizes against the file's real size, so a
+//! truncated or padded download is caught before any decompression), and the
+//! *Authenticode* signature, whose digest covers nearly every byte of the
+//! file. The same read pass that hashes the file for its SHA-256 identity
+//! feeds the Authenticode digest, so verifying costs no second read.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::trust::signature::{
+    self, AuthenticodeSignature, CabDigester, SignatureLayout, TrustAnchors,
+};
+
+/// What to demand of the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignaturePolicy {
+    /// A valid signature chaining to a trust anchor is required (the default).
+    Require,
+    /// Verify a signature if there is one; accept a cabinet without one and
+    /// report it as unsigned.
+    AllowUnsigned,
+    /// Do not look at the signature; the report says so.
+    Skip,
+}
+
+/// The policy and whom to trust.
+#[derive(Debug, Clone)]
+pub struct TrustOptions {
+    pub policy: SignaturePolicy,
+    /// PEM or DER files whose certificates replace the default anchors
+    /// (Microsoft Root Certificate Authority 2010 and 2011).
+    pub anchor_files: Vec<PathBuf>,
+}
+
+impl Default for TrustOptions {
+    fn default() -> Self {
+        TrustOptions {
+            policy: SignaturePolicy::Require,
+            anchor_files: Vec::new(),
+        }
+    }
+}
+
+impl TrustOptions {
+    /// Loads the anchors: the given files, or Microsoft's code-signing roots.
+    pub fn anchors(&self) -> Result<TrustAnchors> {
+        let anchors = if self.anchor_files.is_empty() {
+            TrustAnchors::microsoft_default()
+        } else {
+            TrustAnchors::from_pem_files(&self.anchor_files)
+        };
+        anchors.map_err(Error::from)
+    }
+}
+
+/// What the signature check established, for reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SignatureStatus {
+    /// Verified: digest, signer signature, chain to an anchor.
+    Verified(Box<SignatureSummary>),
+    /// No signature, accepted because unsigned cabinets were allowed.
+    Unsigned,
+    /// Not checked at the caller's request.
+    NotChecked,
+}
+
+/// The facts an administrator reads off a verified signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureSummary {
+    pub signer_subject: String,
+    pub signer_issuer: String,
+    pub signer_serial: String,
+    pub digest_algorithm: String,
+    /// RFC 3339 UTC, when the signature carries a time.
+    pub signing_time: Option<String>,
+    /// `rfc3161`, `countersignature`, `signed_attribute` or `none`.
+    pub signing_time_source: String,
+    /// Whether the time comes from a timestamp that itself verified.
+    pub timestamp_verified: bool,
+    /// Subjects from the signer to the anchor.
+    pub chain: Vec<String>,
+    pub anchor_subject: String,
+    pub anchor_sha256: String,
+    pub notes: Vec<String>,
+}
+
+/// The result of the O(1) preflight.
+#[derive(Debug, Clone, Copy)]
+pub struct Preflighted {
+    pub file_len: u64,
+    pub signed: Option<SignatureLayout>,
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path)
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_file(path))
+}
+
+/// Checks the header's sizes against the file's, reading only the header.
+pub fn preflight(path: &Path) -> Result<Preflighted> {
+    let mut file = open(path)?;
+    let file_len = file
+        .metadata()
+        .map_err(|e| Error::io(&e, "the catalog's size").with_file(path))?
+        .len();
+    let mut head = Vec::with_capacity(signature::HEAD_LEN);
+    (&mut file)
+        .take(signature::HEAD_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(&e, "the cabinet header").with_file(path))?;
+    let pf = signature::preflight(&head, file_len).map_err(|e| Error::from(e).with_file(path))?;
+    Ok(Preflighted {
+        file_len,
+        signed: pf.signed,
+    })
+}
+
+fn summarize(r: signature::SignatureReport) -> SignatureSummary {
+    SignatureSummary {
+        signer_subject: r.signer_subject,
+        signer_issuer: r.signer_issuer,
+        signer_serial: r.signer_serial,
+        digest_algorithm: r.digest_algorithm.to_string(),
+        signing_time: r.signing_time.map(|t| t.utc),
+        signing_time_source: match r.signing_time_source {
+            signature::TimeSource::Countersignature => "countersignature",
+            signature::TimeSource::Rfc3161 => "rfc3161",
+            signature::TimeSource::SignedAttribute => "signed_attribute",
+            signature::TimeSource::None => "none",
+        }
+        .to_string(),
+        timestamp_verified: r.timestamp_verified,
+        chain: r.chain,
+        anchor_subject: r.anchor_subject,
+        anchor_sha256: r.anchor_sha256,
+        notes: r.notes,
+    }
+}
+
+/// Reads the whole file once: its SHA-256, and (unless skipped) its
+/// Authenticode digest, then verifies the signature against `anchors`.
+pub fn hash_and_verify(
+    path: &Path,
+    pre: &Preflighted,
+    policy: SignaturePolicy,
+    anchors: &TrustAnchors,
+) -> Result<(String, SignatureStatus)> {
+    let mut file = open(path)?;
+    let signature = match (policy, pre.signed) {
+        (SignaturePolicy::Skip, _) => None,
+        (SignaturePolicy::Require, None) => {
+            return Err(Error::new(
+                ErrorKind::Signature,
+                "unsigned: the catalog carries no Authenticode signature (Microsoft signs every wsusscn2.cab; use --allow-unsigned to accept one that is not)",
+            )
+            .with_file(path))
+        }
+        (SignaturePolicy::AllowUnsigned, None) => None,
+        (_, Some(layout)) => {
+            let blob = signature::read_signature_blob(&mut file, &layout).map_err(|e| Error::from(e).with_file(path))?;
+            let sig = AuthenticodeSignature::parse(&blob).map_err(|e| Error::from(e).with_file(path))?;
+            Some((layout, sig))
+        }
+    };
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(&e, "the catalog").with_file(path))?;
+    let mut sha = Sha256::new();
+    let mut digester = signature
+        .as_ref()
+        .map(|(layout, sig)| CabDigester::new(layout, &[sig.digest_algorithm()]));
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Error::io(&e, "the catalog for hashing").with_file(path))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        sha.update(&buf[..n]);
+        if let Some(d) = digester.as_mut() {
+            d.update(&buf[..n]);
+        }
+    }
+    if total != pre.file_len {
+        return Err(Error::new(
+            ErrorKind::Truncated,
+            format!(
+                "the file changed while it was read: {} bytes at preflight, {total} now",
+                pre.file_len
+            ),
+        )
+        .with_file(path));
+    }
+    let sha256 = crate::commands::generate::rng::hex(&sha.finalize());
+    let status = match (signature, digester) {
+        (Some((_, sig)), Some(d)) => {
+            let digests = d.finalize().map_err(|e| Error::from(e).with_file(path))?;
+            let report = sig
+                .verify_digests(&digests, anchors, SystemTime::now())
+                .map_err(|e| Error::from(e).with_file(path))?;
+            SignatureStatus::Verified(Box::new(summarize(report)))
+        }
+        _ if policy == SignaturePolicy::Skip => SignatureStatus::NotChecked,
+        _ => SignatureStatus::Unsigned,
+    };
+    Ok((sha256, status))
+}
+
+/// A file's identity: size, SHA-256 and signature status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub size: u64,
+    pub sha256: String,
+    pub signature: SignatureStatus,
+}
+
+/// Establishes the file's identity and runs `content` on it: preflight
+/// first, then the hashing and signature pass, in parallel with `content`
+/// when `parallel`. A signature failure outranks whatever `content` found,
+/// because then the content is not the publisher's to begin with.
+pub fn with_identity<T: Send>(
+    path: &Path,
+    trust: &TrustOptions,
+    parallel: bool,
+    content: impl FnOnce(&Preflighted) -> Result<T> + Send,
+) -> Result<(Identity, T)> {
+    let pre = preflight(path)?;
+    let anchors = match trust.policy {
+        SignaturePolicy::Skip => TrustAnchors::empty(),
+        _ => trust.anchors()?,
+    };
+    let verify = || hash_and_verify(path, &pre, trust.policy, &anchors);
+    let (identity, content) = if parallel {
+        std::thread::scope(|s| {
+            let hasher = s.spawn(verify);
+            let content = content(&pre);
+            (hasher.join().expect("hashing does not panic"), content)
+        })
+    } else {
+        let identity = verify()?;
+        (Ok(identity), content(&pre))
+    };
+    let (sha256, signature) = identity?;
+    let content = content?;
+    Ok((
+        Identity {
+            size: pre.file_len,
+            sha256,
+            signature,
+        },
+        content,
+    ))
+}
