@@ -3,47 +3,45 @@
 the layer map in docs/design.md current.
 
 Why: the crate is a stack. The cabinet format knows nothing of catalogs, the
-catalog nothing of profiles, the library nothing of reports or argv; commands
-are independent of each other. The compiler enforces none of that, so every
-`use` that points up, sideways between commands or round in a circle would
-quietly tie the stack into one knot. CI runs this script to stop that.
+library nothing of reports or argv, and the commands nothing of each other.
+The compiler enforces none of that, so one `use` pointing up, sideways or in
+a circle would quietly tie the stack into a knot. CI runs this to stop it.
 
-What it checks (LAYERS below, bottom to top, is the declaration):
- 1. every edge between files points down or stays inside its layer;
+What it checks, on the graph of files and the paths between them (LAYERS,
+bottom to top, is the declaration):
+ 1. every edge points down or stays inside its layer;
  2. no circle between files (Tarjan's strongly connected components);
  3. the units of `commands` (commands/X.rs or commands/X/) do not use each
-    other; any of them may use commands/mod.rs;
- 4. every .rs file under src/ is in a layer and declared by some `mod`
-    (src/lib.rs, the crate root, is exempt: it only declares and re-exports);
+    other (any may use commands/mod.rs);
+ 4. every .rs file under src/ is in a layer and declared by some `mod`;
+    src/lib.rs, the crate root, is exempt: it declares and re-exports only;
  5. the block between the layer-map markers in docs/design.md is what this
-    script generates (`--write` regenerates it).
+    script generates (`--write` regenerates it; `--edges` prints the graph).
 
 Containment is not dependency. `mod x;` is no edge. An edge between a module
 and its own ancestor or descendant (a mod.rs re-exporting its children,
-children using `super::Error` defined in mod.rs, a mod.rs calling helpers of
-its children) counts for the layer rules but not for circles: Rust makes a
-parent and its children one unit (children see the parent's private items),
-and that circle is the ordinary shape of a Rust module. Circles are looked for
-between files that are not ancestor and descendant, i.e. siblings and cousins:
-there a circle means two files that can be neither understood nor moved apart.
+children using `super::Error` defined in mod.rs, mod.rs calling its children's
+helpers) counts for the layer rules but not for circles: Rust makes a parent
+and its children one unit (children see the parent's private items), and such
+a circle is the ordinary shape of a Rust module. Circles are looked for between
+files that are not ancestor and descendant (siblings, cousins), where a circle
+means two files that can be neither understood nor moved apart.
 
-How paths are read: comments (nested too), strings (raw and byte too) and
-char literals are stripped, lifetimes kept apart from chars. Every `use` tree
-and every path in code (types, generics, attributes, `#[serde(with = "crate::x")]`
-strings) that starts with crate, self, super, $crate, the library's name (from
-Cargo.toml), a child module, or a name bound by `use` (globs included) resolves
-to the file of the deepest module it names; if that module re-exports the item
-(a `use`, `pub use` or glob), the re-export is followed to the defining file.
-A `use` of a module itself only binds a name, so it is no edge; the paths
-through that name are. macro_rules! macros defined in the crate count where
-they are called. `#[cfg(test)]` code counts like any other code.
+How paths are read: comments, strings (raw, byte) and char literals are
+stripped, lifetimes kept apart from chars. Every `use` tree and every path in
+code, types, generics and attributes (and `#[serde(with = "crate::x")]`) that
+starts with crate, self, super, $crate, the library's name (Cargo.toml), a
+child module or a name bound by `use` (globs too) resolves to the file of the
+deepest module it names; if that module imports or re-exports the item (`use`,
+`pub use`, glob), that is followed to the defining file. A `use` of a module
+only binds its name: no edge by itself, but every path through the name is.
+Calls of macro_rules! macros defined in the crate count. `#[cfg(test)]` code
+counts like any other code.
 
-Limits: macro expansions are not read (a path built inside a macro body counts
-where the macro is defined); an item reached only by a glob of a crate module
+Limits: macro expansions are not read (paths inside a macro body count where
+the macro is written); an item reached only through a glob of a crate module
 and named bare (`use crate::x::*; Foo`) is not seen; `#[path]` is followed on
-out-of-line modules, and stops the script with an error inside inline ones.
-
-Usage: python3 .ci/structure.py [--write] [--edges] [--root DIR]
+out-of-line modules and stops the script inside inline ones.
 """
 import argparse
 import os
@@ -129,6 +127,16 @@ class Facts:
         self.calls = []  # (module, macro name, line)
 
 
+def use_decl(toks, i):
+    """The leaves (segments, leading ::, alias, glob, offset) of the `use`
+    whose tree starts at toks[i], and the index after its `;`."""
+    leaves = []
+    i = use_tree(toks, i, [], False, leaves)
+    while toks[i][1] != ";" and toks[i][0] != "e":
+        i += 1
+    return leaves, i + 1
+
+
 def use_tree(toks, i, prefix, lead, leaves):
     """Parses the use tree at toks[i] into leaves; returns the next index."""
     segs = list(prefix)
@@ -161,30 +169,44 @@ def use_tree(toks, i, prefix, lead, leaves):
     return i
 
 
+def attribute(toks, i):
+    """(index of the closing `]`, texts of the tokens inside) of the attribute whose `[` is toks[i]."""
+    depth, j = 0, i
+    while toks[j][0] != "e":
+        depth += {"[": 1, "]": -1}.get(toks[j][1], 0) if toks[j][0] == "p" else 0
+        if depth == 0:
+            break
+        j += 1
+    return j, [t[1] for t in toks[i + 1:j]]
+
+
+def path_at(toks, i):
+    """(segments, leading ::, index after it) of the path that starts at toks[i]."""
+    lead = toks[i][1] == "::"
+    segs, j = ([], i) if lead else ([toks[i][1]], i + 1)
+    while toks[j][1] == "::" and toks[j + 1][0] == "i":
+        segs.append(toks[j + 1][1])
+        j += 2
+    return segs, lead, j
+
+
 def scan(src):
-    """The Facts of one Rust source file."""
+    """The Facts of one Rust source file: one pass over its tokens, tracking
+    the braces to know the current (inline) module and module-level items."""
     toks, f = tokens(src), Facts()
     newlines = [m.start() for m in re.finditer("\n", src)]
     line = lambda pos: bisect_left(newlines, pos) + 1  # noqa: E731
-    stack = [((), True)]  # (module, is a module's own scope) per open brace
+    stack = [((), True)]  # per open brace: (current module, is that module's own scope)
     brace_mod, path_attr, export, attr_end, i = None, None, False, -1, 0
     while toks[i][0] != "e":
         kind, text, pos = toks[i]
         cur, top = stack[-1]
-        prev, nxt = toks[i - 1][1] if i else "", toks[i + 1]
+        prev, nxt, after = toks[i - 1][1] if i else "", toks[i + 1], toks[i + 2]
         if kind == "p" and text == "#" and toks[i + 1 + (nxt[1] == "!")][1] == "[":
-            j = attr_end = i + 1 + (nxt[1] == "!")
-            depth = 0
-            while toks[attr_end][0] != "e":
-                depth += {"[": 1, "]": -1}.get(toks[attr_end][1], 0) if toks[attr_end][0] == "p" else 0
-                if depth == 0:
-                    break
-                attr_end += 1
-            body = [t[1] for t in toks[j + 1:attr_end]]
-            if body[:2] == ["path", "="] and len(body) == 3:
-                path_attr = body[2]
+            attr_end, body = attribute(toks, i + 1 + (nxt[1] == "!"))
+            path_attr = body[2] if body[:2] == ["path", "="] and len(body) == 3 else path_attr
             export = export or body == ["macro_export"]
-        elif kind == "s" and i < attr_end and ATTR_PATH.fullmatch(text):
+        elif kind == "s" and i < attr_end and ATTR_PATH.fullmatch(text):  # #[serde(with = "crate::x")]
             f.paths.append((cur, text.split("::"), False, line(pos)))
         elif kind == "p" and text in ("{", "}", ";"):
             if text == "{":
@@ -193,10 +215,7 @@ def scan(src):
                 stack.pop()
             brace_mod, path_attr, export = None, None, False
         elif kind == "i" and text == "use" and prev != "::":
-            leaves = []
-            i = use_tree(toks, i + 1, [], False, leaves)
-            while toks[i][1] != ";" and toks[i][0] != "e":
-                i += 1
+            leaves, i = use_decl(toks, i + 1)
             for segs, lead, alias, glob, p in leaves:
                 f.uses.append((cur, segs, lead, glob, line(p)))
                 if glob:
@@ -204,29 +223,21 @@ def scan(src):
                 elif (alias or segs[-1]) != "_":
                     f.imports[cur].setdefault(alias or segs[-1], (segs, lead))
             continue
-        elif kind == "i" and text == "mod" and top and nxt[0] == "i" and toks[i + 2][1] in ("{", ";"):
-            inline = toks[i + 2][1] == "{"
+        elif kind == "i" and text == "mod" and top and nxt[0] == "i" and after[1] in ("{", ";"):
+            inline = after[1] == "{"
             if path_attr and (cur or inline):
                 sys.exit(f"structure: #[path] inside an inline module (line {line(pos)}) is not supported")
             f.mods.append((cur, nxt[1], path_attr, inline))
             brace_mod = cur + (nxt[1],) if inline else None
-            i += 2
-            continue
-        elif kind == "i" and text == "macro_rules" and nxt[1] == "!" and toks[i + 2][0] == "i":
-            f.macros.append((toks[i + 2][1], export))
-            i += 3
-            continue
+        elif kind == "i" and text == "macro_rules" and nxt[1] == "!" and after[0] == "i":
+            f.macros.append((after[1], export))
         elif kind == "i" and top and text in ITEM_KEYWORDS and nxt[0] == "i" and nxt[1] not in ITEM_KEYWORDS:
-            f.items[cur].add(toks[i + 2][1] if nxt[1] == "mut" else nxt[1])
-        elif kind == "i" and nxt[1] == "!" and prev not in ("::", ".") and toks[i + 2][1] in ("(", "[", "{"):
+            f.items[cur].add(after[1] if nxt[1] == "mut" else nxt[1])
+        elif kind == "i" and nxt[1] == "!" and prev not in ("::", ".") and after[1] in ("(", "[", "{"):
             f.calls.append((cur, text, line(pos)))
         elif (kind == "i" and prev != "::" and nxt[1] == "::") or (
-            kind == "p" and text == "::" and nxt[0] == "i" and toks[i - 1][0] != "i" and prev not in (">", ")", "]")
-        ):
-            lead, segs, j = text == "::", [] if text == "::" else [text], i + 1 - (text == "::")
-            while toks[j][1] == "::" and toks[j + 1][0] == "i":
-                segs.append(toks[j + 1][1])
-                j += 2
+                kind == "p" and text == "::" and nxt[0] == "i" and toks[i - 1][0] != "i" and prev not in ">)]"):
+            segs, lead, j = path_at(toks, i)
             visibility = prev == "in" and toks[i - 2][1] == "("  # pub(in crate::x)
             if len(segs) >= 2 - lead and not visibility:
                 f.paths.append((cur, segs, lead, line(pos)))
@@ -258,13 +269,13 @@ class Tree:
         self.mods, self.where, self.facts, self.problems = {}, {}, {}, []
         for crate, rootfile in crate_roots(self.root, cargo):
             self.load(crate, rootfile)
-        for crate_file, facts in self.facts.items():
-            crate = self.where[crate_file][0]
+        for file, facts in self.facts.items():  # #[macro_export] puts a macro at the crate root
             for name, exported in facts.macros:
                 if exported:
-                    self.mods[(crate, ())].macros[name] = crate_file
+                    self.mods[(self.where[file][0], ())].macros[name] = file
 
     def load(self, crate, rootfile):
+        """Reads a crate's files from its root down its `mod` declarations."""
         todo = [(rootfile, (), True)]
         while todo:
             file, mpath, owns_dir = todo.pop()
@@ -281,7 +292,9 @@ class Tree:
                     continue
                 base = os.path.dirname(file) if owns_dir else file[:-3]
                 stem = "/".join((base,) + parent + (name,))
-                tries = [os.path.normpath(os.path.join(os.path.dirname(file), attr))] if attr else [stem + ".rs", stem + "/mod.rs"]
+                tries = [stem + ".rs", stem + "/mod.rs"]
+                if attr:  # relative to the declaring file's folder; the file then owns its folder
+                    tries = [os.path.normpath(os.path.join(os.path.dirname(file), attr))]
                 child = next((c for c in tries if c in self.text), None)
                 if child is None:
                     self.problems.append(f"file {file} declares `mod {name};` but src has no {' or '.join(tries)}")
@@ -357,18 +370,16 @@ class Tree:
         for file, facts in sorted(self.facts.items()):
             crate, mpath = self.where[file]
 
-            def add(rel, segs, lead, line, glob=False):
+            def add(rel, segs, lead, line, glob=False, binds=False):
                 target = self.absolute(crate, mpath + rel, segs, lead)
                 if target:
                     to, name, is_mod = self.resolve(*target)
-                    if to != file and (glob or not is_mod or not in_use):
+                    if to != file and (glob or not is_mod or not binds):
                         text = "::" * lead + "::".join(segs) + "::*" * glob
                         edges[(file, to)].append((text, "*" if glob and is_mod else name, line))
 
-            in_use = True  # a `use` of a module only binds its name
             for rel, segs, lead, glob, line in facts.uses:
-                add(rel, segs, lead, line, glob)
-            in_use = False
+                add(rel, segs, lead, line, glob, binds=True)  # `use` of a module only binds its name
             for rel, segs, lead, line in facts.paths:
                 add(rel, segs, lead, line)
             for rel, name, line in facts.calls:
@@ -385,8 +396,8 @@ class Tree:
 
 def crate_roots(root, cargo):
     """(crate id, root file) for the library and each binary whose root is in src/."""
-    lib = cargo.get("lib", {}).get("path", "src/lib.rs")
-    roots = [("lib", os.path.normpath(lib))] if (root / lib).is_file() else []
+    lib = os.path.normpath(cargo.get("lib", {}).get("path", "src/lib.rs"))
+    roots = [("lib", lib)] if lib.startswith("src/") and (root / lib).is_file() else []
     bins = [b["path"] for b in cargo.get("bin", []) if "path" in b]
     if cargo["package"].get("autobins", True):
         found = [*(root / "src").glob("bin/*.rs"), *(root / "src").glob("bin/*/main.rs")]
@@ -463,26 +474,27 @@ def circles(tree, edges):
             connect(v)
     out = []
     for scc in sccs:
-        start = min(scc)
-        back, queue = {}, deque([start])  # the shortest circle through start
-        while queue and start not in back:
-            v = queue.popleft()
-            for w in sorted(graph[v] & scc):
-                if w == start:
-                    back[start] = v
-                    break
-                if w not in back:
-                    back[w] = v
-                    queue.append(w)
-        path, v = [start], back[start]
-        while v != start:
-            path.append(v)
-            v = back[v]
-        path = [start] + path[:0:-1] + [start]
+        path = shortest_circle(graph, scc, min(scc))
         hops = "".join(f" -> {b} ({names(edges[(a, b)])})" for a, b in zip(path, path[1:]))
         tied = f"; all tied: {', '.join(sorted(scc))}" if len(scc) > len(path) - 1 else ""
-        out.append(f"circle: {start}{hops}{tied}")
+        out.append(f"circle: {path[0]}{hops}{tied}")
     return sorted(out)
+
+
+def shortest_circle(graph, scc, start):
+    """[start, ..., start]: a shortest circle through start (breadth first)."""
+    back, queue = {start: None}, deque([start])
+    while queue:
+        v = queue.popleft()
+        for w in sorted(graph[v] & scc):
+            if w == start:
+                path = [v]
+                while back[path[-1]]:
+                    path.append(back[path[-1]])
+                return path[::-1] + [start]
+            if w not in back:
+                back[w] = v
+                queue.append(w)
 
 
 def check(tree, edges):
@@ -503,7 +515,8 @@ def check(tree, edges):
             out.append(f"upward edge: {a} ({LAYERS[la][0]}) -> {b} ({LAYERS[lb][0]}): {describe(uses)}")
         ua, ub = unit_of(a), unit_of(b)
         if ua and ub and ua != ub:
-            out.append(f"sideways edge: {a} -> {b}: command units {ua} and {ub} must not use each other: {describe(uses)}")
+            out.append(f"sideways edge: {a} -> {b}: command units {ua} and {ub} must not use each other: "
+                       f"{describe(uses)}")
     return tree.problems + out + circles(tree, edges)
 
 
@@ -512,10 +525,7 @@ def layer_map(tree):
     rows = defaultdict(list)
     for f in tree.files:
         if layer_of(f) is not None:
-            lines = tree.text[f].splitlines()
-            doc = next((s.strip()[3:].strip() for s in lines if s.strip().startswith("//!") and s.strip()[3:].strip()), "")
-            doc = doc if len(doc) <= 100 else doc[:99].rstrip() + "…"
-            rows[layer_of(f)].append((f.removeprefix("src/"), len(lines), doc))
+            rows[layer_of(f)].append((f.removeprefix("src/"), len(tree.text[f].splitlines()), first_doc(tree.text[f])))
     width = max([len(r[0]) for rs in rows.values() for r in rs] + [20])
     intro = ("**Layers, top to bottom** (binary first, error last), with every file under `src/`, its lines and "
              "the first line of its `//!` doc. Imports point down or stay inside their layer, never up; the "
@@ -529,6 +539,13 @@ def layer_map(tree):
         out += [f"  {rel:<{width}} {n:>5}  {doc}".rstrip() for rel, n, doc in sorted(rows[i])] or ["  (no files)"]
         out.append("")
     return "\n".join(out[:-1] + ["```", "", END])
+
+
+def first_doc(text):
+    """The first non-empty `//!` line of a file, trimmed to about 100 characters."""
+    docs = (s.strip()[3:].strip() for s in text.splitlines() if s.strip().startswith("//!"))
+    doc = next((d for d in docs if d), "")
+    return doc if len(doc) <= 100 else doc[:99].rstrip() + "…"
 
 
 def update_doc(text, block):

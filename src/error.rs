@@ -9,6 +9,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What went wrong. Each kind says which party is at fault: the environment
 /// (`Io`, `Usage`, `Profile`) or the catalog (everything else).
@@ -141,10 +142,21 @@ impl fmt::Display for Place {
     }
 }
 
-/// The library's error: a kind, a place and a human sentence. Boxed, so that
-/// `Result`s stay one pointer wide on the hot path.
+/// The library's error: a kind, a place, a human sentence and, where there
+/// is one, the typed cause. Boxed, so that `Result`s stay one pointer wide on
+/// the hot path.
+///
+/// The message already says the cause in words, because an administrator
+/// reads one line; [`std::error::Error::source`] gives the cause itself to a
+/// program that wants to tell an `io::Error` of kind `PermissionDenied`
+/// from a quick-xml syntax error or a signature's `DigestMismatch`. The cause
+/// is shared behind an `Arc`, so that `Error` stays `Clone` (a nested
+/// cabinet's error travels through `std::io::Read` and is cloned out again).
 #[derive(Debug, Clone)]
 pub struct Error(Box<Repr>);
+
+/// A cause kept for [`std::error::Error::source`].
+type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 #[derive(Debug, Clone)]
 struct Repr {
@@ -155,6 +167,8 @@ struct Repr {
     /// an inner layer through `std::io::Read`: its place is already complete,
     /// and the inner layer must not claim it.
     sealed: bool,
+    /// The typed cause, when the error came from one.
+    source: Option<Source>,
 }
 
 /// Shorthand used throughout the library.
@@ -168,27 +182,40 @@ impl Error {
             place: Place::default(),
             message: message.into(),
             sealed: false,
+            source: None,
         }))
     }
 
-    /// An I/O error while reading `what`. When the I/O error carries a
-    /// wsuscat error (a nested cabinet read through an outer one's stream),
-    /// that error is returned as it is, sealed.
-    pub fn io(err: &std::io::Error, what: &str) -> Error {
-        if let Some(inner) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
-            let mut e = inner.clone();
-            e.0.sealed = true;
-            return e;
+    /// Keeps `source` as the typed cause (see [`std::error::Error::source`]).
+    pub fn with_source<E>(mut self, source: E) -> Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.0.source = Some(Arc::new(source));
+        self
+    }
+
+    /// An I/O error while reading `what`, kept as the cause. When the I/O
+    /// error carries a wsuscat error (a nested cabinet read through an outer
+    /// one's stream), that error is returned as it is, sealed.
+    pub fn io(err: std::io::Error, what: &str) -> Error {
+        if err.get_ref().is_some_and(|e| e.is::<Error>()) {
+            if let Some(Ok(inner)) = err.into_inner().map(|e| e.downcast::<Error>()) {
+                let mut e = *inner;
+                e.0.sealed = true;
+                return e;
+            }
+            return Error::new(ErrorKind::Io, format!("cannot read {what}"));
         }
-        Error::new(ErrorKind::Io, format!("cannot read {what}: {err}"))
+        Error::new(ErrorKind::Io, format!("cannot read {what}: {err}")).with_source(err)
     }
 
     /// A failed seek to `what`. A forward-only stream (a cabinet nested in a
     /// compressed folder) refuses backward seeks with `Unsupported`: that is
     /// the nested cabinet's layout, not the environment, failing.
-    pub fn seek(err: &std::io::Error, what: &str) -> Error {
+    pub fn seek(err: std::io::Error, what: &str) -> Error {
         if err.kind() == std::io::ErrorKind::Unsupported {
-            Error::new(ErrorKind::Unsupported, err.to_string())
+            Error::new(ErrorKind::Unsupported, err.to_string()).with_source(err)
         } else {
             Error::io(err, what)
         }
@@ -207,6 +234,13 @@ impl Error {
     /// The cause, without the place.
     pub fn message(&self) -> &str {
         &self.0.message
+    }
+
+    /// The same error with another sentence: for a caller that knows more
+    /// than the library (the binary adds which option to use).
+    pub fn with_message(mut self, message: impl Into<String>) -> Error {
+        self.0.message = message.into();
+        self
     }
 
     /// Mutable access, so that outer layers can fill in what they know.
@@ -253,4 +287,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

@@ -96,7 +96,7 @@ fn read_exact_at<R: Read>(
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             truncated(what, offset, file_len)
         } else {
-            Error::io(&e, what).at_offset(offset)
+            Error::io(e, what).at_offset(offset)
         }
     })
 }
@@ -129,9 +129,9 @@ impl Cabinet {
     pub fn parse<R: Read + Seek>(r: &mut R) -> Result<Cabinet> {
         let file_len = r
             .seek(SeekFrom::End(0))
-            .map_err(|e| Error::io(&e, "the cabinet's length"))?;
+            .map_err(|e| Error::io(e, "the cabinet's length"))?;
         r.seek(SeekFrom::Start(0))
-            .map_err(|e| Error::io(&e, "the cabinet header"))?;
+            .map_err(|e| Error::io(e, "the cabinet header"))?;
         Cabinet::parse_sized(r, file_len)
     }
 
@@ -139,7 +139,7 @@ impl Cabinet {
     /// start, seeking only forward (see [`super::forward`]).
     pub fn parse_sized<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<Cabinet> {
         let mut fixed = [0u8; FIXED_HEADER_LEN];
-        let got = read_up_to(r, &mut fixed).map_err(|e| Error::io(&e, "the cabinet header"))?;
+        let got = read_up_to(r, &mut fixed).map_err(|e| Error::io(e, "the cabinet header"))?;
         if got < 4 || &fixed[..4] != b"MSCF" {
             return Err(Error::new(
                 ErrorKind::NotCabinet,
@@ -278,7 +278,7 @@ impl Cabinet {
             ));
         }
         r.seek(SeekFrom::Start(u64::from(header.files_offset)))
-            .map_err(|e| Error::seek(&e, "the file table"))?;
+            .map_err(|e| Error::seek(e, "the file table"))?;
         let mut offset = u64::from(header.files_offset);
         let mut files = Vec::with_capacity(usize::from(header.file_count));
         for _ in 0..header.file_count {

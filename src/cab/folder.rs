@@ -113,7 +113,7 @@ impl<R: Read + Seek> FolderReader<R> {
         let decoder = Decoder::new(entry.compression).map_err(|e| e.with_folder(entry.index))?;
         reader
             .seek(SeekFrom::Start(u64::from(entry.data_offset)))
-            .map_err(|e| Error::seek(&e, "folder data"))?;
+            .map_err(|e| Error::seek(e, "folder data"))?;
         Ok(FolderReader {
             reader,
             next_block_offset: u64::from(entry.data_offset),
@@ -269,7 +269,7 @@ impl<R: Read + Seek> FolderReader<R> {
                     format!("truncated: the file ends inside the {what} of block {block}"),
                 )
             } else {
-                Error::io(&e, what).at_offset(offset)
+                Error::io(e, what).at_offset(offset)
             }
         })
     }

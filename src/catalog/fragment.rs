@@ -147,18 +147,23 @@ fn parse_fields(kind: &FragmentKind, bytes: &[u8], brief: bool) -> Result<Facts>
                 format!("the fragment is not well-formed: {e}"),
                 reader.error_position(),
             )
+            .with_source(e)
         })?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let name = e.name().as_ref().to_string();
                 let get = |wanted: &str| -> Result<Option<String>> {
                     for attr in e.attributes() {
-                        let attr =
-                            attr.map_err(|err| xml_error(format!("bad attribute: {err}"), at))?;
+                        let attr = attr.map_err(|err| {
+                            xml_error(format!("bad attribute: {err}"), at).with_source(err)
+                        })?;
                         if attr.key.as_ref() == wanted {
-                            let v = attr
-                                .normalized_value(XmlVersion::Implicit1_0)
-                                .map_err(|err| xml_error(format!("bad attribute: {err}"), at))?;
+                            let v =
+                                attr.normalized_value(XmlVersion::Implicit1_0)
+                                    .map_err(|err| {
+                                        xml_error(format!("bad attribute: {err}"), at)
+                                            .with_source(err)
+                                    })?;
                             return Ok(Some(v.into_owned()));
                         }
                     }
@@ -236,10 +241,9 @@ fn parse_fields(kind: &FragmentKind, bytes: &[u8], brief: bool) -> Result<Facts>
             Event::Text(t) => text_buf.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
             Event::CData(c) => text_buf.push_str(c.as_ref()),
             Event::GeneralRef(r) => {
-                if let Some(c) = r
-                    .resolve_char_ref()
-                    .map_err(|e| xml_error(format!("bad character reference: {e}"), at))?
-                {
+                if let Some(c) = r.resolve_char_ref().map_err(|e| {
+                    xml_error(format!("bad character reference: {e}"), at).with_source(e)
+                })? {
                     text_buf.push(c);
                 } else {
                     let name = r.as_ref();
@@ -276,6 +280,15 @@ fn parse_fields(kind: &FragmentKind, bytes: &[u8], brief: bool) -> Result<Facts>
         FragmentKind::Localized(_) => Facts::Localized(loc),
         FragmentKind::Eula(_) | FragmentKind::Full => Facts::Other,
     })
+}
+
+/// `KB5058379`, `kb5058379` and `5058379` are the same article.
+pub fn strip_kb(s: &str) -> &str {
+    let s = s.trim();
+    match s.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("kb") => &s[2..],
+        _ => s,
+    }
 }
 
 #[cfg(test)]

@@ -52,6 +52,7 @@ impl Index {
                     format!("index.xml is not well-formed: {e}"),
                     reader.error_position(),
                 )
+                .with_source(e)
             })?;
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
@@ -73,12 +74,14 @@ impl Index {
                             files_dir: false,
                         };
                         for attr in e.attributes() {
-                            let attr =
-                                attr.map_err(|err| xml_error(format!("bad attribute: {err}"), at))?;
+                            let attr = attr.map_err(|err| {
+                                xml_error(format!("bad attribute: {err}"), at).with_source(err)
+                            })?;
                             let value =
                                 attr.normalized_value(XmlVersion::Implicit1_0)
                                     .map_err(|err| {
                                         xml_error(format!("bad attribute value: {err}"), at)
+                                            .with_source(err)
                                     })?;
                             let key = attr.key.local_name();
                             let key = key.as_ref();

@@ -25,10 +25,43 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use crate::cab::forward::Forward;
 use crate::cab::{Cabinet, FileEntry, MemberReader};
 use crate::catalog::index::Index;
 use crate::error::{Error, ErrorKind, Result};
+
+/// Who the catalog is.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CatalogIdentity {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    pub package_id: Option<String>,
+    pub creation_date: Option<String>,
+    pub package_version: Option<String>,
+    pub protocol_version: Option<String>,
+    pub minimum_client_version: Option<String>,
+}
+
+impl CatalogIdentity {
+    /// What package.xml's root says, with the file's path and size; the
+    /// SHA-256 is filled in by the hashing pass.
+    pub fn new(path: &Path, size: u64, root: &package::RootInfo) -> CatalogIdentity {
+        let attr = |name: &str| root.get(name).map(str::to_string);
+        CatalogIdentity {
+            path: path.display().to_string(),
+            size,
+            sha256: String::new(),
+            package_id: attr("PackageId"),
+            creation_date: attr("CreationDate"),
+            package_version: attr("PackageVersion"),
+            protocol_version: attr("ProtocolVersion"),
+            minimum_client_version: attr("MinimumClientVersion"),
+        }
+    }
+}
 
 /// package.xml streamed out of package.cab out of the catalog.
 pub type PackageXml = MemberReader<Forward<MemberReader<BufReader<File>>>>;
@@ -63,8 +96,11 @@ pub struct Catalog {
 }
 
 fn open_file(path: &Path) -> Result<BufReader<File>> {
-    let file = File::open(path)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_file(path))?;
+    let file = File::open(path).map_err(|e| {
+        Error::new(ErrorKind::Io, format!("cannot open: {e}"))
+            .with_source(e)
+            .with_file(path)
+    })?;
     Ok(BufReader::with_capacity(256 << 10, file))
 }
 

@@ -131,7 +131,9 @@ pub fn read(
         .num_threads(threads.saturating_sub(1).max(1))
         .thread_name(|i| format!("wsuscat-shard-{i}"))
         .build()
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")))?;
+        .map_err(|e| {
+            Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")).with_source(e)
+        })?;
     let path = catalog.path();
     let plan = &plan;
     let streamed = pool.in_place_scope(|scope| {
@@ -142,7 +144,9 @@ pub fn read(
                 outer_opens.fetch_add(1, Ordering::Relaxed);
                 std::fs::File::open(path)
                     .map(|f| std::io::BufReader::with_capacity(256 << 10, f))
-                    .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")))
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_source(e)
+                    })
             },
             |f| plan.keys().any(|name| f.name_matches(name)),
             |f, bytes| {

@@ -9,47 +9,13 @@ use crate::catalog::names::{self, Names, Subject};
 use crate::catalog::package::scan::{scan, Progress, ScanOptions, Visitor};
 use crate::catalog::update::{Kind, RefKind, Update};
 use crate::catalog::Catalog;
+use crate::catalog::CatalogIdentity;
 use crate::error::Result;
 use crate::rules::constraints::{self, Constraints};
 use crate::rules::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
 use crate::rules::profile::{Profile, Severity};
 use crate::rules::vocab::{Collector, Tally, Vocabulary};
 use crate::trust::integrity::{self, SignatureStatus, TrustOptions};
-
-/// Who the catalog is.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct CatalogIdentity {
-    pub path: String,
-    pub size: u64,
-    pub sha256: String,
-    pub package_id: Option<String>,
-    pub creation_date: Option<String>,
-    pub package_version: Option<String>,
-    pub protocol_version: Option<String>,
-    pub minimum_client_version: Option<String>,
-}
-
-impl CatalogIdentity {
-    /// What package.xml's root says, with the file's path and size; the
-    /// SHA-256 is filled in by the hashing pass.
-    pub fn new(
-        path: &Path,
-        size: u64,
-        root: &crate::catalog::package::RootInfo,
-    ) -> CatalogIdentity {
-        let attr = |name: &str| root.get(name).map(str::to_string);
-        CatalogIdentity {
-            path: path.display().to_string(),
-            size,
-            sha256: String::new(),
-            package_id: attr("PackageId"),
-            creation_date: attr("CreationDate"),
-            package_version: attr("PackageVersion"),
-            protocol_version: attr("ProtocolVersion"),
-            minimum_client_version: attr("MinimumClientVersion"),
-        }
-    }
-}
 
 /// A profile as the report names it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use crate::catalog::names;
 use crate::catalog::package::scan::ScanOptions;
 use crate::catalog::shards::{Request, ShardReport};
 use crate::catalog::Catalog;
-use crate::commands::check::CatalogIdentity;
+use crate::catalog::CatalogIdentity;
 use crate::error::Result;
 use crate::trust::integrity::{self, SignatureStatus, TrustOptions};
 

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::catalog::fragment::strip_kb;
 use crate::catalog::inventory::{self, same_guid, Entry, Inventory, Keep};
 use crate::catalog::names::{self, Names};
 use crate::catalog::package::scan::ScanOptions;
@@ -89,15 +90,6 @@ impl Filters {
                 .classification
                 .as_deref()
                 .is_none_or(|c| category("UpdateClassification", c, &classifications))
-    }
-}
-
-/// `KB5058379`, `kb5058379` and `5058379` are the same article.
-pub(crate) fn strip_kb(s: &str) -> &str {
-    let s = s.trim();
-    match s.get(..2) {
-        Some(p) if p.eq_ignore_ascii_case("kb") => &s[2..],
-        _ => s,
     }
 }
 

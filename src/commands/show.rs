@@ -12,6 +12,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::catalog::fragment::strip_kb;
 use crate::catalog::fragment::{self, Facts};
 use crate::catalog::inventory::{self, same_guid, Detail, Entry, Inventory, Keep};
 use crate::catalog::names::{self, Gathered, Names};
@@ -19,7 +20,6 @@ use crate::catalog::package::scan::ScanOptions;
 use crate::catalog::shards::{self, Request, ShardReport};
 use crate::catalog::update::{RefKind, Update};
 use crate::catalog::Catalog;
-use crate::commands::list::strip_kb;
 use crate::error::{Error, ErrorKind, Result};
 
 /// What to show.

@@ -204,7 +204,9 @@ fn verify_content(
         .num_threads(threads.saturating_sub(1).max(1))
         .thread_name(|i| format!("wsuscat-verify-{i}"))
         .build()
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")))?;
+        .map_err(|e| {
+            Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")).with_source(e)
+        })?;
     let streamed = pool.in_place_scope(|scope| {
         let mut seq = 0usize;
         let results = &results;
@@ -213,7 +215,9 @@ fn verify_content(
             || {
                 std::fs::File::open(path)
                     .map(|f| std::io::BufReader::with_capacity(256 << 10, f))
-                    .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")))
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_source(e)
+                    })
             },
             &mut |bytes| {
                 if let Some(p) = progress {

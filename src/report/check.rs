@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{verify::signature_lines, Format, Style};
 use crate::catalog::update::Kind;
 use crate::commands::check::{CheckReport, ProfileRef};
+use crate::rules::finding::show_value;
 use crate::rules::finding::{CatalogFinding, Finding, Verdict};
 use crate::rules::profile::Severity;
 use crate::trust::integrity::SignatureStatus;
@@ -14,7 +15,7 @@ use crate::trust::integrity::SignatureStatus;
 /// The JSON document `check --format json` writes; see docs/json.md and docs/check-report.schema.json.
 #[derive(Serialize)]
 struct JsonCheck<'a> {
-    catalog: &'a crate::commands::check::CatalogIdentity,
+    catalog: &'a crate::catalog::CatalogIdentity,
     signature: &'a SignatureStatus,
     profile: JsonProfile,
     profiles: &'a [ProfileRef],
@@ -52,7 +53,7 @@ fn profile_names(report: &CheckReport) -> String {
 #[derive(Serialize)]
 struct JsonlCatalog<'a> {
     #[serde(flatten)]
-    catalog: &'a crate::commands::check::CatalogIdentity,
+    catalog: &'a crate::catalog::CatalogIdentity,
     signature: &'a SignatureStatus,
     profile: JsonProfile,
     profiles: &'a [ProfileRef],
@@ -163,17 +164,9 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
     }
 }
 
-/// A value as a report shows it: `(absent)`, `""`, or quoted with escapes.
-pub fn show_value(value: Option<&str>) -> String {
-    match value {
-        None => "(absent)".to_string(),
-        Some(v) => format!("{v:?}"),
-    }
-}
-
 /// The catalog's identity and signature, as check and info show them.
 pub(super) fn identity_lines(
-    c: &crate::commands::check::CatalogIdentity,
+    c: &crate::catalog::CatalogIdentity,
     signature: &SignatureStatus,
     style: Style,
 ) -> String {

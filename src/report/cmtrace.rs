@@ -128,11 +128,11 @@ fn signature(status: &SignatureStatus) -> Entry {
         ),
         SignatureStatus::Unsigned => Entry::new(
             Level::Warning,
-            "signature: UNSIGNED, accepted because --allow-unsigned was given".into(),
+            "signature: UNSIGNED, accepted because unsigned catalogs were allowed".into(),
         ),
         SignatureStatus::NotChecked => Entry::new(
             Level::Warning,
-            "signature: not checked (--no-verify)".into(),
+            "signature: not checked (verification was turned off)".into(),
         ),
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{check::show_value, csv, jsonl, Format, Style};
+use super::{csv, jsonl, show_value, Format, Style};
 use crate::commands::diff::DiffReport;
 
 /// How many items each human section shows.

@@ -25,7 +25,7 @@ struct AttrValue<'a> {
 
 #[derive(Serialize)]
 struct Doc<'a> {
-    catalog: &'a crate::commands::check::CatalogIdentity,
+    catalog: &'a crate::catalog::CatalogIdentity,
     signature: &'a crate::trust::integrity::SignatureStatus,
     package_xml_bytes: u64,
     updates: u64,
@@ -55,7 +55,7 @@ pub fn info(r: &InfoReport, format: Format, style: Style) -> String {
             #[derive(Serialize)]
             struct Catalog<'a> {
                 #[serde(flatten)]
-                catalog: &'a crate::commands::check::CatalogIdentity,
+                catalog: &'a crate::catalog::CatalogIdentity,
                 signature: &'a crate::trust::integrity::SignatureStatus,
                 package_xml_bytes: u64,
                 updates: u64,

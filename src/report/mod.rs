@@ -14,7 +14,8 @@ mod profiles;
 pub mod show;
 mod verify;
 
-pub use check::{check, show_value, CHECK_CSV_COLUMNS};
+pub use crate::rules::finding::show_value;
+pub use check::{check, CHECK_CSV_COLUMNS};
 pub use diff::{diff, DiffHuman, DIFF_CSV_COLUMNS};
 pub use errors::{error, error_document};
 pub use profiles::profiles;

@@ -34,9 +34,11 @@ pub(super) fn signature_lines(status: &SignatureStatus, label: &str) -> String {
             out
         }
         SignatureStatus::Unsigned => {
-            format!("{label}UNSIGNED: accepted because --allow-unsigned was given\n")
+            format!("{label}UNSIGNED: accepted because unsigned catalogs were allowed\n")
         }
-        SignatureStatus::NotChecked => format!("{label}not checked (--no-verify)\n"),
+        SignatureStatus::NotChecked => {
+            format!("{label}not checked (verification was turned off)\n")
+        }
     }
 }
 

@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::commands::check::CheckReport;
+use crate::catalog::CatalogIdentity;
 use crate::rules::profile::Severity;
-use crate::rules::vocab::{Combination, Tally, Term};
+use crate::rules::vocab::{Combination, Tally, Term, Vocabulary};
 
 /// Of one attribute: updates lacking it, and each value with its count.
 type Seen<'a> = (Option<u64>, Vec<(&'a str, u64)>);
@@ -38,11 +38,9 @@ fn list<'a>(out: &mut String, key: &str, items: impl Iterator<Item = (&'a str, u
     let _ = writeln!(out, "]");
 }
 
-/// The baseline TOML for a report made with `CheckOptions::learn`. `None`
-/// when the report has no vocabulary.
-pub fn to_toml(report: &CheckReport, options: &BaselineOptions) -> Option<String> {
-    let vocab = report.vocabulary.as_ref()?;
-    let c = &report.catalog;
+/// The baseline TOML for the vocabulary of catalog `c` (what a check
+/// collects when asked to learn).
+pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOptions) -> String {
     let unknown = "(absent)".to_string();
     let date = c.creation_date.as_deref().unwrap_or("unknown");
     let name = options
@@ -172,5 +170,5 @@ pub fn to_toml(report: &CheckReport, options: &BaselineOptions) -> Option<String
         let _ = writeln!(out, "bundled_by = {}", c.bundled_by);
         let _ = writeln!(out, "payload_files = {}", c.payload_files);
     }
-    Some(out)
+    out
 }

@@ -28,6 +28,18 @@ impl PartialEq for Version {
 
 impl Eq for Version {}
 
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, part) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{part}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Version {
     pub fn parse(s: &str) -> Option<Version> {
         let parts: Option<Vec<u64>> = s.trim().split('.').map(|p| p.parse().ok()).collect();
@@ -66,12 +78,12 @@ pub struct Constraints {
 }
 
 impl Constraints {
-    /// Parses `--wua-version`'s argument.
+    /// Parses the fleet's Windows Update Agent version.
     pub fn wua(s: &str) -> Result<Version> {
         Version::parse(s).ok_or_else(|| {
             Error::new(
                 ErrorKind::Usage,
-                format!("--wua-version {s:?}: expected up to four numbers, like 10.0.19041.1"),
+                format!("Windows Update Agent version {s:?}: expected up to four numbers, like 10.0.19041.1"),
             )
         })
     }
@@ -165,7 +177,7 @@ pub fn findings(
             Some(_) => out.push(finding(
                 "wua-version",
                 format!("MinimumClientVersion={min:?}"),
-                "the catalog requires a newer Windows Update Agent than the fleet runs (--wua-version): those clients refuse it".to_string(),
+                format!("the catalog requires a newer Windows Update Agent than the fleet runs ({fleet}): those clients refuse it"),
             )),
             None => out.push(finding(
                 "wua-version",
@@ -194,13 +206,13 @@ pub fn findings(
                     "max-age",
                     format!("{what} {}", value.unwrap_or_default()),
                     format!(
-                        "the catalog is {} days old, more than --max-age {days}: scanners distrust stale catalogs",
+                        "the catalog is {} days old, more than the {days} allowed: scanners distrust stale catalogs",
                         now.saturating_sub(t) / 86_400
                     ),
                 )),
                 None => out.push(finding(
                     "max-age",
-                    format!("{what} {}", crate::report::show_value(value)),
+                    format!("{what} {}", crate::rules::finding::show_value(value)),
                     format!("{what} cannot be read as a date: cannot tell the catalog's age"),
                 )),
             }

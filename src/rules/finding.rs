@@ -103,3 +103,13 @@ impl Verdict {
         }
     }
 }
+
+/// A value as findings and reports show it: `(absent)`, `""`, or quoted
+/// with escapes, so that an empty value, a missing one and one with control
+/// characters can be told apart.
+pub fn show_value(value: Option<&str>) -> String {
+    match value {
+        None => "(absent)".to_string(),
+        Some(v) => format!("{v:?}"),
+    }
+}

@@ -241,8 +241,9 @@ pub const DEFAULT_PROFILE: &str = "configmgr2007-legacy";
 impl Profile {
     /// Parses a profile from TOML text; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Profile> {
-        let profile: Profile = toml::from_str(text)
-            .map_err(|e| Error::new(ErrorKind::Profile, format!("profile {origin}: {e}")))?;
+        let profile: Profile = toml::from_str(text).map_err(|e| {
+            Error::new(ErrorKind::Profile, format!("profile {origin}: {e}")).with_source(e)
+        })?;
         if profile.rules.is_empty()
             && profile.combination_rules.is_empty()
             && profile.vocabulary.is_none()

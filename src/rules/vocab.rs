@@ -226,7 +226,7 @@ impl Vocabulary {
         loop {
             let event = reader
                 .read_event()
-                .map_err(|e| bad(format!("index.xml is not well-formed: {e}")))?;
+                .map_err(|e| bad(format!("index.xml is not well-formed: {e}")).with_source(e))?;
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let name = e.local_name().as_ref().to_string();

@@ -111,13 +111,13 @@ pub fn preflight(path: &Path) -> Result<Preflighted> {
     let mut file = open(path)?;
     let file_len = file
         .metadata()
-        .map_err(|e| Error::io(&e, "the catalog's size").with_file(path))?
+        .map_err(|e| Error::io(e, "the catalog's size").with_file(path))?
         .len();
     let mut head = Vec::with_capacity(signature::HEAD_LEN);
     (&mut file)
         .take(signature::HEAD_LEN as u64)
         .read_to_end(&mut head)
-        .map_err(|e| Error::io(&e, "the cabinet header").with_file(path))?;
+        .map_err(|e| Error::io(e, "the cabinet header").with_file(path))?;
     let pf = signature::preflight(&head, file_len).map_err(|e| Error::from(e).with_file(path))?;
     Ok(Preflighted {
         file_len,
@@ -161,8 +161,9 @@ pub fn hash_and_verify(
         (SignaturePolicy::Require, None) => {
             return Err(Error::new(
                 ErrorKind::Signature,
-                "unsigned: the catalog carries no Authenticode signature (Microsoft signs every wsusscn2.cab; use --allow-unsigned to accept one that is not)",
+                "unsigned: the catalog carries no Authenticode signature (Microsoft signs every wsusscn2.cab)",
             )
+            .with_source(signature::Error::Unsigned)
             .with_file(path))
         }
         (SignaturePolicy::AllowUnsigned, None) => None,
@@ -173,7 +174,7 @@ pub fn hash_and_verify(
         }
     };
     file.seek(SeekFrom::Start(0))
-        .map_err(|e| Error::io(&e, "the catalog").with_file(path))?;
+        .map_err(|e| Error::io(e, "the catalog").with_file(path))?;
     let mut sha = Sha256::new();
     let mut digester = signature
         .as_ref()
@@ -183,7 +184,7 @@ pub fn hash_and_verify(
     loop {
         let n = file
             .read(&mut buf)
-            .map_err(|e| Error::io(&e, "the catalog for hashing").with_file(path))?;
+            .map_err(|e| Error::io(e, "the catalog for hashing").with_file(path))?;
         if n == 0 {
             break;
         }
@@ -203,7 +204,7 @@ pub fn hash_and_verify(
         )
         .with_file(path));
     }
-    let sha256 = crate::commands::generate::rng::hex(&sha.finalize());
+    let sha256 = crate::trust::hex(&sha.finalize());
     let status = match (signature, digester) {
         (Some((_, sig)), Some(d)) => {
             let digests = d.finalize().map_err(|e| Error::from(e).with_file(path))?;

@@ -8,3 +8,5 @@
 
 pub mod integrity;
 pub mod signature;
+
+pub use signature::hex;

@@ -19,6 +19,7 @@ mod command_output;
 mod corpus;
 mod diff;
 mod drift;
+mod error_sources;
 mod explain;
 mod lzx;
 mod lzx_encode;

@@ -73,6 +73,32 @@ fn format(f: FormatArg) -> Format {
 }
 
 /// A diagnostic on stderr, rendered by the report layer.
+/// An error about an option's value, named by the option: only the binary
+/// knows which option carried it.
+fn flag_error(flag: &str, err: Error) -> Error {
+    let message = format!("{flag}: {}", err.message());
+    err.with_message(message)
+}
+
+/// The library's error with the advice only the binary can give: which
+/// option to use. The library's sentence says what is wrong; this adds
+/// what to type.
+fn advise(err: &Error) -> Error {
+    use std::error::Error as _;
+    let unsigned = err
+        .source()
+        .and_then(|s| s.downcast_ref::<wsuscat::trust::signature::Error>())
+        .is_some_and(|s| matches!(s, wsuscat::trust::signature::Error::Unsigned));
+    if unsigned && err.kind() == ErrorKind::Signature {
+        let message = format!(
+            "{}; use --allow-unsigned to accept one that is not",
+            err.message()
+        );
+        return err.clone().with_message(message);
+    }
+    err.clone()
+}
+
 fn diagnose(err: &Error) {
     eprint!("{}", report::error(err, Format::Human));
 }
@@ -119,6 +145,7 @@ fn emit(text: &str, out: &OutputArgs) -> i32 {
 /// for json and jsonl an error document where the report would have gone,
 /// so that a script reading the report gets one. Returns the exit code.
 fn fail(err: &Error, out: &OutputArgs, log: &Log) -> i32 {
+    let err = &advise(err);
     diagnose(err);
     log.write(&[cmtrace::error(err)]);
     if let Some(doc) = report::error_document(err, format(out.format)) {
@@ -228,7 +255,7 @@ fn constraints(args: &CheckArgs) -> Result<Constraints, Error> {
         wua_version: args
             .wua_version
             .as_deref()
-            .map(Constraints::wua)
+            .map(|v| Constraints::wua(v).map_err(|e| flag_error("--wua-version", e)))
             .transpose()?,
         max_age_days: args.max_age,
         now,
@@ -254,8 +281,13 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return fail_plain(&e),
     };
+    let vocabulary = report
+        .vocabulary
+        .as_ref()
+        .expect("a learning check collects the vocabulary");
     let text = baseline::to_toml(
-        &report,
+        vocabulary,
+        &report.catalog,
         &baseline::BaselineOptions {
             name: args.name.clone(),
             severity: match args.severity {
@@ -263,8 +295,7 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
                 cli::SeverityArg::Warn => Severity::Warn,
             },
         },
-    )
-    .expect("a learning check collects the vocabulary");
+    );
     match &args.output {
         None => print(&text),
         // A scheduled task may read the baseline while the next is written.
@@ -279,6 +310,7 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
 
 /// An error for a command without report formats: one line on stderr.
 fn fail_plain(err: &Error) -> i32 {
+    let err = &advise(err);
     diagnose(err);
     exit_codes::for_error(err.kind())
 }

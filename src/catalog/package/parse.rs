@@ -182,7 +182,8 @@ fn parse_into(
             let mut err = xml_error(
                 format!("package.xml is not well-formed: {e}"),
                 base + reader.error_position(),
-            );
+            )
+            .with_source(e);
             if in_update.is_some() {
                 if let Some(rev) = record.get("RevisionId") {
                     err = err.at_update(rev);
@@ -380,8 +381,9 @@ fn parse_into(
                     ));
                 }
                 if let Some(enc) = d.encoding() {
-                    let enc =
-                        enc.map_err(|e| xml_error(format!("bad XML declaration: {e}"), start))?;
+                    let enc = enc.map_err(|e| {
+                        xml_error(format!("bad XML declaration: {e}"), start).with_source(e)
+                    })?;
                     if !enc.eq_ignore_ascii_case("utf-8") {
                         return Err(xml_error(
                             format!("package.xml declares encoding {enc:?}; catalogs are UTF-8"),
@@ -412,7 +414,9 @@ fn value<'a>(attr: &Attribute<'a>, offset: u64) -> Result<Cow<'a, str>> {
     if attr.value.contains(['&', '\t', '\n', '\r']) {
         attr.normalized_value(XmlVersion::Implicit1_0)
             .map(|v| Cow::Owned(v.into_owned()))
-            .map_err(|err| xml_error(format!("bad attribute value: {err}"), offset))
+            .map_err(|err| {
+                xml_error(format!("bad attribute value: {err}"), offset).with_source(err)
+            })
     } else {
         Ok(attr.value.clone())
     }
@@ -421,7 +425,8 @@ fn value<'a>(attr: &Attribute<'a>, offset: u64) -> Result<Cow<'a, str>> {
 fn read_attributes(e: &BytesStart<'_>, offset: u64) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for attr in e.attributes() {
-        let attr = attr.map_err(|err| xml_error(format!("bad attribute: {err}"), offset))?;
+        let attr = attr
+            .map_err(|err| xml_error(format!("bad attribute: {err}"), offset).with_source(err))?;
         let value = value(&attr, offset)?;
         out.push((attr.key.as_ref().to_string(), value.into_owned()));
     }
@@ -430,8 +435,9 @@ fn read_attributes(e: &BytesStart<'_>, offset: u64) -> Result<Vec<(String, Strin
 
 fn fill_record(record: &mut Update, e: &BytesStart<'_>, offset: u64) -> Result<()> {
     for attr in e.attributes() {
-        let attr =
-            attr.map_err(|err| xml_error(format!("bad attribute in <Update>: {err}"), offset))?;
+        let attr = attr.map_err(|err| {
+            xml_error(format!("bad attribute in <Update>: {err}"), offset).with_source(err)
+        })?;
         let value = value(&attr, offset)?;
         record.push_attribute(attr.key.as_ref(), &value);
     }
@@ -454,7 +460,8 @@ fn push_ref(
     let mut id = None;
     let mut detail = None;
     for attr in e.attributes() {
-        let attr = attr.map_err(|err| xml_error(format!("bad attribute: {err}"), offset))?;
+        let attr = attr
+            .map_err(|err| xml_error(format!("bad attribute: {err}"), offset).with_source(err))?;
         let key = attr.key.as_ref();
         let slot = if key == id_name {
             &mut id
@@ -479,7 +486,8 @@ fn file_location<'a>(e: &'a BytesStart<'_>, offset: u64) -> Result<(Cow<'a, str>
     let mut id = Cow::Borrowed("");
     let mut url = Cow::Borrowed("");
     for attr in e.attributes() {
-        let attr = attr.map_err(|err| xml_error(format!("bad attribute: {err}"), offset))?;
+        let attr = attr
+            .map_err(|err| xml_error(format!("bad attribute: {err}"), offset).with_source(err))?;
         let slot = match attr.key.as_ref() {
             "Id" => &mut id,
             "Url" => &mut url,

@@ -168,7 +168,10 @@ where
             .num_threads(workers)
             .thread_name(|i| format!("wsuscat-parse-{i}"))
             .build()
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")))?;
+            .map_err(|e| {
+                Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}"))
+                    .with_source(e)
+            })?;
         let gate = Gate::new(2 * workers + 2);
         pool.in_place_scope(|scope| {
             produce(

@@ -91,10 +91,6 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
-pub fn hex(data: &[u8]) -> String {
-    data.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

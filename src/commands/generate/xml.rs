@@ -1,8 +1,9 @@
 //! Writes package.xml and the shard fragments from the ground truth.
 
 use super::model::{CategoryType, Truth, TruthUpdate};
-use super::rng::{base64, hex, Rng};
+use super::rng::{base64, Rng};
 use crate::catalog::update::Kind;
+use crate::trust::hex;
 
 /// How package.xml is laid out. The real file is one line with the
 /// OfflineSync namespace; tests vary every knob a parser must not care about.

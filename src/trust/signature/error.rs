@@ -262,109 +262,86 @@ pub(crate) fn malformed(at: &str, reason: impl Into<String>) -> Error {
 /// subjects, times) after it.
 impl From<Error> for crate::error::Error {
     fn from(e: Error) -> Self {
-        use crate::error::ErrorKind as K;
-        let (kind, message) = match e {
-            Error::Io(e) => (
-                K::Io,
-                format!("cannot read the cabinet to check its signature: {e}"),
+        let (kind, message) = file_fault(&e)
+            .unwrap_or_else(|| (crate::error::ErrorKind::Signature, signature_fault(&e)));
+        crate::error::Error::new(kind, message).with_source(e)
+    }
+}
+
+/// The faults that are not the signature's own: the file cannot be read, is
+/// not a cabinet of the version Microsoft writes, has the wrong size, or the
+/// trust anchors cannot be loaded. `None` for a signature fault.
+fn file_fault(e: &Error) -> Option<(crate::error::ErrorKind, String)> {
+    use crate::error::ErrorKind as K;
+    Some(match e {
+        Error::Io(io) => (
+            K::Io,
+            format!("cannot read the cabinet to check its signature: {io}"),
+        ),
+        Error::NotCabinet { reason } => (K::NotCabinet, format!("not a cabinet: {reason}")),
+        Error::UnsupportedVersion { major, minor } => (
+            K::UnsupportedVersion,
+            format!("cabinet version {major}.{minor}, expected 1.3"),
+        ),
+        Error::SizeMismatch { expected, actual } => (
+            K::Truncated,
+            format!(
+                "truncated or padded download: expected {expected} bytes, the file has {actual} (the size the cabinet header and its signature area promise; download the file again)"
             ),
-            Error::NotCabinet { reason } => (K::NotCabinet, format!("not a cabinet: {reason}")),
-            Error::UnsupportedVersion { major, minor } => (
-                K::UnsupportedVersion,
-                format!("cabinet version {major}.{minor}, expected 1.3"),
+        ),
+        Error::TrustAnchor { reason } => (
+            K::Usage,
+            format!("cannot load the trust anchors: {reason}"),
+        ),
+        _ => return None,
+    })
+}
+
+/// The message of a signature fault ([`crate::error::ErrorKind::Signature`]).
+fn signature_fault(e: &Error) -> String {
+    match e {
+        Error::HeaderInconsistent { reason } => format!("signature: the cabinet header does not describe a signed cabinet consistently: {reason}"),
+        Error::Unsigned => "signature: the cabinet is not signed (no Authenticode signature area in the header reserve)".to_string(),
+        Error::MalformedSignature { at, reason } => format!("signature: the PKCS#7 signature is malformed at {at}: {reason}"),
+        Error::UnsupportedAlgorithm { at, oid } => format!("signature: unsupported algorithm {oid} at {at}"),
+        Error::DigestMismatch {
+            algorithm,
+            expected_hex,
+            actual_hex,
+        } => format!(
+                "signature: digest mismatch: the file was modified after signing (expected {expected_hex}, computed {actual_hex}, {algorithm})"
             ),
-            Error::SizeMismatch { expected, actual } => (
-                K::Truncated,
-                format!(
-                    "truncated or padded download: expected {expected} bytes, the file has {actual} (the size the cabinet header and its signature area promise; download the file again)"
-                ),
+        Error::MessageDigestMismatch {
+            at,
+            expected_hex,
+            actual_hex,
+        } => format!(
+                "signature: signed content mismatch: the signed data was modified after signing ({at} messageDigest expected {expected_hex}, content hashes to {actual_hex})"
             ),
-            Error::HeaderInconsistent { reason } => (
-                K::Signature,
-                format!("signature: the cabinet header does not describe a signed cabinet consistently: {reason}"),
+        Error::DigestNotComputed { algorithm } => format!(
+                "signature: digest not computed: the signature uses {algorithm}, which was not hashed while reading the file"
             ),
-            Error::Unsigned => (
-                K::Signature,
-                "signature: the cabinet is not signed (no Authenticode signature area in the header reserve)".to_string(),
+        e @ Error::SignerCertificateMissing { .. } => format!("signature: signer certificate missing: {e}"),
+        Error::BadSignature { what } => format!("signature: the signature does not verify: {what}"),
+        Error::UntrustedChain { reason } => format!("signature: not signed by a trusted publisher: {reason}"),
+        Error::CertificateExpired {
+            subject,
+            not_after,
+            at,
+        } => format!(
+                "signature: certificate expired: '{subject}' expired at {not_after}; validation time was {at}"
             ),
-            Error::MalformedSignature { at, reason } => (
-                K::Signature,
-                format!("signature: the PKCS#7 signature is malformed at {at}: {reason}"),
+        Error::NotYetValid {
+            subject,
+            not_before,
+            at,
+        } => format!(
+                "signature: certificate not yet valid: '{subject}' is valid from {not_before}; validation time was {at}"
             ),
-            Error::UnsupportedAlgorithm { at, oid } => (
-                K::Signature,
-                format!("signature: unsupported algorithm {oid} at {at}"),
+        Error::WrongKeyUsage { subject, reason } => format!(
+                "signature: certificate not allowed for this use: '{subject}': {reason}"
             ),
-            Error::DigestMismatch {
-                algorithm,
-                expected_hex,
-                actual_hex,
-            } => (
-                K::Signature,
-                format!(
-                    "signature: digest mismatch: the file was modified after signing (expected {expected_hex}, computed {actual_hex}, {algorithm})"
-                ),
-            ),
-            Error::MessageDigestMismatch {
-                at,
-                expected_hex,
-                actual_hex,
-            } => (
-                K::Signature,
-                format!(
-                    "signature: signed content mismatch: the signed data was modified after signing ({at} messageDigest expected {expected_hex}, content hashes to {actual_hex})"
-                ),
-            ),
-            Error::DigestNotComputed { algorithm } => (
-                K::Signature,
-                format!(
-                    "signature: digest not computed: the signature uses {algorithm}, which was not hashed while reading the file"
-                ),
-            ),
-            e @ Error::SignerCertificateMissing { .. } => (
-                K::Signature,
-                format!("signature: signer certificate missing: {e}"),
-            ),
-            Error::BadSignature { what } => (
-                K::Signature,
-                format!("signature: the signature does not verify: {what}"),
-            ),
-            Error::UntrustedChain { reason } => (
-                K::Signature,
-                format!("signature: not signed by a trusted publisher: {reason}"),
-            ),
-            Error::CertificateExpired {
-                subject,
-                not_after,
-                at,
-            } => (
-                K::Signature,
-                format!(
-                    "signature: certificate expired: '{subject}' expired at {not_after}; validation time was {at}"
-                ),
-            ),
-            Error::NotYetValid {
-                subject,
-                not_before,
-                at,
-            } => (
-                K::Signature,
-                format!(
-                    "signature: certificate not yet valid: '{subject}' is valid from {not_before}; validation time was {at}"
-                ),
-            ),
-            Error::WrongKeyUsage { subject, reason } => (
-                K::Signature,
-                format!(
-                    "signature: certificate not allowed for this use: '{subject}': {reason}"
-                ),
-            ),
-            Error::TrustAnchor { reason } => (
-                K::Usage,
-                format!("cannot load the trust anchors: {reason}"),
-            ),
-        };
-        crate::error::Error::new(kind, message)
+        _ => format!("signature: {e}"),
     }
 }
 
