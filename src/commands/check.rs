@@ -108,6 +108,24 @@ pub struct CheckOptions<'a> {
     pub learn: bool,
 }
 
+impl Default for CheckOptions<'_> {
+    /// No profile (a caller adds the ones to check against), Microsoft's
+    /// signature required, all cores, findings named in English, no
+    /// constraints, no vocabulary collected.
+    fn default() -> Self {
+        CheckOptions {
+            profiles: Vec::new(),
+            trust: TrustOptions::default(),
+            scan: ScanOptions::default(),
+            progress: None,
+            names: true,
+            lang: "en".to_string(),
+            constraints: Constraints::default(),
+            learn: false,
+        }
+    }
+}
+
 /// Progress over package.xml's bytes.
 pub trait CheckProgress: Progress {
     fn start(&self, total: u64);

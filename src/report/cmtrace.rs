@@ -31,15 +31,20 @@ pub const COMPONENT: &str = "wsuscat";
 /// CMTrace's `type`: how a viewer colours the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
+    /// Shown plain: progress and results.
     Info = 1,
+    /// Shown yellow: something the operator should look at.
     Warning = 2,
+    /// Shown red: the run failed or found a breaking update.
     Error = 3,
 }
 
 /// One thing a run says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// How the viewer colours it.
     pub level: Level,
+    /// What it says, on one line (line breaks are replaced when written).
     pub message: String,
 }
 
@@ -52,12 +57,19 @@ impl Entry {
 /// Local wall-clock time and the Windows bias of its zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
+    /// Calendar year, local time.
     pub year: i32,
+    /// Month, 1–12.
     pub month: u32,
+    /// Day of the month, 1–31.
     pub day: u32,
+    /// Hour, 0–23.
     pub hour: u32,
+    /// Minute, 0–59.
     pub minute: u32,
+    /// Second, 0–59.
     pub second: u32,
+    /// Millisecond, 0–999.
     pub millisecond: u32,
     /// Minutes, UTC − local, as Windows' `TIME_ZONE_INFORMATION.Bias`
     /// counts them: +300 in New York in winter, −120 in Cairo in summer.
@@ -236,6 +248,7 @@ pub struct RollingFile {
 }
 
 impl RollingFile {
+    /// A log at `path` that rolls over once it would pass `max_bytes`.
     pub fn new(path: &Path, max_bytes: u64) -> RollingFile {
         RollingFile {
             path: path.to_path_buf(),
@@ -243,6 +256,7 @@ impl RollingFile {
         }
     }
 
+    /// The current log's path.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -9,6 +9,7 @@ use crate::commands::diff::DiffReport;
 /// How many items each human section shows.
 #[derive(Debug, Clone, Copy)]
 pub struct DiffHuman {
+    /// Items shown per section before "… and N more".
     pub top: usize,
 }
 

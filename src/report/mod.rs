@@ -37,6 +37,7 @@ pub enum Format {
 /// How human text is decorated.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Style {
+    /// ANSI colours (the binary decides: a terminal, `--color`, `NO_COLOR`).
     pub color: bool,
 }
 

@@ -11,27 +11,22 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+// The generator is an internal of the library (for fixtures and
+// benchmarks); everything else is its public API.
 use wsuscat::cab::Compression;
-use wsuscat::catalog::package::scan::ScanOptions;
-use wsuscat::commands::check::{check, CheckOptions};
 use wsuscat::commands::generate::{self, Spec, XmlStyle};
-use wsuscat::commands::verify::{verify, VerifyOptions};
 use wsuscat::report::{self, cmtrace, Format, Style};
-use wsuscat::rules::baseline;
-use wsuscat::rules::constraints::{self, Constraints};
-use wsuscat::rules::finding::Verdict;
-use wsuscat::rules::profile::{Profile, Severity, DEFAULT_PROFILE};
-use wsuscat::trust::integrity::{SignaturePolicy, TrustOptions};
-use wsuscat::{Error, ErrorKind};
+use wsuscat::{
+    baseline_toml, check, verify, BaselineOptions, CheckOptions, Constraints, Error, ErrorKind,
+    Profile, ScanOptions, Severity, SignatureError, SignaturePolicy, TrustOptions, Verdict,
+    VerifyOptions, DEFAULT_PROFILE,
+};
 
 use cli::{
     CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs, KindArg, ManArgs, OutputArgs,
 };
 use log::Log;
-use wsuscat::catalog::update::Kind;
-use wsuscat::commands::info::{info, InfoOptions};
-use wsuscat::commands::list::{list, Filters, ListOptions};
-use wsuscat::commands::show::{show, ShowOptions, Target};
+use wsuscat::{info, list, show, Filters, InfoOptions, Kind, ListOptions, ShowOptions, Target};
 
 fn main() -> ExitCode {
     output::install_interrupt_handler();
@@ -87,8 +82,8 @@ fn advise(err: &Error) -> Error {
     use std::error::Error as _;
     let unsigned = err
         .source()
-        .and_then(|s| s.downcast_ref::<wsuscat::trust::signature::Error>())
-        .is_some_and(|s| matches!(s, wsuscat::trust::signature::Error::Unsigned));
+        .and_then(|s| s.downcast_ref::<SignatureError>())
+        .is_some_and(|s| matches!(s, SignatureError::Unsigned));
     if unsigned && err.kind() == ErrorKind::Signature {
         let message = format!(
             "{}; use --allow-unsigned to accept one that is not",
@@ -213,9 +208,7 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
         profiles,
         trust: trust_options(&args.trust, args.no_verify),
         scan,
-        progress: bar
-            .as_ref()
-            .map(|b| b as &dyn wsuscat::commands::check::CheckProgress),
+        progress: bar.as_ref().map(|b| b as &dyn wsuscat::CheckProgress),
         names: !args.names.no_names,
         lang: args.names.lang.clone(),
         constraints,
@@ -243,7 +236,7 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
 
 fn constraints(args: &CheckArgs) -> Result<Constraints, Error> {
     let now = match &args.now {
-        Some(t) => Some(constraints::unix_seconds(t).ok_or_else(|| {
+        Some(t) => Some(wsuscat::unix_seconds(t).ok_or_else(|| {
             Error::new(
                 ErrorKind::Usage,
                 format!("--now {t:?}: expected an RFC 3339 time"),
@@ -285,10 +278,10 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
         .vocabulary
         .as_ref()
         .expect("a learning check collects the vocabulary");
-    let text = baseline::to_toml(
+    let text = baseline_toml(
         vocabulary,
         &report.catalog,
-        &baseline::BaselineOptions {
+        &BaselineOptions {
             name: args.name.clone(),
             severity: match args.severity {
                 cli::SeverityArg::Breaks => Severity::Breaks,
@@ -328,9 +321,7 @@ fn verify_logged(args: &cli::VerifyArgs, log: &Log) -> i32 {
         threads: args
             .threads
             .map_or_else(|| ScanOptions::default().threads, usize::from),
-        progress: bar
-            .as_ref()
-            .map(|b| b as &dyn wsuscat::commands::verify::VerifyProgress),
+        progress: bar.as_ref().map(|b| b as &dyn wsuscat::VerifyProgress),
     };
     match verify(&args.cab, &options) {
         Ok(report) => {
@@ -553,10 +544,10 @@ fn run_diff(args: cli::DiffArgs) -> i32 {
 
 fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
     let fmt = format(args.output.format);
-    let options = wsuscat::commands::diff::DiffOptions {
+    let options = wsuscat::DiffOptions {
         scan: scan_options(args.threads),
     };
-    match wsuscat::commands::diff::diff(&args.old, &args.new, &options) {
+    match wsuscat::diff(&args.old, &args.new, &options) {
         Ok(r) => {
             let differences = r.differences();
             let text = report::diff(

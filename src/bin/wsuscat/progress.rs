@@ -1,8 +1,7 @@
 //! The progress bar: indicatif on stderr, only when stderr is a terminal.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use wsuscat::catalog::package::scan::Progress;
-use wsuscat::commands::check::CheckProgress;
+use wsuscat::{CheckProgress, ScanProgress, VerifyProgress};
 
 pub struct Bar(ProgressBar);
 
@@ -21,7 +20,7 @@ impl Bar {
     }
 }
 
-impl Progress for Bar {
+impl ScanProgress for Bar {
     fn position(&self, bytes: u64) {
         self.0.set_position(bytes);
     }
@@ -37,7 +36,7 @@ impl CheckProgress for Bar {
     }
 }
 
-impl wsuscat::commands::verify::VerifyProgress for Bar {
+impl VerifyProgress for Bar {
     fn start(&self, total: u64) {
         self.0.set_length(total);
     }
