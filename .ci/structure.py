@@ -266,7 +266,7 @@ class Tree:
         self.libname = cargo.get("lib", {}).get("name", cargo["package"]["name"]).replace("-", "_")
         self.files = sorted(p.relative_to(self.root).as_posix() for p in (self.root / "src").rglob("*.rs"))
         self.text = {f: (self.root / f).read_text(encoding="utf-8") for f in self.files}
-        self.mods, self.where, self.facts, self.problems = {}, {}, {}, []
+        self.mods, self.where, self.facts, self.memo, self.problems = {}, {}, {}, {}, []
         for crate, rootfile in crate_roots(self.root, cargo):
             self.load(crate, rootfile)
         for file, facts in self.facts.items():  # #[macro_export] puts a macro at the crate root
@@ -307,7 +307,7 @@ class Tree:
             for rel, globs in facts.globs.items():
                 self.mods[(crate, mpath + rel)].globs += globs
 
-    def absolute(self, crate, mpath, segs, lead, seen=frozenset()):
+    def absolute(self, crate, mpath, segs, lead):
         """(crate, segments from its root) of a path written in module mpath, or None outside the crates."""
         if segs[0] == self.libname and ("lib", ()) in self.mods:
             return ("lib", tuple(segs[1:]))
@@ -324,22 +324,28 @@ class Tree:
             k += 1
         if k:
             return (crate, base + tuple(segs[k:]))
-        found = self.lookup(crate, mpath, segs[0], seen)
+        found = self.lookup(crate, mpath, segs[0])
         return found and (found[0], found[1] + tuple(segs[1:]))
 
-    def lookup(self, crate, mpath, name, seen=frozenset()):
-        """Where a bare name in module mpath points: child, item, import or glob."""
-        m, key = self.mods.get((crate, mpath)), (crate, mpath, name)
-        if m is None or key in seen:
+    def lookup(self, crate, mpath, name):
+        """Where a bare name in module mpath points (child, item, import or glob), or None; memoized."""
+        key = (crate, mpath, name)
+        if key not in self.memo:
+            self.memo[key] = None  # while in progress: a circle of imports finds nothing
+            self.memo[key] = self.find(crate, mpath, name)
+        return self.memo[key]
+
+    def find(self, crate, mpath, name):
+        m = self.mods.get((crate, mpath))
+        if m is None:
             return None
         if name in m.children or name in m.items:
             return (crate, mpath + (name,))
-        seen = seen | {key}
         if name in m.imports:
-            return self.absolute(crate, mpath, *m.imports[name], seen)
+            return self.absolute(crate, mpath, *m.imports[name])
         for segs, lead in m.globs:
-            g = self.absolute(crate, mpath, segs, lead, seen)
-            found = g and self.lookup(*g, name, seen)
+            g = self.absolute(crate, mpath, segs, lead)
+            found = g and self.lookup(*g, name)
             if found:
                 return found
         return None
