@@ -192,8 +192,32 @@ pub(super) fn identity_lines(
     out
 }
 
+/// The human check report: the catalog's identity and signature, what it
+/// was checked against, the update findings, the catalog findings and the
+/// verdict, in that order.
 fn check_human(r: &CheckReport, style: Style) -> String {
     let mut out = identity_lines(&r.catalog, &r.signature, style);
+    write_scope(&mut out, r);
+    let _ = writeln!(out);
+    write_findings(&mut out, r, style);
+    write_catalog_findings(&mut out, r, style);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", verdict_line(r, style));
+    out
+}
+
+/// The ANSI colour of a finding: red for what breaks, yellow for a warning.
+fn severity_colour(severity: Severity) -> &'static str {
+    if severity == Severity::Breaks {
+        "31"
+    } else {
+        "33"
+    }
+}
+
+/// What was checked against what: one `Profile` line per profile, then the
+/// `Updates` line counting the updates checked per kind.
+fn write_scope(out: &mut String, r: &CheckReport) {
     for p in &r.profiles {
         let _ = writeln!(out, "Profile   {}: {}", p.name, p.description);
     }
@@ -213,137 +237,166 @@ fn check_human(r: &CheckReport, style: Style) -> String {
         "Updates   {} checked: {by_kind}",
         r.counts.updates_checked
     );
-    let _ = writeln!(out);
+}
+
+/// The `Findings` section: its count, then (when there are any) the table,
+/// the titles of the updates found and each rule's message once.
+fn write_findings(out: &mut String, r: &CheckReport, style: Style) {
     if r.findings.is_empty() {
         let _ = writeln!(out, "Findings  none");
-    } else {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Findings  {} ({} breaking, {} warnings)",
+        r.findings.len(),
+        r.breaking_updates(),
+        r.findings.len() - r.breaking_updates()
+    );
+    write_findings_table(out, &r.findings, style);
+    write_finding_titles(out, &r.findings);
+    write_finding_messages(out, &r.findings);
+}
+
+/// One row per finding under a header, columns padded to their widest cell,
+/// each row coloured by its severity.
+fn write_findings_table(out: &mut String, findings: &[Finding], style: Style) {
+    let rows: Vec<[String; 7]> = findings
+        .iter()
+        .map(|f| {
+            [
+                f.revision_id.to_string(),
+                f.update_id.clone().unwrap_or_else(|| "(absent)".into()),
+                f.revision_number.map_or("-".into(), |n| n.to_string()),
+                format!("{}={}", f.attribute, show_value(f.value.as_deref())),
+                f.rule.clone(),
+                f.severity.as_str().to_string(),
+                f.kind.label().to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "RevisionId",
+        "UpdateId",
+        "Rev",
+        "Value",
+        "Rule",
+        "Severity",
+        "Kind",
+    ];
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::from(" ");
+        for (cell, w) in cells.iter().zip(&widths) {
+            let _ = write!(s, " {cell:<w$}");
+        }
+        s.trim_end().to_string()
+    };
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let _ = writeln!(out, "{}", line(&header));
+    for (row, f) in rows.iter().zip(findings) {
         let _ = writeln!(
             out,
-            "Findings  {} ({} breaking, {} warnings)",
-            r.findings.len(),
-            r.breaking_updates(),
-            r.findings.len() - r.breaking_updates()
+            "{}",
+            style.paint(severity_colour(f.severity), &line(row))
         );
-        let rows: Vec<[String; 7]> = r
-            .findings
-            .iter()
-            .map(|f| {
-                [
-                    f.revision_id.to_string(),
-                    f.update_id.clone().unwrap_or_else(|| "(absent)".into()),
-                    f.revision_number.map_or("-".into(), |n| n.to_string()),
-                    format!("{}={}", f.attribute, show_value(f.value.as_deref())),
-                    f.rule.clone(),
-                    f.severity.as_str().to_string(),
-                    f.kind.label().to_string(),
-                ]
-            })
-            .collect();
-        let header = [
-            "RevisionId",
-            "UpdateId",
-            "Rev",
-            "Value",
-            "Rule",
-            "Severity",
-            "Kind",
-        ];
-        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        let line = |cells: &[String]| {
-            let mut s = String::from(" ");
-            for (cell, w) in cells.iter().zip(&widths) {
-                let _ = write!(s, " {cell:<w$}");
-            }
-            s.trim_end().to_string()
-        };
-        let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-        let _ = writeln!(out, "{}", line(&header));
-        for (row, f) in rows.iter().zip(&r.findings) {
-            let text = line(row);
-            let code = if f.severity == Severity::Breaks {
-                "31"
-            } else {
-                "33"
-            };
-            let _ = writeln!(out, "{}", style.paint(code, &text));
-        }
-        for f in &r.findings {
-            let n = &f.names;
-            let Some(title) = &n.title else { continue };
-            let mut line = format!("  {}  {title}", f.revision_id);
-            if let Some(b) = &n.bundled_by {
-                let _ = write!(line, " (bundled in {})", b.revision_id);
-            }
-            let _ = writeln!(out, "{line}");
-        }
-        let mut messages: Vec<(&str, &str)> = r
-            .findings
-            .iter()
-            .map(|f| (f.rule.as_str(), f.message.as_str()))
-            .collect();
-        messages.sort();
-        messages.dedup();
-        for (rule, message) in messages {
-            let _ = writeln!(out, "  {rule}: {message}");
-        }
     }
-    if !r.catalog_findings.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "Catalog findings  {}", r.catalog_findings.len());
-        for f in &r.catalog_findings {
-            let code = if f.severity == Severity::Breaks {
-                "31"
-            } else {
-                "33"
-            };
-            let _ = writeln!(
-                out,
-                "{}",
-                style.paint(
-                    code,
-                    &format!(
-                        "  {:<6} {:<15} {}  [{}]",
-                        f.severity.as_str(),
-                        f.rule,
-                        f.subject,
-                        f.profile
-                    )
-                )
-            );
-            if f.updates > 0 {
-                let first: Vec<String> = f
-                    .first
-                    .iter()
-                    .map(|u| match &u.title {
-                        Some(t) => format!("{} ({t})", u.revision_id),
-                        None => u.revision_id.to_string(),
-                    })
-                    .collect();
-                let more = if (f.first.len() as u64) < f.updates {
-                    ", …"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    out,
-                    "         {} update(s): RevisionId {}{more}",
-                    f.updates,
-                    first.join(", ")
-                );
-            } else if f.occurrences > 1 {
-                let _ = writeln!(out, "         {} occurrence(s)", f.occurrences);
-            }
-            let _ = writeln!(out, "         {}", f.message);
+}
+
+/// The title of each update found (when the catalog names it), and the
+/// bundle it ships in, so the table's RevisionIds can be told apart.
+fn write_finding_titles(out: &mut String, findings: &[Finding]) {
+    for f in findings {
+        let n = &f.names;
+        let Some(title) = &n.title else { continue };
+        let mut line = format!("  {}  {title}", f.revision_id);
+        if let Some(b) = &n.bundled_by {
+            let _ = write!(line, " (bundled in {})", b.revision_id);
         }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+/// Each rule's message once, sorted: many findings share a rule, and the
+/// explanation need not repeat per row.
+fn write_finding_messages(out: &mut String, findings: &[Finding]) {
+    let mut messages: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.message.as_str()))
+        .collect();
+    messages.sort();
+    messages.dedup();
+    for (rule, message) in messages {
+        let _ = writeln!(out, "  {rule}: {message}");
+    }
+}
+
+/// The `Catalog findings` section, left out when there are none.
+fn write_catalog_findings(out: &mut String, r: &CheckReport, style: Style) {
+    if r.catalog_findings.is_empty() {
+        return;
     }
     let _ = writeln!(out);
+    let _ = writeln!(out, "Catalog findings  {}", r.catalog_findings.len());
+    for f in &r.catalog_findings {
+        write_catalog_finding(out, f, style);
+    }
+}
+
+/// One catalog finding: severity, rule, subject and profile; then the
+/// updates using the subject (the first few by RevisionId) or how often it
+/// occurs; then the rule's message.
+fn write_catalog_finding(out: &mut String, f: &CatalogFinding, style: Style) {
+    let _ = writeln!(
+        out,
+        "{}",
+        style.paint(
+            severity_colour(f.severity),
+            &format!(
+                "  {:<6} {:<15} {}  [{}]",
+                f.severity.as_str(),
+                f.rule,
+                f.subject,
+                f.profile
+            )
+        )
+    );
+    if f.updates > 0 {
+        let first: Vec<String> = f
+            .first
+            .iter()
+            .map(|u| match &u.title {
+                Some(t) => format!("{} ({t})", u.revision_id),
+                None => u.revision_id.to_string(),
+            })
+            .collect();
+        let more = if (f.first.len() as u64) < f.updates {
+            ", …"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "         {} update(s): RevisionId {}{more}",
+            f.updates,
+            first.join(", ")
+        );
+    } else if f.occurrences > 1 {
+        let _ = writeln!(out, "         {} occurrence(s)", f.occurrences);
+    }
+    let _ = writeln!(out, "         {}", f.message);
+}
+
+/// The last line: COMPATIBLE, or INCOMPATIBLE with how many updates (and
+/// catalog findings, when any) break the profiles.
+fn verdict_line(r: &CheckReport, style: Style) -> String {
     let names = profile_names(r);
-    let verdict = match r.verdict {
+    match r.verdict {
         Verdict::Compatible => style.paint(
             "32;1",
             &format!(
@@ -366,7 +419,5 @@ fn check_human(r: &CheckReport, style: Style) -> String {
             };
             style.paint("31;1", &text)
         }
-    };
-    let _ = writeln!(out, "{verdict}");
-    out
+    }
 }

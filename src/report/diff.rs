@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{csv, jsonl, show_value, Format, Style};
-use crate::commands::diff::DiffReport;
+use crate::catalog::index::IndexEntry;
+use crate::commands::diff::{AttributeChange, DiffReport, UpdateBrief};
 
 /// How many items each human section shows.
 #[derive(Debug, Clone, Copy)]
@@ -79,8 +80,24 @@ fn section(out: &mut String, style: Style, title: &str, items: Vec<String>, top:
     }
 }
 
+/// The human diff: the two catalogs, one section per kind of difference
+/// (each left out when empty, each cut to its first `top` items), then the
+/// result line.
 fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
     let mut out = String::new();
+    write_catalogs(&mut out, r);
+    let _ = writeln!(out);
+    for (title, items) in human_sections(r) {
+        section(&mut out, style, title, items, top);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", result_line(r, style));
+    out
+}
+
+/// One line for each of the OLD and NEW catalogs: path, PackageId,
+/// CreationDate and number of updates.
+fn write_catalogs(out: &mut String, r: &DiffReport) {
     for (label, c) in [("Old", &r.old), ("New", &r.new)] {
         let _ = writeln!(
             out,
@@ -91,119 +108,135 @@ fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
             c.updates
         );
     }
-    let _ = writeln!(out);
-    let brief = |b: &crate::commands::diff::UpdateBrief| {
-        format!(
-            "{}  RevisionId {}  Rev {}",
-            b.update_id,
-            b.revision_id,
-            b.revision_number.map_or("-".into(), |n| n.to_string())
-        )
-    };
-    // DeploymentAction changes first: they are what broke consumers before.
-    let mut changes: Vec<&crate::commands::diff::AttributeChange> =
-        r.attribute_changes.iter().collect();
-    changes.sort_by_key(|c| c.attribute != "DeploymentAction");
-    let sections: Vec<(&str, Vec<String>)> = vec![
+}
+
+/// Every human section, titled, in the order they are shown.
+fn human_sections(r: &DiffReport) -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("Vocabulary never seen in OLD", vocabulary_items(r)),
+        ("Attribute changes", attribute_change_items(r)),
+        ("Updates added", r.added.iter().map(update_item).collect()),
         (
-            "Vocabulary never seen in OLD",
-            r.vocabulary
-                .iter()
-                .map(|n| {
-                    let revs: Vec<String> = n.first.iter().map(u64::to_string).collect();
-                    if n.updates > 0 {
-                        format!(
-                            "{}: {} update(s), RevisionId {}",
-                            n.subject,
-                            n.updates,
-                            revs.join(", ")
-                        )
-                    } else {
-                        format!("{}: {} occurrence(s)", n.subject, n.occurrences)
-                    }
-                })
-                .collect(),
+            "Updates removed",
+            r.removed.iter().map(update_item).collect(),
         ),
-        (
-            "Attribute changes",
-            changes
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}  RevisionId {}  {}: {} -> {}",
-                        c.update_id,
-                        c.revision_id,
-                        c.attribute,
-                        show_value(c.old.as_deref()),
-                        show_value(c.new.as_deref())
-                    )
-                })
-                .collect(),
-        ),
-        ("Updates added", r.added.iter().map(brief).collect()),
-        ("Updates removed", r.removed.iter().map(brief).collect()),
-        (
-            "Updates revised",
-            r.revised
-                .iter()
-                .map(|v| {
-                    format!(
-                        "{}  RevisionId {} -> {}",
-                        v.update_id, v.old_revision_id, v.new_revision_id
-                    )
-                })
-                .collect(),
-        ),
+        ("Updates revised", revised_items(r)),
         (
             "Newly superseded",
-            r.newly_superseded.iter().map(brief).collect(),
+            r.newly_superseded.iter().map(update_item).collect(),
         ),
         (
             "Newly expired (superseded in OLD, gone from NEW)",
-            r.newly_expired.iter().map(brief).collect(),
+            r.newly_expired.iter().map(update_item).collect(),
         ),
         ("Products added", r.products_added.clone()),
         ("Products removed", r.products_removed.clone()),
         ("Classifications added", r.classifications_added.clone()),
         ("Classifications removed", r.classifications_removed.clone()),
-        (
-            "Root attributes changed",
-            r.root_changes
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}: {} -> {}",
-                        c.attribute,
-                        show_value(c.old.as_deref()),
-                        show_value(c.new.as_deref())
-                    )
-                })
-                .collect(),
+        ("Root attributes changed", root_change_items(r)),
+        ("Shard layout changed", shard_change_items(r)),
+    ]
+}
+
+/// An update added, removed, newly superseded or newly expired.
+fn update_item(b: &UpdateBrief) -> String {
+    format!(
+        "{}  RevisionId {}  Rev {}",
+        b.update_id,
+        b.revision_id,
+        b.revision_number.map_or("-".into(), |n| n.to_string())
+    )
+}
+
+/// Each novelty with the updates using it (their first RevisionIds), or
+/// how often it occurs when no update carries it.
+fn vocabulary_items(r: &DiffReport) -> Vec<String> {
+    r.vocabulary
+        .iter()
+        .map(|n| {
+            let revs: Vec<String> = n.first.iter().map(u64::to_string).collect();
+            if n.updates > 0 {
+                format!(
+                    "{}: {} update(s), RevisionId {}",
+                    n.subject,
+                    n.updates,
+                    revs.join(", ")
+                )
+            } else {
+                format!("{}: {} occurrence(s)", n.subject, n.occurrences)
+            }
+        })
+        .collect()
+}
+
+/// Each attribute change, DeploymentAction changes first: they are what
+/// broke consumers before.
+fn attribute_change_items(r: &DiffReport) -> Vec<String> {
+    let mut changes: Vec<&AttributeChange> = r.attribute_changes.iter().collect();
+    changes.sort_by_key(|c| c.attribute != "DeploymentAction");
+    changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}  RevisionId {}  {}: {} -> {}",
+                c.update_id,
+                c.revision_id,
+                c.attribute,
+                show_value(c.old.as_deref()),
+                show_value(c.new.as_deref())
+            )
+        })
+        .collect()
+}
+
+/// Each update whose revision changed, old RevisionId to new.
+fn revised_items(r: &DiffReport) -> Vec<String> {
+    r.revised
+        .iter()
+        .map(|v| {
+            format!(
+                "{}  RevisionId {} -> {}",
+                v.update_id, v.old_revision_id, v.new_revision_id
+            )
+        })
+        .collect()
+}
+
+/// Each attribute of the catalog's root element that changed.
+fn root_change_items(r: &DiffReport) -> Vec<String> {
+    r.root_changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {} -> {}",
+                c.attribute,
+                show_value(c.old.as_deref()),
+                show_value(c.new.as_deref())
+            )
+        })
+        .collect()
+}
+
+/// Each shard whose index.xml entry changed, old entry to new.
+fn shard_change_items(r: &DiffReport) -> Vec<String> {
+    let show = |e: &Option<IndexEntry>| match e {
+        None => "(absent)".to_string(),
+        Some(e) => format!(
+            "RANGESTART {}{}",
+            e.range_start.map_or("-".into(), |n| n.to_string()),
+            if e.files_dir { " FILESDIR" } else { "" }
         ),
-        (
-            "Shard layout changed",
-            r.shard_changes
-                .iter()
-                .map(|s| {
-                    let show = |e: &Option<crate::catalog::index::IndexEntry>| match e {
-                        None => "(absent)".to_string(),
-                        Some(e) => format!(
-                            "RANGESTART {}{}",
-                            e.range_start.map_or("-".into(), |n| n.to_string()),
-                            if e.files_dir { " FILESDIR" } else { "" }
-                        ),
-                    };
-                    format!("{}: {} -> {}", s.name, show(&s.old), show(&s.new))
-                })
-                .collect(),
-        ),
-    ];
-    for (title, items) in sections {
-        section(&mut out, style, title, items, top);
-    }
+    };
+    r.shard_changes
+        .iter()
+        .map(|s| format!("{}: {} -> {}", s.name, show(&s.old), show(&s.new)))
+        .collect()
+}
+
+/// The last line: NO DIFFERENCES, or how many with the main counts.
+fn result_line(r: &DiffReport, style: Style) -> String {
     let n = r.differences();
-    let _ = writeln!(out);
-    let line = if n == 0 {
+    if n == 0 {
         style.paint("32;1", "Result    NO DIFFERENCES")
     } else {
         style.paint(
@@ -217,9 +250,7 @@ fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
                 r.vocabulary.len()
             ),
         )
-    };
-    let _ = writeln!(out, "{line}");
-    out
+    }
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -237,9 +268,27 @@ pub fn diff_csv(r: &DiffReport) -> String {
     out.finish()
 }
 
-/// Every item of the diff as a row of [`DIFF_CSV_COLUMNS`].
-fn rows(r: &DiffReport) -> Vec<[String; 7]> {
-    let mut rows: Vec<[String; 7]> = Vec::new();
+/// A row of [`DIFF_CSV_COLUMNS`].
+type Row = [String; 7];
+
+/// Every item of the diff as a row of [`DIFF_CSV_COLUMNS`], section by
+/// section in the order docs/diff.md lists them.
+fn rows(r: &DiffReport) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    update_rows(&mut rows, r);
+    attribute_rows(&mut rows, r);
+    supersedence_rows(&mut rows, r);
+    product_classification_rows(&mut rows, r);
+    root_rows(&mut rows, r);
+    shard_rows(&mut rows, r);
+    vocabulary_rows(&mut rows, r);
+    rows
+}
+
+/// `added`, `removed` and `revised`: an added update has only a new
+/// revision, a removed one only an old, a revised one both, with its
+/// RevisionNumber before and after.
+fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
     let e = String::new;
     for b in &r.added {
         rows.push([
@@ -274,6 +323,11 @@ fn rows(r: &DiffReport) -> Vec<[String; 7]> {
             opt(&v.new_revision_number),
         ]);
     }
+}
+
+/// `attribute`: the attribute's name, its old and new value.
+fn attribute_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+    let e = String::new;
     for c in &r.attribute_changes {
         rows.push([
             "attribute".into(),
@@ -285,6 +339,11 @@ fn rows(r: &DiffReport) -> Vec<[String; 7]> {
             show_value(c.new.as_deref()),
         ]);
     }
+}
+
+/// `superseded` and `expired`: the update and its new revision.
+fn supersedence_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+    let e = String::new;
     for (section, list) in [
         ("superseded", &r.newly_superseded),
         ("expired", &r.newly_expired),
@@ -301,6 +360,11 @@ fn rows(r: &DiffReport) -> Vec<[String; 7]> {
             ]);
         }
     }
+}
+
+/// `product_*` and `classification_*`: the category's UpdateId alone.
+fn product_classification_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+    let e = String::new;
     for (section, list) in [
         ("product_added", &r.products_added),
         ("product_removed", &r.products_removed),
@@ -311,6 +375,11 @@ fn rows(r: &DiffReport) -> Vec<[String; 7]> {
             rows.push([section.into(), id.clone(), e(), e(), e(), e(), e()]);
         }
     }
+}
+
+/// `root`: the root attribute's name, its old and new value.
+fn root_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+    let e = String::new;
     for c in &r.root_changes {
         rows.push([
             "root".into(),
@@ -322,16 +391,22 @@ fn rows(r: &DiffReport) -> Vec<[String; 7]> {
             show_value(c.new.as_deref()),
         ]);
     }
+}
+
+/// `shard`: the shard's name, its old and new index entry (RANGESTART,
+/// then ` FILESDIR` when flagged).
+fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+    let e = String::new;
+    let show = |x: &Option<IndexEntry>| {
+        x.as_ref().map_or("(absent)".to_string(), |x| {
+            format!(
+                "{}{}",
+                opt(&x.range_start),
+                if x.files_dir { " FILESDIR" } else { "" }
+            )
+        })
+    };
     for s in &r.shard_changes {
-        let show = |x: &Option<crate::catalog::index::IndexEntry>| {
-            x.as_ref().map_or("(absent)".to_string(), |x| {
-                format!(
-                    "{}{}",
-                    opt(&x.range_start),
-                    if x.files_dir { " FILESDIR" } else { "" }
-                )
-            })
-        };
         rows.push([
             "shard".into(),
             e(),
@@ -342,6 +417,13 @@ fn rows(r: &DiffReport) -> Vec<[String; 7]> {
             show(&s.new),
         ]);
     }
+}
+
+/// `vocabulary`: the first RevisionIds using the novelty go in
+/// `new_revision_id`, its description in `name`, occurrences in `old` and
+/// updates in `new`.
+fn vocabulary_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+    let e = String::new;
     for n in &r.vocabulary {
         let first: Vec<String> = n.first.iter().map(u64::to_string).collect();
         rows.push([
@@ -354,5 +436,4 @@ fn rows(r: &DiffReport) -> Vec<[String; 7]> {
             n.updates.to_string(),
         ]);
     }
-    rows
 }

@@ -41,13 +41,42 @@ fn list<'a>(out: &mut String, key: &str, items: impl Iterator<Item = (&'a str, u
 /// The baseline TOML for the vocabulary of catalog `c` (what a check
 /// collects when asked to learn).
 pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOptions) -> String {
-    let unknown = "(absent)".to_string();
     let date = c.creation_date.as_deref().unwrap_or("unknown");
     let name = options
         .name
         .clone()
         .unwrap_or_else(|| format!("baseline-{}", date.get(..10).unwrap_or(date)));
     let mut out = String::new();
+    write_preamble(&mut out, vocab, c);
+    let _ = writeln!(out);
+    write_profile_keys(&mut out, c, &name);
+    let _ = writeln!(out);
+    write_source(&mut out, vocab, c);
+    let _ = writeln!(out);
+    let terms = TermsBySection::of(vocab);
+    let _ = writeln!(out, "[vocabulary]");
+    let _ = writeln!(out, "severity = \"{}\"", options.severity.as_str());
+    list(&mut out, "elements", terms.elements.into_iter(), "");
+    list(
+        &mut out,
+        "index_elements",
+        terms.index_elements.into_iter(),
+        "",
+    );
+    write_attribute_tables(&mut out, terms.attributes, terms.index_attributes);
+    write_value_tables(&mut out, terms.values);
+    write_combinations(&mut out, terms.combinations);
+    out
+}
+
+/// `(absent)` for a header value the catalog lacks.
+fn or_absent(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("(absent)")
+}
+
+/// The leading comment: where the baseline was learned, how to use it and
+/// what its counts mean.
+fn write_preamble(out: &mut String, vocab: &Vocabulary, c: &CatalogIdentity) {
     let _ = writeln!(
         out,
         "# wsuscat baseline: the vocabulary of a catalog that synced fine.\n\
@@ -63,20 +92,23 @@ pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOption
          # A section left out is not checked; set severity = \"warn\" to report\n\
          # novelties without failing.",
         c.path,
-        c.package_id.as_ref().unwrap_or(&unknown),
-        c.creation_date.as_ref().unwrap_or(&unknown),
+        or_absent(&c.package_id),
+        or_absent(&c.creation_date),
         vocab.updates
     );
-    let _ = writeln!(out);
+}
+
+/// The top-level keys every profile has: kind, name, description, evidence.
+fn write_profile_keys(out: &mut String, c: &CatalogIdentity, name: &str) {
     let _ = writeln!(out, "kind = \"baseline\"");
-    let _ = writeln!(out, "name = {}", q(&name));
+    let _ = writeln!(out, "name = {}", q(name));
     let _ = writeln!(
         out,
         "description = {}",
         q(&format!(
             "Vocabulary of catalog {} (CreationDate {})",
-            c.package_id.as_ref().unwrap_or(&unknown),
-            c.creation_date.as_ref().unwrap_or(&unknown)
+            or_absent(&c.package_id),
+            or_absent(&c.creation_date)
         ))
     );
     let _ = writeln!(
@@ -84,7 +116,10 @@ pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOption
         "evidence = {}",
         q("Learned by wsuscat baseline from a catalog that synced fine: everything it used. A new catalog using anything else carries something the consumer has never been shown.")
     );
-    let _ = writeln!(out);
+}
+
+/// `[source]`: the catalog learned from; keys it lacks are left out.
+fn write_source(out: &mut String, vocab: &Vocabulary, c: &CatalogIdentity) {
     let _ = writeln!(out, "[source]");
     let _ = writeln!(out, "path = {}", q(&c.path));
     if !c.sha256.is_empty() {
@@ -97,40 +132,65 @@ pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOption
         let _ = writeln!(out, "creation_date = {}", q(d));
     }
     let _ = writeln!(out, "updates = {}", vocab.updates);
-    let _ = writeln!(out);
+}
 
-    let mut elements = Vec::new();
-    let mut index_elements = Vec::new();
-    let mut attributes: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
-    let mut index_attributes: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
-    let mut values: BTreeMap<&str, Seen> = BTreeMap::new();
-    let mut combinations: Vec<(&Combination, &Tally)> = Vec::new();
-    for (term, t) in &vocab.terms {
-        match term {
-            Term::Element { path } => elements.push((path.as_str(), t.occurrences)),
-            Term::IndexElement { path } => index_elements.push((path.as_str(), t.occurrences)),
-            Term::Attribute { path, name } => attributes
-                .entry(path)
-                .or_default()
-                .push((name, t.occurrences)),
-            Term::IndexAttribute { path, name } => index_attributes
-                .entry(path)
-                .or_default()
-                .push((name, t.occurrences)),
-            Term::Value { attribute, value } => {
-                let slot = values.entry(attribute).or_default();
-                match value {
-                    None => slot.0 = Some(t.occurrences),
-                    Some(v) => slot.1.push((v, t.occurrences)),
+/// Names with their counts, listed under one key.
+type Counted<'a> = Vec<(&'a str, u64)>;
+
+/// The vocabulary's terms sorted into the TOML sections that list them,
+/// each keeping the (sorted) order of [`Vocabulary::terms`].
+#[derive(Default)]
+struct TermsBySection<'a> {
+    elements: Counted<'a>,
+    index_elements: Counted<'a>,
+    /// Attribute names per element path.
+    attributes: BTreeMap<&'a str, Counted<'a>>,
+    index_attributes: BTreeMap<&'a str, Counted<'a>>,
+    /// Values per enumerated attribute.
+    values: BTreeMap<&'a str, Seen<'a>>,
+    combinations: Vec<(&'a Combination, &'a Tally)>,
+}
+
+impl<'a> TermsBySection<'a> {
+    fn of(vocab: &'a Vocabulary) -> Self {
+        let mut s = Self::default();
+        for (term, t) in &vocab.terms {
+            match term {
+                Term::Element { path } => s.elements.push((path.as_str(), t.occurrences)),
+                Term::IndexElement { path } => {
+                    s.index_elements.push((path.as_str(), t.occurrences));
                 }
+                Term::Attribute { path, name } => s
+                    .attributes
+                    .entry(path)
+                    .or_default()
+                    .push((name, t.occurrences)),
+                Term::IndexAttribute { path, name } => s
+                    .index_attributes
+                    .entry(path)
+                    .or_default()
+                    .push((name, t.occurrences)),
+                Term::Value { attribute, value } => {
+                    let slot = s.values.entry(attribute).or_default();
+                    match value {
+                        None => slot.0 = Some(t.occurrences),
+                        Some(v) => slot.1.push((v, t.occurrences)),
+                    }
+                }
+                Term::Combination(c) => s.combinations.push((c, t)),
             }
-            Term::Combination(c) => combinations.push((c, t)),
         }
+        s
     }
-    let _ = writeln!(out, "[vocabulary]");
-    let _ = writeln!(out, "severity = \"{}\"", options.severity.as_str());
-    list(&mut out, "elements", elements.into_iter(), "");
-    list(&mut out, "index_elements", index_elements.into_iter(), "");
+}
+
+/// `[vocabulary.attributes]` and `[vocabulary.index_attributes]`: one list
+/// of attribute names per element path.
+fn write_attribute_tables(
+    out: &mut String,
+    attributes: BTreeMap<&str, Counted<'_>>,
+    index_attributes: BTreeMap<&str, Counted<'_>>,
+) {
     for (table, map) in [
         ("attributes", attributes),
         ("index_attributes", index_attributes),
@@ -138,9 +198,14 @@ pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOption
         let _ = writeln!(out);
         let _ = writeln!(out, "[vocabulary.{table}]");
         for (path, names) in map {
-            list(&mut out, &q(path), names.into_iter(), "");
+            list(out, &q(path), names.into_iter(), "");
         }
     }
+}
+
+/// One `[vocabulary.values."ATTRIBUTE"]` table per enumerated attribute:
+/// whether it may be absent, and the values seen.
+fn write_value_tables(out: &mut String, values: BTreeMap<&str, Seen<'_>>) {
     for (attribute, (absent, present)) in values {
         let _ = writeln!(out);
         let _ = writeln!(out, "[vocabulary.values.{}]", q(attribute));
@@ -152,8 +217,13 @@ pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOption
                 let _ = writeln!(out, "absent = false");
             }
         }
-        list(&mut out, "values", present.into_iter(), " updates");
+        list(out, "values", present.into_iter(), " updates");
     }
+}
+
+/// One `[[vocabulary.combinations]]` per kind-combination of an update;
+/// its flags that were absent are left out.
+fn write_combinations(out: &mut String, combinations: Vec<(&Combination, &Tally)>) {
     for (c, t) in combinations {
         let _ = writeln!(out);
         let _ = writeln!(out, "[[vocabulary.combinations]]  # {} updates", t.updates);
@@ -170,5 +240,4 @@ pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOption
         let _ = writeln!(out, "bundled_by = {}", c.bundled_by);
         let _ = writeln!(out, "payload_files = {}", c.payload_files);
     }
-    out
 }

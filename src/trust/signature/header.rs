@@ -86,6 +86,26 @@ fn short(what: &str, need: usize, have: usize) -> Error {
 /// Unsigned: `cbCabinet == file_len`. A size mismatch is
 /// [`Error::SizeMismatch`] (truncated or padded download).
 pub fn preflight(head: &[u8], file_len: u64) -> Result<Preflight, Error> {
+    check_head(head, file_len)?;
+    let fixed = FixedHeader::parse(head)?;
+    let signed = authenticode_reserve(head, &fixed, file_len)?;
+    match &signed {
+        Some(layout) => check_signed_layout(layout, &fixed, file_len)?,
+        None => check_unsigned_layout(&fixed, file_len)?,
+    }
+    Ok(Preflight {
+        signed,
+        cb_cabinet: fixed.cb_cabinet,
+        coff_files: fixed.coff_files,
+        folders: fixed.folders,
+        files: fixed.files,
+        flags: fixed.flags,
+    })
+}
+
+/// The bytes handed to `preflight` start with the `MSCF` magic and are
+/// enough to decide: [`HEAD_LEN`], or the whole of a shorter file.
+fn check_head(head: &[u8], file_len: u64) -> Result<(), Error> {
     let avail = head.len();
     if avail < 4 || head.get(0..4) != Some(b"MSCF".as_slice()) {
         return Err(Error::NotCabinet {
@@ -100,107 +120,148 @@ pub fn preflight(head: &[u8], file_len: u64) -> Result<Preflight, Error> {
             ),
         });
     }
-    // The fixed part of CFHEADER is 36 bytes.
-    let (Some(cb_cabinet), Some(coff_files), Some(folders), Some(files), Some(flags)) = (
-        u32_at(head, 8),
-        u32_at(head, 16),
-        u16_at(head, 26),
-        u16_at(head, 28),
-        u16_at(head, 30),
-    ) else {
-        return Err(short("the fixed CFHEADER", 36, avail));
-    };
-    let (Some(&minor), Some(&major)) = (head.get(24), head.get(25)) else {
-        return Err(short("the fixed CFHEADER", 36, avail));
-    };
-    if avail < 36 {
-        return Err(short("the fixed CFHEADER", 36, avail));
-    }
-    if (major, minor) != (1, 3) {
-        return Err(Error::UnsupportedVersion { major, minor });
-    }
+    Ok(())
+}
 
-    let mut signed = None;
-    if flags & FLAG_RESERVE_PRESENT != 0 {
-        let Some(cb_cf_header) = u16_at(head, 36) else {
-            return Err(short("the reserve fields (flags & 4)", 40, avail));
+/// The fields of the fixed, 36-byte part of CFHEADER that the preflight
+/// reports or checks.
+struct FixedHeader {
+    cb_cabinet: u32,
+    coff_files: u32,
+    folders: u16,
+    files: u16,
+    flags: u16,
+}
+
+impl FixedHeader {
+    /// Reads the fixed CFHEADER and refuses any version but 1.3, the only
+    /// one Microsoft writes.
+    fn parse(head: &[u8]) -> Result<Self, Error> {
+        let avail = head.len();
+        let (Some(cb_cabinet), Some(coff_files), Some(folders), Some(files), Some(flags)) = (
+            u32_at(head, 8),
+            u32_at(head, 16),
+            u16_at(head, 26),
+            u16_at(head, 28),
+            u16_at(head, 30),
+        ) else {
+            return Err(short("the fixed CFHEADER", 36, avail));
         };
-        if cb_cf_header == 20 && head.get(40..44) == Some([0u8, 0, 0x10, 0].as_slice()) {
-            let (Some(sig_offset), Some(sig_len)) = (u32_at(head, 44), u32_at(head, 48)) else {
-                return Err(short("the Authenticode reserve", HEAD_LEN, avail));
-            };
-            signed = Some(SignatureLayout {
-                cb_cabinet,
-                sig_offset,
-                sig_len,
-                file_len,
-            });
+        let (Some(&minor), Some(&major)) = (head.get(24), head.get(25)) else {
+            return Err(short("the fixed CFHEADER", 36, avail));
+        };
+        if avail < 36 {
+            return Err(short("the fixed CFHEADER", 36, avail));
         }
+        if (major, minor) != (1, 3) {
+            return Err(Error::UnsupportedVersion { major, minor });
+        }
+        Ok(Self {
+            cb_cabinet,
+            coff_files,
+            folders,
+            files,
+            flags,
+        })
     }
+}
 
-    match &signed {
-        Some(l) => {
-            let expected = u64::from(l.sig_offset) + u64::from(l.sig_len);
-            if l.sig_offset != cb_cabinet {
-                return Err(Error::HeaderInconsistent {
-                    reason: format!(
-                        "signature offset (u32 at byte 44) is {} but cbCabinet (u32 at byte 8) is {cb_cabinet}; they must be equal",
-                        l.sig_offset
-                    ),
-                });
-            }
-            if expected != file_len {
-                return Err(Error::SizeMismatch {
-                    expected,
-                    actual: file_len,
-                });
-            }
-            if l.sig_len == 0 {
-                return Err(Error::HeaderInconsistent {
-                    reason: "signature length (u32 at byte 48) is 0".into(),
-                });
-            }
-            if l.sig_len > MAX_SIGNATURE_LEN {
-                return Err(Error::HeaderInconsistent {
-                    reason: format!(
-                        "signature length (u32 at byte 48) is {} bytes, more than the {MAX_SIGNATURE_LEN} accepted",
-                        l.sig_len
-                    ),
-                });
-            }
-            if coff_files < HEAD_LEN as u32 || coff_files > l.sig_offset {
-                return Err(Error::HeaderInconsistent {
-                    reason: format!(
-                        "coffFiles (u32 at byte 16) is {coff_files}; it must lie between {HEAD_LEN} and the signature offset {}",
-                        l.sig_offset
-                    ),
-                });
-            }
-        }
-        None => {
-            if u64::from(cb_cabinet) != file_len {
-                return Err(Error::SizeMismatch {
-                    expected: u64::from(cb_cabinet),
-                    actual: file_len,
-                });
-            }
-            if u64::from(coff_files) > file_len {
-                return Err(Error::HeaderInconsistent {
-                    reason: format!(
-                        "coffFiles (u32 at byte 16) is {coff_files}, past the end of the {file_len}-byte file"
-                    ),
-                });
-            }
-        }
+/// Where the signature lives, when the header reserve (flags & 4) is the
+/// 20-byte Authenticode one starting `00 00 10 00`; `None` for an unsigned
+/// cabinet, including one with some other reserve.
+fn authenticode_reserve(
+    head: &[u8],
+    fixed: &FixedHeader,
+    file_len: u64,
+) -> Result<Option<SignatureLayout>, Error> {
+    if fixed.flags & FLAG_RESERVE_PRESENT == 0 {
+        return Ok(None);
     }
-    Ok(Preflight {
-        signed,
-        cb_cabinet,
-        coff_files,
-        folders,
-        files,
-        flags,
-    })
+    let avail = head.len();
+    let Some(cb_cf_header) = u16_at(head, 36) else {
+        return Err(short("the reserve fields (flags & 4)", 40, avail));
+    };
+    if cb_cf_header != 20 || head.get(40..44) != Some([0u8, 0, 0x10, 0].as_slice()) {
+        return Ok(None);
+    }
+    let (Some(sig_offset), Some(sig_len)) = (u32_at(head, 44), u32_at(head, 48)) else {
+        return Err(short("the Authenticode reserve", HEAD_LEN, avail));
+    };
+    Ok(Some(SignatureLayout {
+        cb_cabinet: fixed.cb_cabinet,
+        sig_offset,
+        sig_len,
+        file_len,
+    }))
+}
+
+/// A signed cabinet: the signature starts where the cabinet proper ends and
+/// ends where the file does, has a plausible length, and the files lie
+/// between the header and the signature.
+fn check_signed_layout(
+    l: &SignatureLayout,
+    fixed: &FixedHeader,
+    file_len: u64,
+) -> Result<(), Error> {
+    let cb_cabinet = fixed.cb_cabinet;
+    let coff_files = fixed.coff_files;
+    let expected = u64::from(l.sig_offset) + u64::from(l.sig_len);
+    if l.sig_offset != cb_cabinet {
+        return Err(Error::HeaderInconsistent {
+            reason: format!(
+                "signature offset (u32 at byte 44) is {} but cbCabinet (u32 at byte 8) is {cb_cabinet}; they must be equal",
+                l.sig_offset
+            ),
+        });
+    }
+    if expected != file_len {
+        return Err(Error::SizeMismatch {
+            expected,
+            actual: file_len,
+        });
+    }
+    if l.sig_len == 0 {
+        return Err(Error::HeaderInconsistent {
+            reason: "signature length (u32 at byte 48) is 0".into(),
+        });
+    }
+    if l.sig_len > MAX_SIGNATURE_LEN {
+        return Err(Error::HeaderInconsistent {
+            reason: format!(
+                "signature length (u32 at byte 48) is {} bytes, more than the {MAX_SIGNATURE_LEN} accepted",
+                l.sig_len
+            ),
+        });
+    }
+    if coff_files < HEAD_LEN as u32 || coff_files > l.sig_offset {
+        return Err(Error::HeaderInconsistent {
+            reason: format!(
+                "coffFiles (u32 at byte 16) is {coff_files}; it must lie between {HEAD_LEN} and the signature offset {}",
+                l.sig_offset
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// An unsigned cabinet: `cbCabinet` is the file's length and the files
+/// start inside it.
+fn check_unsigned_layout(fixed: &FixedHeader, file_len: u64) -> Result<(), Error> {
+    let coff_files = fixed.coff_files;
+    if u64::from(fixed.cb_cabinet) != file_len {
+        return Err(Error::SizeMismatch {
+            expected: u64::from(fixed.cb_cabinet),
+            actual: file_len,
+        });
+    }
+    if u64::from(coff_files) > file_len {
+        return Err(Error::HeaderInconsistent {
+            reason: format!(
+                "coffFiles (u32 at byte 16) is {coff_files}, past the end of the {file_len}-byte file"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Read the header bytes `preflight` needs, then run it.
