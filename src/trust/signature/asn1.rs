@@ -221,5 +221,5 @@ pub(crate) fn serial_hex(v: &[u8]) -> String {
         [0, rest @ ..] if !rest.is_empty() => rest,
         _ => v,
     };
-    crate::trust::signature::digest::hex(v)
+    crate::trust::signature::algorithm::hex(v)
 }

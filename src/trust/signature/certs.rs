@@ -11,7 +11,7 @@
 //! code-signing and timestamping chains are RSA.
 
 use crate::trust::signature::asn1::{ctx, AlgId, Tlv};
-use crate::trust::signature::digest::{hex, DigestAlgorithm};
+use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::error::{malformed, Error};
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier;

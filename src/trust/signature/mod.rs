@@ -59,6 +59,7 @@
     )
 )]
 
+mod algorithm;
 mod anchors;
 mod asn1;
 mod authenticode;
@@ -72,7 +73,8 @@ mod timestamp;
 
 pub use anchors::{TrustAnchors, MICROSOFT_ROOT_2010_SHA256, MICROSOFT_ROOT_2011_SHA256};
 pub use authenticode::{AuthenticodeSignature, SignatureReport, UtcTime};
-pub use digest::{cab_digest, hex, CabDigester, CabDigests, DigestAlgorithm};
+pub use algorithm::{hex, DigestAlgorithm};
+pub use digest::{cab_digest, CabDigester, CabDigests};
 pub use error::Error;
 pub use header::{
     preflight, preflight_reader, read_signature_blob, Preflight, SignatureLayout, HEAD_LEN,

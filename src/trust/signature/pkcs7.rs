@@ -15,7 +15,7 @@
 
 use crate::trust::signature::asn1::{ctx, ctx_prim, AlgId, Cursor, Tlv};
 use crate::trust::signature::certs::{verify_with_key, Cert, Scheme};
-use crate::trust::signature::digest::{hex, DigestAlgorithm};
+use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::error::{malformed, Error};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Tag, TagNumber};
@@ -59,7 +59,7 @@ impl SignerId {
             SignerId::SubjectKeyId(k) => {
                 format!(
                     "subject key identifier {}",
-                    crate::trust::signature::digest::hex(k)
+                    crate::trust::signature::algorithm::hex(k)
                 )
             }
         }

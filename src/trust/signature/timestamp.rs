@@ -22,7 +22,7 @@ use crate::trust::signature::anchors::TrustAnchors;
 use crate::trust::signature::asn1::{AlgId, Tlv};
 use crate::trust::signature::certs::{utc_string, Cert};
 use crate::trust::signature::chain::{verify_chain, Usage};
-use crate::trust::signature::digest::{hex, DigestAlgorithm};
+use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::error::{malformed, Error};
 use crate::trust::signature::pkcs7::{
     check_signer_info, find_signer, single_attr, SignedData, SignerInfo, ID_SIGNING_TIME,
