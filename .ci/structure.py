@@ -47,7 +47,6 @@ import argparse
 import os
 import re
 import sys
-import textwrap
 import tomllib
 from bisect import bisect_left
 from collections import defaultdict, deque
@@ -531,18 +530,24 @@ def layer_map(tree):
     rows = defaultdict(list)
     for f in tree.files:
         if layer_of(f) is not None:
-            rows[layer_of(f)].append((f.removeprefix("src/"), len(tree.text[f].splitlines()), first_doc(tree.text[f])))
+            # No line counts: the map should go stale when a file or its
+            # purpose changes, not on every edit.
+            rows[layer_of(f)].append((f.removeprefix("src/"), first_doc(tree.text[f])))
     width = max([len(r[0]) for rs in rows.values() for r in rs] + [20])
-    intro = ("**Layers, top to bottom** (binary first, error last), with every file under `src/`, its lines and "
-             "the first line of its `//!` doc. Imports point down or stay inside their layer, never up; the "
-             "command units in `commands/` never use each other; no files use each other in a circle. "
-             "`src/lib.rs` only declares modules and re-exports. CI checks this with `python3 .ci/structure.py`; "
-             "`python3 .ci/structure.py --write` regenerates this map.")
-    out = [BEGIN, "", *textwrap.wrap(intro, 78), "", "```text"]
+    intro = [
+        "**Layers, top to bottom** (binary first, error last), with every file",
+        "under `src/` and the first line of its `//!` doc. Imports point down or",
+        "stay inside their layer, never up; the command units in `commands/` never",
+        "use each other; no files use each other in a circle. `src/lib.rs` only",
+        "declares modules and re-exports. CI checks this with",
+        "`python3 .ci/structure.py`; `python3 .ci/structure.py --write`",
+        "regenerates this map.",
+    ]
+    out = [BEGIN, "", *intro, "", "```text"]
     for i in reversed(range(len(LAYERS))):
         name, path, what = LAYERS[i]
         out.append(f"{name} (src/{path}): {what}")
-        out += [f"  {rel:<{width}} {n:>5}  {doc}".rstrip() for rel, n, doc in sorted(rows[i])] or ["  (no files)"]
+        out += [f"  {rel:<{width}}  {doc}".rstrip() for rel, doc in sorted(rows[i])] or ["  (no files)"]
         out.append("")
     return "\n".join(out[:-1] + ["```", "", END])
 

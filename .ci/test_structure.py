@@ -11,6 +11,7 @@ import time
 import unittest
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no .ci/__pycache__ from loading structure.py
 HERE = Path(__file__).resolve().parent
 spec = importlib.util.spec_from_file_location("structure", HERE / "structure.py")
 structure = importlib.util.module_from_spec(spec)
@@ -206,10 +207,12 @@ class Stripping(unittest.TestCase):
 
 class Rules(unittest.TestCase):
     def check(self, files):
+        """(exit code, output) of checking BASE with files after --write, which checks the rules too."""
         tmp, root = make(files)
         with tmp:
-            self.assertEqual(run(root, "--write")[0], 1 if files else 0)
-            return run(root)
+            written, checked = run(root, "--write"), run(root)
+        self.assertEqual(written[0], checked[0])
+        return checked
 
     def test_clean_tree_passes(self):
         code, out = self.check({})
@@ -241,6 +244,7 @@ class Rules(unittest.TestCase):
                  "src/rules/c.rs": "pub struct C;\nfn f() { super::a::A; }\n",
                  "src/commands/check.rs": "pub fn run(_: super::Shared, _: ()) {}\n"}
         code, out = self.check(files)
+        self.assertEqual(code, 1)
         self.assertIn("circle: src/rules/a.rs -> src/rules/b.rs (B) -> src/rules/c.rs (C) -> src/rules/a.rs (A)\n", out)
 
     def test_parent_and_child_are_containment_not_a_circle(self):
@@ -313,7 +317,7 @@ class Map(unittest.TestCase):
             doc = (root / "docs/design.md").read_text()
         self.assertTrue(doc.startswith("# Design\n\nSome prose.\n\n## Layer map\n\n<!-- layer-map:begin -->"))
         self.assertEqual(doc.count("layer-map:begin"), 1)
-        self.assertIn("  rules/mod.rs               3  Rules, changed.\n", doc)
+        self.assertIn("  rules/mod.rs            Rules, changed.\n", doc)
 
     def test_map_lists_layers_top_to_bottom_with_files(self):
         tmp, root = make()
@@ -323,7 +327,7 @@ class Map(unittest.TestCase):
         heads = [line.split(" ")[0] for line in block.splitlines() if line.split(" ")[0] in
                  {name for name, _, _ in structure.LAYERS}]
         self.assertEqual(heads, ["binary", "report", "commands", "rules", "trust", "catalog", "cab", "error"])
-        self.assertIn("  cab/folder.rs              5  CFFOLDER.\n", block)
+        self.assertIn("  cab/folder.rs           CFFOLDER.\n", block)
         self.assertIn("python3 .ci/structure.py --write", block)
         self.assertNotIn("lib.rs", block.split("```text")[1])
 
