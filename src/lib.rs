@@ -46,21 +46,25 @@
 //! layer modules are public only so that the `wsuscat` binary, the
 //! integration tests, the fuzzers and the examples can reach internals; they
 //! are hidden from the documentation and may change in any release.
+//!
+//! `missing_docs` does not look inside hidden modules, so CI also checks the
+//! crate with `--cfg wsuscat_document_internals` (which shows them): every
+//! public item, internals included, has its doc.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
-#[doc(hidden)]
+#[cfg_attr(not(wsuscat_document_internals), doc(hidden))]
 pub mod cab;
-#[doc(hidden)]
+#[cfg_attr(not(wsuscat_document_internals), doc(hidden))]
 pub mod catalog;
-#[doc(hidden)]
+#[cfg_attr(not(wsuscat_document_internals), doc(hidden))]
 pub mod commands;
 mod error;
 pub mod report;
-#[doc(hidden)]
+#[cfg_attr(not(wsuscat_document_internals), doc(hidden))]
 pub mod rules;
-#[doc(hidden)]
+#[cfg_attr(not(wsuscat_document_internals), doc(hidden))]
 pub mod trust;
 
 pub use error::{Error, ErrorKind, Place, Result};
