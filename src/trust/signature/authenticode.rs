@@ -19,11 +19,11 @@
 //!    ([`Error::UntrustedChain`], [`Error::CertificateExpired`],
 //!    [`Error::NotYetValid`], [`Error::WrongKeyUsage`]).
 
+use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::anchors::TrustAnchors;
 use crate::trust::signature::asn1::{AlgId, Tlv};
 use crate::trust::signature::certs::{unix_secs, utc_string, Cert};
 use crate::trust::signature::chain::{verify_chain, Usage};
-use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::digest::CabDigests;
 use crate::trust::signature::error::{malformed, Error};
 use crate::trust::signature::pkcs7::{check_signer_info, find_signer, SignedData, SignerId};

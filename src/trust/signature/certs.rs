@@ -10,8 +10,8 @@
 //! (MGF1 with the same hash). ECDSA is reported as unsupported: Microsoft's
 //! code-signing and timestamping chains are RSA.
 
-use crate::trust::signature::asn1::{ctx, AlgId, Tlv};
 use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
+use crate::trust::signature::asn1::{ctx, AlgId, Tlv};
 use crate::trust::signature::error::{malformed, Error};
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier;

@@ -71,9 +71,9 @@ mod header;
 mod pkcs7;
 mod timestamp;
 
+pub use algorithm::{hex, DigestAlgorithm};
 pub use anchors::{TrustAnchors, MICROSOFT_ROOT_2010_SHA256, MICROSOFT_ROOT_2011_SHA256};
 pub use authenticode::{AuthenticodeSignature, SignatureReport, UtcTime};
-pub use algorithm::{hex, DigestAlgorithm};
 pub use digest::{cab_digest, CabDigester, CabDigests};
 pub use error::Error;
 pub use header::{

@@ -13,9 +13,9 @@
 //! that is the *value* of the element inside `[0]`, which is what we store.
 //! The corpus files (jsign, osslsigncode, gcab) confirm the PKCS#7 variant.
 
+use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::asn1::{ctx, ctx_prim, AlgId, Cursor, Tlv};
 use crate::trust::signature::certs::{verify_with_key, Cert, Scheme};
-use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::error::{malformed, Error};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Tag, TagNumber};

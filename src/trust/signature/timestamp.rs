@@ -18,11 +18,11 @@
 //! lenient. A self-asserted `signingTime` signed attribute is reported but
 //! never used for validation.
 
+use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::anchors::TrustAnchors;
 use crate::trust::signature::asn1::{AlgId, Tlv};
 use crate::trust::signature::certs::{utc_string, Cert};
 use crate::trust::signature::chain::{verify_chain, Usage};
-use crate::trust::signature::algorithm::{hex, DigestAlgorithm};
 use crate::trust::signature::error::{malformed, Error};
 use crate::trust::signature::pkcs7::{
     check_signer_info, find_signer, single_attr, SignedData, SignerInfo, ID_SIGNING_TIME,
