@@ -16,6 +16,8 @@ use crate::error::{Error, ErrorKind, Result};
 /// One `<CAB>` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndexEntry {
+    /// The cabinet's member name in the outer cabinet (`NAME`, trimmed):
+    /// `package.cab`, `package2.cab` ….
     pub name: String,
     /// `None` for package.cab, which has no RANGESTART.
     pub range_start: Option<u64>,
@@ -26,6 +28,7 @@ pub struct IndexEntry {
 /// The parsed index.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Index {
+    /// Every `<CAB>`, in index.xml's order (not sorted by RANGESTART).
     pub cabs: Vec<IndexEntry>,
 }
 

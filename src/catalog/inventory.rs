@@ -26,13 +26,20 @@ pub const ENUMERATED: [&str; 4] = ["DeploymentAction", "IsLeaf", "IsBundle", "Is
 /// One update, compactly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
+    /// The `RevisionId` attribute (0 when missing or not a number).
     pub revision_id: u64,
+    /// The `UpdateId` attribute as written; `None` when absent.
     pub update_id: Option<String>,
+    /// The `RevisionNumber` attribute; `None` when missing or not a number.
     pub revision_number: Option<u64>,
+    /// What the update is, from its attributes and children.
     pub kind: Kind,
-    /// `None` when absent.
+    /// The `DeploymentAction` attribute: `None` when absent, `Some("")`
+    /// when present and empty.
     pub deployment_action: Option<String>,
+    /// The `DefaultLanguage` attribute (`en`); `None` when absent.
     pub default_language: Option<String>,
+    /// The `CreationDate` attribute, as written; `None` when absent.
     pub creation_date: Option<String>,
     /// Each `Categories/Category`, as an index into
     /// [`Inventory::categories`] (a catalog names a few thousand categories
@@ -69,10 +76,14 @@ impl Entry {
 /// Everything about one update that package.xml says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Detail {
+    /// The update's RevisionId (0 when missing or not a number).
     pub revision_id: u64,
-    /// Every attribute, in document order.
+    /// Every attribute, as (name, unescaped value), in document order.
     pub attributes: Vec<(String, String)>,
-    /// Every reference its children make: (kind, Or group, Id, detail).
+    /// Every reference its children make: (kind, Or group, Id, detail). The
+    /// group is the prerequisite's `<Or>` group (0: required, and for every
+    /// other kind); the Id is as written; the detail is a category's Type,
+    /// else empty.
     pub refs: Vec<(RefKind, u32, String, String)>,
     /// Children wsuscat does not know, by local name.
     pub other_children: Vec<String>,
@@ -81,6 +92,7 @@ pub struct Detail {
 /// Counts over all updates, for `info`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Census {
+    /// Updates per kind; a kind no update has is not in the map.
     pub by_kind: BTreeMap<Kind, u64>,
     /// DeploymentAction values; `None` is "absent".
     pub deployment_action: BTreeMap<Option<String>, u64>,
@@ -92,6 +104,7 @@ pub struct Census {
     pub category_types: BTreeMap<String, u64>,
     /// BundledBy/SupersededBy references whose Id is not a number.
     pub unreadable_refs: u64,
+    /// `<FileLocation>` elements under the root's `<FileLocations>`.
     pub file_locations: u64,
 }
 
@@ -129,11 +142,18 @@ pub struct Keep<'a> {
 /// The catalog's updates.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
+    /// package.xml's root element and its attributes (`PackageId`,
+    /// `CreationDate`, `MinimumClientVersion` …).
     pub root: RootInfo,
-    /// Sorted by RevisionId.
+    /// Sorted by RevisionId (then by offset, should two share one).
     pub entries: Vec<Entry>,
+    /// Counts over every update.
     pub census: Census,
+    /// The full record of each update [`Keep::detail`] selected, sorted by
+    /// RevisionId; empty when it selected none.
     pub details: Vec<Detail>,
+    /// `<FileLocation>` Id (base64 SHA-1 of a payload file) → its download
+    /// Url; empty unless [`Keep::file_locations`] asked for them.
     pub file_locations: HashMap<String, String>,
     /// Every (Type, UpdateId) an update names in `Categories`; entries
     /// refer to them by index.
@@ -397,6 +417,8 @@ fn guid_hash(id: &str) -> u64 {
 pub struct Supersedence {
     /// Updates with at least one SupersededBy reference.
     pub superseded_updates: u64,
+    /// `SupersededBy` references in all (those whose Id is not a number
+    /// are in [`Census::unreadable_refs`] instead).
     pub references: u64,
     /// References to RevisionIds that are not in the catalog.
     pub dangling: u64,
@@ -437,6 +459,7 @@ impl Inventory {
         }
     }
 
+    /// The full record of this RevisionId, when [`Keep::detail`] kept it.
     pub fn detail(&self, revision_id: u64) -> Option<&Detail> {
         self.details.iter().find(|d| d.revision_id == revision_id)
     }

@@ -32,16 +32,29 @@ use crate::cab::{Cabinet, FileEntry, MemberReader};
 use crate::catalog::index::Index;
 use crate::error::{Error, ErrorKind, Result};
 
-/// Who the catalog is.
+/// Who the catalog is: the `catalog` object of the JSON reports.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CatalogIdentity {
+    /// The catalog's path as the caller gave it.
     pub path: String,
+    /// The file's size in bytes.
     pub size: u64,
+    /// SHA-256 of the whole file, lower-case hex; empty until the hashing
+    /// pass fills it in.
     pub sha256: String,
+    /// package.xml's root `PackageId` attribute, a GUID naming this edition
+    /// of the catalog; `None` when absent.
     pub package_id: Option<String>,
+    /// The root's `CreationDate` attribute (`2026-05-12T08:51:08Z`), as
+    /// written; `None` when absent.
     pub creation_date: Option<String>,
+    /// The root's `PackageVersion` attribute (`1.1`); `None` when absent.
     pub package_version: Option<String>,
+    /// The root's `ProtocolVersion` attribute (`1.0`); `None` when absent.
     pub protocol_version: Option<String>,
+    /// The root's `MinimumClientVersion` attribute: the oldest Windows
+    /// Update Agent that accepts the catalog (`--wua-version` compares it);
+    /// `None` when absent.
     pub minimum_client_version: Option<String>,
 }
 
@@ -115,10 +128,12 @@ impl Catalog {
         })
     }
 
+    /// The catalog file's path, as given to [`Catalog::open`].
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The outer cabinet's parsed header: its folders and members.
     pub fn outer(&self) -> &Cabinet {
         &self.outer
     }

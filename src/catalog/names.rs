@@ -25,34 +25,54 @@ use crate::error::Result;
 /// a full catalog must not copy half a million category references.
 #[derive(Debug, Clone, Default)]
 pub struct Subject<'a> {
+    /// The update's RevisionId: which `l\<lang>\` and `x\` fragments are its.
     pub revision_id: u64,
+    /// Its `DefaultLanguage` attribute: the language tried for its title
+    /// after the requested one. `None` when absent.
     pub default_language: Option<Cow<'a, str>>,
     /// (Type, UpdateId) of its categories.
     pub categories: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The RevisionId of its first `<BundledBy>` reference, whose title
+    /// names its bundle; `None` for an update that is not bundled.
     pub bundled_by: Option<u64>,
 }
 
 /// The bundle a child belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleRef {
+    /// The bundle's RevisionId, from the child's `BundledBy/Revision/@Id`.
     pub revision_id: u64,
+    /// The bundle's title from its `l\<lang>\` fragment, in the same
+    /// languages as the child's; `None` when none was found.
     pub title: Option<Arc<str>>,
 }
 
 /// An update's names.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Names {
+    /// The update's title from its `l\<lang>\<RevisionId>` fragment; `None`
+    /// when no fragment in the languages tried has one (`notes` says why).
     pub title: Option<Arc<str>>,
-    /// The language the title is in (the requested one, or the update's
-    /// DefaultLanguage when the requested one is missing).
+    /// The language the title is in: the requested one, else the update's
+    /// DefaultLanguage, else `en`. `None` when there is no title.
     pub title_language: Option<Arc<str>>,
+    /// `KBArticleID` from the `x\<RevisionId>` fragment, as written there
+    /// (digits, no `KB`); `None` when there is none.
     pub kb: Option<Arc<str>>,
-    /// MSRC severity. Named `msrc_severity` in JSON, where a finding's
-    /// `severity` is already the rule's (breaks / warn).
+    /// `MsrcSeverity` from the `x\<RevisionId>` fragment (`Critical`,
+    /// `Important`, …); `None` when there is none. Named `msrc_severity`
+    /// in JSON, where a finding's `severity` is already the rule's
+    /// (breaks / warn).
     #[serde(rename = "msrc_severity")]
     pub severity: Option<Arc<str>>,
+    /// The title of its UpdateClassification category (several are joined
+    /// with `; `; a category without a title is shown by its UpdateId);
+    /// `None` when it names none.
     pub classification: Option<Arc<str>>,
+    /// The titles of its Product categories, in document order (the
+    /// UpdateId for a category without a title); empty when it names none.
     pub products: Vec<Arc<str>>,
+    /// For a bundled child, its (first) bundle; `None` otherwise.
     pub bundled_by: Option<BundleRef>,
     /// Facts about what could not be found (missing fragments or shards).
     pub notes: Vec<String>,

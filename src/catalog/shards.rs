@@ -28,8 +28,14 @@ use crate::error::{Error, ErrorKind, Result};
 /// Which fragments to read.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
+    /// The RevisionIds whose fragments are wanted; each is mapped to its
+    /// shard by index.xml's RANGESTARTs.
     pub revisions: BTreeSet<u64>,
+    /// Read `c\<rev>` (core) fragments: identity, prerequisites,
+    /// applicability rules.
     pub core: bool,
+    /// Read `x\<rev>` (extended) fragments: KB article, MSRC severity,
+    /// files.
     pub extended: bool,
     /// Languages of `l\<lang>\` fragments to read.
     pub languages: BTreeSet<String>,
@@ -52,7 +58,9 @@ impl Request {
 /// One shard, as read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShardRead {
+    /// The shard's member name (`package2.cab`).
     pub name: String,
+    /// Its RANGESTART in index.xml: the lowest RevisionId it holds.
     pub range_start: u64,
     /// Requested revisions mapped to this shard.
     pub revisions: usize,

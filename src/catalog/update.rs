@@ -25,8 +25,11 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order reports count them.
     pub const ALL: [Kind; 4] = [Kind::Bundle, Kind::Child, Kind::Category, Kind::Other];
 
+    /// The kind as JSON and CSV write it: `bundle`, `child`, `category` or
+    /// `other`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Bundle => "bundle",
@@ -57,15 +60,24 @@ impl Kind {
     }
 }
 
-/// The children of `<Update>` that change what an update is.
+/// The children of `<Update>` that change what an update is: which of the
+/// known ones are present (set for every update, whether or not its
+/// references were collected).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Children {
+    /// A `<BundledBy>` child: the update is bundled into another one.
     pub bundled_by: bool,
+    /// A `<PayloadFiles>` child: the update carries downloadable files.
     pub payload_files: bool,
+    /// A `<SupersededBy>` child: newer revisions replace it.
     pub superseded_by: bool,
+    /// A `<Prerequisites>` child.
     pub prerequisites: bool,
+    /// A `<Categories>` child.
     pub categories: bool,
+    /// A `<Languages>` child.
     pub languages: bool,
+    /// An `<EulaFiles>` child: the update has a licence to accept.
     pub eula_files: bool,
 }
 
@@ -109,12 +121,14 @@ pub struct Update {
     refs: Vec<Ref>,
     /// Local names of children that are none of the known ones, in order.
     other_children: Vec<Range<usize>>,
+    /// Which of the known children the update has.
     pub children: Children,
-    /// Byte offset of the `<Update` tag in package.xml.
+    /// Byte offset of the `<Update` tag in the decompressed package.xml.
     pub offset: u64,
 }
 
 impl Update {
+    /// Empties the record for the next `<Update>`, keeping its allocations.
     pub fn clear(&mut self) {
         self.text.clear();
         self.attrs.clear();
@@ -124,6 +138,7 @@ impl Update {
         self.offset = 0;
     }
 
+    /// Records an attribute: its name as written and its unescaped value.
     pub fn push_attribute(&mut self, name: &str, value: &str) {
         let n0 = self.text.len();
         self.text.push_str(name);
@@ -197,6 +212,7 @@ impl Update {
             .map(|(_, v)| &self.text[v.clone()])
     }
 
+    /// Every attribute as (name, value), in document order.
     pub fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
         self.attrs
             .iter()
@@ -208,6 +224,8 @@ impl Update {
         self.get("RevisionId").and_then(|v| v.parse().ok())
     }
 
+    /// What the update is, tested in [`Kind`]'s order: a bundle first, then
+    /// a bundled child, then a category or detectoid.
     pub fn kind(&self) -> Kind {
         let is_true = |name| self.get(name) == Some("true");
         let action = self.get("DeploymentAction");

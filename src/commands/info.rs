@@ -22,19 +22,28 @@ use crate::trust::integrity::{self, SignatureStatus, TrustOptions};
 /// How to gather the information.
 #[derive(Debug, Clone)]
 pub struct InfoOptions {
+    /// What to demand of the signature, and which anchors to trust.
     pub trust: TrustOptions,
+    /// How to stream package.xml (threads, batch size, limits); with more
+    /// than one thread the file is hashed and verified alongside.
     pub scan: ScanOptions,
     /// Read product and classification names from the shards.
     pub names: bool,
+    /// Preferred language of the names (`--lang`, `en` by default); `en` is
+    /// tried after it.
     pub lang: String,
 }
 
 /// One cabinet index.xml lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CabEntry {
+    /// The cabinet's name as index.xml gives it (`package.cab`,
+    /// `package2.cab` …).
     pub name: String,
+    /// Its RANGESTART: the lowest RevisionId whose fragments it holds.
     /// `None` for package.cab.
     pub range_start: Option<u64>,
+    /// FILESDIR="1": the shard also holds `files\` (EULA texts).
     pub files_dir: bool,
     /// Its size inside the outer cabinet; `None` when the catalog does not
     /// contain it.
@@ -44,10 +53,14 @@ pub struct CabEntry {
 /// A product or classification and how many updates name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CategoryCount {
+    /// The category's UpdateId, as updates write it in their `Categories`.
     pub update_id: String,
+    /// The RevisionId of the category update; `None` when the catalog does
+    /// not hold it.
     pub revision_id: Option<u64>,
     /// The category's title; `None` when names were not read or it has none.
     pub name: Option<String>,
+    /// How many updates name it.
     pub updates: u64,
 }
 
@@ -55,17 +68,27 @@ pub struct CategoryCount {
 /// maps have keys JSON objects cannot have.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InfoReport {
+    /// The catalog's path, size, SHA-256 and root attributes.
     pub catalog: CatalogIdentity,
+    /// What the signature check established.
     pub signature: SignatureStatus,
+    /// package.xml's decompressed size in bytes.
     pub package_xml_bytes: u64,
+    /// How many `<Update>` elements package.xml holds.
     pub updates: u64,
     /// index.xml's cabinets, in its order.
     pub cabs: Vec<CabEntry>,
     /// Members of the outer cabinet index.xml does not list.
     pub unlisted_members: Vec<String>,
+    /// Counts over every update: kinds, attributes, values, category Types.
     pub census: Census,
+    /// Supersedence totals.
     pub supersedence: Supersedence,
+    /// Every Product category updates name, most used first (then by name
+    /// and UpdateId).
     pub products: Vec<CategoryCount>,
+    /// Every UpdateClassification category updates name, in the same
+    /// order as `products`.
     pub classifications: Vec<CategoryCount>,
     /// How the shards were read for names.
     pub shards: ShardReport,

@@ -26,7 +26,10 @@ use crate::error::Result;
 pub struct Filters {
     /// KBArticleID, with or without "KB".
     pub kb: Option<String>,
+    /// An UpdateId, compared without braces, surrounding space or case;
+    /// every revision of it matches.
     pub update_id: Option<String>,
+    /// Only the update with this RevisionId.
     pub revision_id: Option<u64>,
     /// A product's name (case-insensitive, whole name) or UpdateId.
     pub product: Option<String>,
@@ -37,6 +40,7 @@ pub struct Filters {
     /// `Some(true)`: only updates with a SupersededBy reference;
     /// `Some(false)`: only updates without one.
     pub superseded: Option<bool>,
+    /// Only updates of this kind.
     pub kind: Option<Kind>,
 }
 
@@ -96,12 +100,15 @@ impl Filters {
 /// How to list.
 #[derive(Debug, Clone)]
 pub struct ListOptions {
+    /// Which updates to list.
     pub filters: Filters,
     /// Preferred language for titles.
     pub lang: String,
     /// Read titles and KB numbers from the shards (always done when a filter
     /// needs them).
     pub names: bool,
+    /// How to stream package.xml (threads, batch size, limits); its thread
+    /// count also reads the shards.
     pub scan: ScanOptions,
 }
 
@@ -109,6 +116,8 @@ pub struct ListOptions {
 /// [`ListReport::categories`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
+    /// What package.xml says about the update; its fields are the row's own
+    /// in JSON.
     #[serde(flatten)]
     pub entry: Entry,
     /// `None` when names were not read.
@@ -118,8 +127,11 @@ pub struct Row {
 /// What `list` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListReport {
+    /// The catalog's path as the caller gave it.
     pub path: String,
+    /// How many `<Update>` elements package.xml holds, matched or not.
     pub updates_in_catalog: u64,
+    /// The updates that match, in RevisionId order (`updates` in JSON).
     pub rows: Vec<Row>,
     /// (Type, UpdateId) of every category the rows refer to.
     pub categories: Vec<(String, String)>,

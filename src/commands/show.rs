@@ -25,7 +25,10 @@ use crate::error::{Error, ErrorKind, Result};
 /// What to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// A RevisionId: one revision of one update.
     RevisionId(u64),
+    /// An UpdateId (a GUID, braces removed); its current revision, the one
+    /// with the highest RevisionNumber, is shown.
     UpdateId(String),
     /// A KB article number, without "KB".
     Kb(String),
@@ -60,13 +63,23 @@ impl Target {
 /// Another update, named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Related {
+    /// Its RevisionId; `None` when a prerequisite or category names an
+    /// UpdateId the catalog does not hold, or a reference's Id is not a
+    /// number.
     pub revision_id: Option<u64>,
+    /// Its UpdateId; `None` when a RevisionId reference points to a
+    /// revision the catalog does not hold (or one without an UpdateId), or
+    /// its Id is not a number.
     pub update_id: Option<String>,
     /// Whether the catalog holds it (a SupersededBy reference may point to
     /// a revision that is not there).
     pub in_catalog: bool,
+    /// Its title from its `l\<lang>\` fragment; `None` when it is not in
+    /// the catalog or no title was found.
     pub title: Option<String>,
-    /// Category Type, or the prerequisite's `Or` group (0: required).
+    /// Category Type, or the prerequisite's `Or` group (`group N`, 0:
+    /// required), or why a reference could not be followed (`unreadable
+    /// RevisionId "…"`); left out of JSON when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -74,46 +87,81 @@ pub struct Related {
 /// A payload file and where it is downloaded from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Payload {
+    /// `PayloadFiles/File/@Id`: base64 of the file's SHA-1.
     pub id: String,
+    /// The `Url` of the `<FileLocation>` with that Id; `None` when
+    /// package.xml has none.
     pub url: Option<String>,
 }
 
 /// One fragment, raw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RawFragment {
+    /// Its member name in the shard (`c\1293995`, `l\en\1293995`,
+    /// `x\1293995`).
     pub member: String,
+    /// Its text as stored, read as UTF-8 (invalid bytes replaced).
     pub text: String,
 }
 
 /// Everything about one update.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Shown {
+    /// What package.xml says, compactly (as `list` shows it).
     pub entry: Entry,
+    /// Every attribute and reference of its `<Update>`, and the children
+    /// wsuscat does not know.
     pub detail: Detail,
+    /// The shard that holds its fragments by index.xml's RANGESTARTs;
+    /// `None` when its RevisionId is below every RANGESTART.
     pub shard: Option<String>,
+    /// Its title, KB article, MSRC severity, classification, products and
+    /// bundle, with notes on what could not be found.
     pub names: Names,
+    /// The updates its `<Prerequisites>` name, in document order, each with
+    /// its `Or` group as the detail.
     pub prerequisites: Vec<Related>,
+    /// The categories its `<Categories>` name, each with its Type as the
+    /// detail.
     pub categories: Vec<Related>,
+    /// The revisions its `<SupersededBy>` names: the updates that replace
+    /// it.
     pub superseded_by: Vec<Related>,
+    /// The updates that name it in their `<SupersededBy>`: the ones it
+    /// replaces, in RevisionId order.
     pub supersedes: Vec<Related>,
+    /// The bundles its `<BundledBy>` names.
     pub bundled_by: Vec<Related>,
+    /// The updates that name it in their `<BundledBy>`: its bundled
+    /// children, in RevisionId order.
     pub bundles: Vec<Related>,
+    /// Its payload files and their download URLs.
     pub payload: Vec<Payload>,
+    /// Its own fragments, sorted by member name: `c\`, `e\<lang>\`,
+    /// `l\<lang>\` and `x\` for the languages read.
     pub fragments: Vec<RawFragment>,
 }
 
 /// What `show` found: one update, or every update carrying a KB article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShowReport {
+    /// The catalog's path as the caller gave it.
     pub path: String,
+    /// The updates shown, in RevisionId order: one, or for a KB article
+    /// every update whose `x\` fragment names it.
     pub updates: Vec<Shown>,
+    /// How the shards were read to name them.
     pub shards: ShardReport,
 }
 
 /// How to show.
 #[derive(Debug, Clone)]
 pub struct ShowOptions {
+    /// Preferred language of titles (`--lang`, `en` by default); each
+    /// update's DefaultLanguage, then `en`, are tried after it.
     pub lang: String,
+    /// How to stream package.xml (threads, batch size, limits); its thread
+    /// count also reads the shards.
     pub scan: ScanOptions,
 }
 

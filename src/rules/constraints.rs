@@ -41,6 +41,8 @@ impl std::fmt::Display for Version {
 }
 
 impl Version {
+    /// Parses one to four dot-separated decimal numbers (`10.0.19041.1`),
+    /// surrounding whitespace ignored; `None` for anything else.
     pub fn parse(s: &str) -> Option<Version> {
         let parts: Option<Vec<u64>> = s.trim().split('.').map(|p| p.parse().ok()).collect();
         parts.filter(|p| (1..=4).contains(&p.len())).map(Version)

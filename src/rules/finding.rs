@@ -11,21 +11,32 @@ use crate::rules::vocab::Term;
 /// One update that breaks (or may break) a rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// The update's RevisionId attribute (0 when it is missing or not a
+    /// number); the first sort key of the report.
     pub revision_id: u64,
     /// `None` when the update has no UpdateId attribute.
     pub update_id: Option<String>,
     /// `None` when missing or not a number.
     pub revision_number: Option<u64>,
+    /// What the update is (bundle, bundled child, category/detectoid or
+    /// other), from its attributes and children.
     pub kind: Kind,
     /// The attribute the rule is about.
     pub attribute: String,
     /// Its value: `None` when absent (distinct from `Some("")`).
     pub value: Option<String>,
+    /// The name of the rule broken, as the profile's `[[rule]]` gives it
+    /// (`deployment-action`).
     pub rule: String,
+    /// The name of the profile the rule belongs to.
     pub profile: String,
+    /// The rule's severity: `breaks` makes the verdict "incompatible",
+    /// `warn` does not.
     pub severity: Severity,
+    /// Why the violation matters: the rule's `message`, or "`<attribute>`
+    /// is not allowed by `<profile>`" when the rule has none.
     pub message: String,
-    /// Byte offset of the `<Update` tag in package.xml.
+    /// Byte offset of the `<Update` tag in the decompressed package.xml.
     pub offset: u64,
     /// Title, KB article, severity, classification, products and bundle,
     /// from the shards; notes say what could not be found.
@@ -49,6 +60,7 @@ impl Finding {
 /// An update a catalog-level finding names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UpdateRef {
+    /// The update's RevisionId.
     pub revision_id: u64,
     /// From the update's `l\en` fragment, when it could be read.
     pub title: Option<String>,
@@ -63,8 +75,15 @@ pub struct UpdateRef {
 /// not 100,000.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CatalogFinding {
+    /// The rule's name: `new-element`, `new-attribute`, `new-value` or
+    /// `new-combination` for novelties, the `[[combination_rule]]`'s name
+    /// (`nested-bundle`), or `wua-version` / `max-age` for constraints.
     pub rule: String,
+    /// The profile the rule belongs to; `options` for the constraints that
+    /// come from command-line options.
     pub profile: String,
+    /// The rule's severity: `breaks` makes the verdict "incompatible",
+    /// `warn` does not.
     pub severity: Severity,
     /// What was found, in one line (`value Update@DeploymentAction="X"`).
     pub subject: String,
@@ -74,12 +93,17 @@ pub struct CatalogFinding {
     pub updates: u64,
     /// Elements (or updates, or 1 for a catalog fact) carrying it.
     pub occurrences: u64,
-    /// The first updates carrying it, in document order.
+    /// The first updates carrying it (at most
+    /// [`FIRST`](crate::rules::vocab::FIRST)), in document order; empty when
+    /// it is not about updates.
     pub first: Vec<UpdateRef>,
+    /// Why it matters, in one sentence for the report.
     pub message: String,
 }
 
 impl CatalogFinding {
+    /// The order catalog findings are reported in: by profile, rule and
+    /// subject, whatever order they were found in.
     pub fn sort_key(&self) -> (&str, &str, &str) {
         (&self.profile, &self.rule, &self.subject)
     }
@@ -96,6 +120,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict as reports and JSON write it: `compatible` or
+    /// `incompatible`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Compatible => "compatible",

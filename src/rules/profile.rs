@@ -25,6 +25,8 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severity as profiles, reports and JSON write it: `warn` or
+    /// `breaks`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Warn => "warn",
@@ -39,17 +41,24 @@ impl Severity {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
+    /// The rule's name, as findings and reports show it
+    /// (`deployment-action`).
     pub name: String,
-    /// The attribute of `<Update>` the rule constrains.
+    /// The attribute of `<Update>` the rule constrains, by name as written
+    /// in package.xml (`DeploymentAction`).
     pub attribute: String,
-    /// Whether the attribute may be missing.
+    /// Whether the attribute may be missing. This does not allow the empty
+    /// string: list `""` in `allowed` for that.
     #[serde(default)]
     pub allow_absent: bool,
-    /// The values allowed when present.
+    /// The values allowed when present, compared exactly (case-sensitive,
+    /// after XML unescaping).
     #[serde(default)]
     pub allowed: Vec<String>,
+    /// What a violation means for the verdict: `breaks` or `warn`.
     pub severity: Severity,
-    /// Why a violation matters, for the report.
+    /// Why a violation matters, for the report; without it findings say
+    /// "`<attribute>` is not allowed by `<profile>`".
     #[serde(default)]
     pub message: Option<String>,
 }
@@ -75,18 +84,24 @@ pub enum ProfileKind {
     Baseline,
 }
 
-/// The catalog a baseline was learned from.
+/// The catalog a baseline was learned from: the `[source]` table. It
+/// records provenance for the reader and is never checked against.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineSource {
+    /// The catalog's path as `wsuscat baseline` was given it.
     #[serde(default)]
     pub path: Option<String>,
+    /// SHA-256 of the whole catalog file, lower-case hex.
     #[serde(default)]
     pub sha256: Option<String>,
+    /// package.xml's root `PackageId` attribute; `None` when it had none.
     #[serde(default)]
     pub package_id: Option<String>,
+    /// package.xml's root `CreationDate` attribute; `None` when it had none.
     #[serde(default)]
     pub creation_date: Option<String>,
+    /// How many `<Update>` elements the catalog held.
     #[serde(default)]
     pub updates: Option<u64>,
 }
@@ -98,21 +113,31 @@ pub struct BaselineSource {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Pattern {
+    /// The `IsBundle` attribute's exact value; `None` matches anything.
     #[serde(default)]
     pub is_bundle: Option<String>,
+    /// The `IsLeaf` attribute's exact value; `None` matches anything.
     #[serde(default)]
     pub is_leaf: Option<String>,
+    /// The `DeploymentAction` attribute's exact value; `None` matches
+    /// anything.
     #[serde(default)]
     pub deployment_action: Option<String>,
+    /// The `IsSoftware` attribute's exact value; `None` matches anything.
     #[serde(default)]
     pub is_software: Option<String>,
+    /// Whether the update has a `<BundledBy>` child; `None` matches
+    /// anything.
     #[serde(default)]
     pub bundled_by: Option<bool>,
+    /// Whether the update has a `<PayloadFiles>` child; `None` matches
+    /// anything.
     #[serde(default)]
     pub payload_files: Option<bool>,
 }
 
 impl Pattern {
+    /// Whether `u` has every value and child the pattern gives.
     pub fn matches(&self, u: &Update) -> bool {
         let attr =
             |want: &Option<String>, name| want.as_deref().is_none_or(|w| u.get(name) == Some(w));
@@ -132,9 +157,15 @@ impl Pattern {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CombinationRule {
+    /// The rule's name, as catalog findings show it (`nested-bundle`).
     pub name: String,
+    /// The patterns; an update matching any one of them counts. Never
+    /// empty (a profile with an empty list is refused).
     pub match_any: Vec<Pattern>,
+    /// What a match means for the verdict: `breaks` or `warn`.
     pub severity: Severity,
+    /// Why a match matters, for the report; without it the finding says
+    /// "`<rule>` is not allowed by `<profile>`".
     #[serde(default)]
     pub message: Option<String>,
 }
@@ -146,6 +177,8 @@ pub struct ValueSet {
     /// Whether some update lacked the attribute.
     #[serde(default)]
     pub absent: bool,
+    /// The values seen, exactly as written (after XML unescaping); sorted in
+    /// the files `wsuscat baseline` writes.
     #[serde(default)]
     pub values: Vec<String>,
 }
@@ -156,21 +189,27 @@ pub struct ValueSet {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct VocabularyRules {
-    /// Of every novelty.
+    /// The severity of every novelty this vocabulary finds.
     pub severity: Severity,
+    /// Element paths in package.xml: local names from the root, joined
+    /// with `/` (`OfflineSyncPackage/Updates/Update`).
     #[serde(default)]
     pub elements: Option<Vec<String>>,
-    /// Attribute names by element path.
+    /// Attribute names in package.xml, by the element path they are on
+    /// (namespace declarations excluded).
     #[serde(default)]
     pub attributes: Option<BTreeMap<String, Vec<String>>>,
     /// Values by attribute (`Update@DeploymentAction`, `Category@Type`,
     /// `OfflineSyncPackage@ProtocolVersion` …).
     #[serde(default)]
     pub values: Option<BTreeMap<String, ValueSet>>,
+    /// The kind-combinations of `<Update>` seen (`[[vocabulary.combinations]]`).
     #[serde(default)]
     pub combinations: Option<Vec<Combination>>,
+    /// Element paths in index.xml (`INDEX/CABLIST/CAB`).
     #[serde(default)]
     pub index_elements: Option<Vec<String>>,
+    /// Attribute names in index.xml, by element path.
     #[serde(default)]
     pub index_attributes: Option<BTreeMap<String, Vec<String>>>,
 }
@@ -210,18 +249,33 @@ impl VocabularyRules {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
+    /// Whether it was written by hand for a consumer or learned by
+    /// `wsuscat baseline`; `consumer` when the file does not say.
     #[serde(default)]
     pub kind: ProfileKind,
+    /// The profile's name, as findings, reports and `wsuscat profiles` show
+    /// it (a built-in one is also what `--profile` takes).
     pub name: String,
+    /// One line saying what consumer it describes, for reports and
+    /// `wsuscat profiles`.
     pub description: String,
+    /// Why the rules are what they are (advisories, logs, protocol
+    /// documents), for a reviewer; empty when the file gives none.
     #[serde(default)]
     pub evidence: String,
+    /// For a baseline, the catalog it was learned from (`[source]`).
     #[serde(default)]
     pub source: Option<BaselineSource>,
+    /// The `[[rule]]` tables: per-update checks of one attribute's value.
     #[serde(rename = "rule", default)]
     pub rules: Vec<Rule>,
+    /// The `[[combination_rule]]` tables: update patterns that make
+    /// catalog-level findings.
     #[serde(rename = "combination_rule", default)]
     pub combination_rules: Vec<CombinationRule>,
+    /// The `[vocabulary]` table: a learned vocabulary, anything outside
+    /// which is a novelty. `None` when the profile has none; a baseline
+    /// always has one.
     #[serde(default)]
     pub vocabulary: Option<VocabularyRules>,
 }
@@ -322,7 +376,8 @@ impl Profile {
         Profile::from_toml(&text, &path.display().to_string())
     }
 
-    /// The rules `update` violates.
+    /// The rules `update` violates, in the profile's order, each with the
+    /// attribute's value (`None`: absent).
     pub fn violations<'a>(
         &'a self,
         update: &'a Update,

@@ -58,6 +58,8 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Adds the counts of `other`, a tally of what comes later in the
+    /// document, keeping the first [`FIRST`] RevisionIds of both in order.
     pub fn absorb(&mut self, other: Tally) {
         self.occurrences += other.occurrences;
         self.updates += other.updates;
@@ -79,19 +81,27 @@ impl Tally {
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Combination {
+    /// The `IsBundle` attribute's value; `None` (a key left out in TOML and
+    /// JSON) when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_bundle: Option<String>,
+    /// The `IsLeaf` attribute's value; `None` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_leaf: Option<String>,
+    /// The `DeploymentAction` attribute's value; `None` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_action: Option<String>,
+    /// The `IsSoftware` attribute's value; `None` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_software: Option<String>,
+    /// Whether the update has a `<BundledBy>` child.
     pub bundled_by: bool,
+    /// Whether the update has a `<PayloadFiles>` child.
     pub payload_files: bool,
 }
 
 impl Combination {
+    /// The combination `u` is made of.
     pub fn of(u: &Update) -> Combination {
         let get = |name| u.get(name).map(str::to_string);
         Combination {
@@ -134,22 +144,42 @@ impl Combination {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Term {
     /// An element path in package.xml: local names from the root, `/`-joined.
-    Element { path: String },
+    Element {
+        /// The path (`OfflineSyncPackage/Updates/Update/BundledBy`).
+        path: String,
+    },
     /// An attribute name on the elements at `path` in package.xml.
-    Attribute { path: String, name: String },
+    Attribute {
+        /// The element path, as for [`Term::Element`].
+        path: String,
+        /// The attribute's name as written (namespace declarations are
+        /// never vocabulary).
+        name: String,
+    },
     /// A value of an enumerated attribute (`Update@DeploymentAction`,
     /// `Category@Type`, `OfflineSyncPackage@ProtocolVersion` …); `None` is
     /// "absent".
     Value {
+        /// `Element@Attribute` (`Update@DeploymentAction`).
         attribute: String,
+        /// The value after XML unescaping; `None` when the attribute is
+        /// absent.
         value: Option<String>,
     },
     /// A kind-combination of an `<Update>`.
     Combination(Combination),
     /// An element path in index.xml.
-    IndexElement { path: String },
+    IndexElement {
+        /// Local names from the root, `/`-joined (`INDEX/CABLIST/CAB`).
+        path: String,
+    },
     /// An attribute name on the elements at `path` in index.xml.
-    IndexAttribute { path: String, name: String },
+    IndexAttribute {
+        /// The element path, as for [`Term::IndexElement`].
+        path: String,
+        /// The attribute's name as written (`RANGESTART`).
+        name: String,
+    },
 }
 
 impl Term {
@@ -182,12 +212,15 @@ impl Term {
 /// Everything a catalog uses, with tallies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vocabulary {
+    /// Every term seen, in [`Term`]'s order, with how often it occurs.
     pub terms: BTreeMap<Term, Tally>,
     /// Updates seen.
     pub updates: u64,
 }
 
 impl Vocabulary {
+    /// Merges one batch's collector. Batches must be absorbed in document
+    /// order, so that each tally's first updates are the document's first.
     pub fn absorb(&mut self, collector: Collector) {
         self.updates += collector.updates;
         for (term, tally) in collector.terms {
@@ -305,6 +338,9 @@ impl Collector {
         }
     }
 
+    /// Counts one element of package.xml: its path and its attribute names
+    /// (namespace declarations excluded). An `<Update>` opens the update
+    /// that the next [`Collector::update`] closes.
     pub fn element(&mut self, e: &Element<'_>) {
         self.buf.clear();
         self.buf.push_str("e:");
@@ -368,6 +404,9 @@ impl Collector {
         self.pending.push(id);
     }
 
+    /// Counts one finished `<Update>`: its enumerated values, category
+    /// Types and combination; every term seen inside it counts the update
+    /// once, however often it occurs there.
     pub fn update(&mut self, u: &Update) {
         let revision_id = u.revision_id().unwrap_or_default();
         self.updates += 1;

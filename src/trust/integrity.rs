@@ -35,6 +35,8 @@ pub enum SignaturePolicy {
 /// The policy and whom to trust.
 #[derive(Debug, Clone)]
 pub struct TrustOptions {
+    /// Whether a signature is required, optional, or not looked at
+    /// (`--allow-unsigned`, `--no-verify`).
     pub policy: SignaturePolicy,
     /// PEM or DER files whose certificates replace the default anchors
     /// (Microsoft Root Certificate Authority 2010 and 2011).
@@ -77,9 +79,15 @@ pub enum SignatureStatus {
 /// The facts an administrator reads off a verified signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignatureSummary {
+    /// Subject of the signing certificate, as RFC 4514 text.
     pub signer_subject: String,
+    /// Issuer of the signing certificate, as RFC 4514 text.
     pub signer_issuer: String,
+    /// Serial number of the signing certificate, lower-case hex (without
+    /// the leading zero byte DER adds to keep a number positive).
     pub signer_serial: String,
+    /// Algorithm of the cabinet digest the signature covers: `SHA-1`,
+    /// `SHA-256`, `SHA-384` or `SHA-512`.
     pub digest_algorithm: String,
     /// RFC 3339 UTC, when the signature carries a time.
     pub signing_time: Option<String>,
@@ -89,15 +97,24 @@ pub struct SignatureSummary {
     pub timestamp_verified: bool,
     /// Subjects from the signer to the anchor.
     pub chain: Vec<String>,
+    /// Subject of the trust anchor the chain reached.
     pub anchor_subject: String,
+    /// SHA-256 fingerprint of the trust anchor's certificate (of its DER
+    /// encoding), lower-case hex.
     pub anchor_sha256: String,
+    /// Remarks that did not fail the check, as sentences (an untrusted
+    /// timestamp and why, a nested signature ignored …); empty when none.
     pub notes: Vec<String>,
 }
 
 /// The result of the O(1) preflight.
 #[derive(Debug, Clone, Copy)]
 pub struct Preflighted {
+    /// The file's size in bytes when the preflight ran; the hashing pass
+    /// fails if it reads a different number.
     pub file_len: u64,
+    /// Where the Authenticode signature lies, as the header declares it;
+    /// `None` when the cabinet carries no signature.
     pub signed: Option<SignatureLayout>,
 }
 
@@ -222,8 +239,11 @@ pub fn hash_and_verify(
 /// A file's identity: size, SHA-256 and signature status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
+    /// The file's size in bytes.
     pub size: u64,
+    /// SHA-256 of the whole file, lower-case hex.
     pub sha256: String,
+    /// What the signature check established.
     pub signature: SignatureStatus,
 }
 

@@ -15,6 +15,8 @@ pub const INCIDENT_REVISION: u32 = 1_293_995;
 /// accepts.
 pub const INCIDENT_VALUE: &str = "PreDeploymentCheck";
 
+/// The spec of `sample-wsusscn2.cab`: 400 updates in 3 shards, LZX, with
+/// [`INCIDENT_VALUE`] injected at [`INCIDENT_REVISION`].
 pub fn sample_spec() -> Spec {
     Spec {
         seed: 954_474,
@@ -25,6 +27,9 @@ pub fn sample_spec() -> Spec {
     }
 }
 
+/// The spec of `clean-wsusscn2.cab`: 400 updates in 3 shards, LZX outside
+/// and MSZIP inside, package.cab last, the outer cabinet in 2 folders, and
+/// no finding for `check`.
 pub fn clean_spec() -> Spec {
     Spec {
         seed: 2008,

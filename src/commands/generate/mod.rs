@@ -24,6 +24,8 @@ pub use xml::XmlStyle;
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct Spec {
+    /// Seed of the [`Rng`]: the same spec and seed give the same bytes on
+    /// every platform.
     pub seed: u64,
     /// Number of `<Update>` elements.
     pub updates: usize,
@@ -40,7 +42,10 @@ pub struct Spec {
     /// DeploymentAction values forced at RevisionIds (`None` removes the
     /// attribute).
     pub inject: Vec<(u32, Option<String>)>,
+    /// How package.xml is laid out (namespace, pretty-printing, BOM,
+    /// attribute order).
     pub style: XmlStyle,
+    /// The root's `CreationDate` attribute (`2026-05-12T08:51:08Z`).
     pub creation_date: String,
     /// RANGESTART of the first shard (real catalogs say 0). A higher value
     /// leaves the revisions below it in no shard.
@@ -72,8 +77,11 @@ impl Default for Spec {
 pub struct Generated {
     /// The outer cabinet's bytes (unsigned).
     pub cab: Vec<u8>,
+    /// What was written, for tests to compare wsuscat's answers with.
     pub truth: Truth,
+    /// The package.xml inside package.cab, uncompressed.
     pub package_xml: Vec<u8>,
+    /// The index.xml in the outer cabinet.
     pub index_xml: Vec<u8>,
 }
 

@@ -9,9 +9,15 @@ use crate::trust::hex;
 /// OfflineSync namespace; tests vary every knob a parser must not care about.
 #[derive(Debug, Clone, Copy)]
 pub struct XmlStyle {
+    /// Declare the OfflineSync namespace ([`NAMESPACE`]) on the root, as
+    /// real catalogs do.
     pub namespace: bool,
+    /// Indent with newlines and spaces instead of writing one line.
     pub pretty: bool,
+    /// Start with a UTF-8 byte order mark.
     pub bom: bool,
+    /// Write the root's and each `<Update>`'s attributes in a random order
+    /// (drawn from the generator's [`Rng`]).
     pub shuffle_attributes: bool,
 }
 
@@ -26,6 +32,7 @@ impl Default for XmlStyle {
     }
 }
 
+/// The default namespace of package.xml's `<OfflineSyncPackage>` root.
 pub const NAMESPACE: &str = "http://schemas.microsoft.com/msus/2004/02/OfflineSync";
 
 /// Escapes text for an attribute value or element content.
