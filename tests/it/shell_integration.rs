@@ -105,7 +105,7 @@ fn on_a_terminal(args: &str, no_color: bool) -> Option<String> {
         return None;
     }
     let mut cmd = Command::new("script");
-    cmd.args(["-qec", &format!("{} {args}", bin()), "/dev/null"])
+    cmd.args(["-qec", &format!("{} {args}", command_line()), "/dev/null"])
         .current_dir(root())
         .env_remove("NO_COLOR");
     if no_color {

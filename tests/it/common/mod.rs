@@ -9,6 +9,15 @@ pub fn bin() -> String {
     std::env::var("WSUSCAT_TEST_EXE").unwrap_or_else(|_| env!("CARGO_BIN_EXE_wsuscat").to_string())
 }
 
+/// The executable under test as a shell command line (runner first, when
+/// there is one), for tests that must start it through a shell.
+pub fn command_line() -> String {
+    match std::env::var("WSUSCAT_TEST_RUNNER") {
+        Ok(runner) if !runner.is_empty() => format!("{runner} {}", bin()),
+        _ => bin(),
+    }
+}
+
 /// A command that runs the executable under test: through
 /// `WSUSCAT_TEST_RUNNER` when set (`wine`, for a `wsuscat.exe`), directly
 /// otherwise. Every test that runs wsuscat starts it here, so the same tests
