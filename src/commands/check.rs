@@ -126,6 +126,14 @@ struct Checker<'a> {
     /// Per profile, per combination rule.
     combinations: Vec<Vec<Tally>>,
     vocabulary: Option<Collector>,
+    /// The rules the update being read breaks, as (profile, rule) indices.
+    /// Rules are about `<Update>` attributes, so they are tested once, on
+    /// the start tag: [`Visitor::wants_refs`] needs to know whether any is
+    /// broken, and [`Visitor::update`] records the findings.
+    violations: Vec<(usize, usize)>,
+    /// Whether `violations` is the update's being read, so that `update`
+    /// does not depend on `wants_refs` having been asked.
+    violations_found: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -138,7 +146,22 @@ impl<'a> Checker<'a> {
             categories: Vec::new(),
             combinations: no_tallies(profiles),
             vocabulary: collect.then(Collector::default),
+            violations: Vec::new(),
+            violations_found: false,
         }
+    }
+
+    /// Tests `u` against every profile's rules, into `violations`.
+    fn find_violations(&mut self, u: &Update) {
+        self.violations.clear();
+        for (p, profile) in self.profiles.iter().enumerate() {
+            for (r, rule) in profile.rules.iter().enumerate() {
+                if !rule.allows(u.get(&rule.attribute)) {
+                    self.violations.push((p, r));
+                }
+            }
+        }
+        self.violations_found = true;
     }
 
     fn tally_combinations(&mut self, u: &Update) {
@@ -157,29 +180,31 @@ impl<'a> Checker<'a> {
 
     /// A finding per rule `u` breaks, and what naming `u` needs.
     fn record_findings(&mut self, u: &Update, kind: Kind) {
-        let before = self.findings.len();
-        for profile in self.profiles {
-            for (rule, value) in profile.violations(u) {
-                self.findings.push(Finding {
-                    revision_id: u.revision_id().unwrap_or_default(),
-                    update_id: u.get("UpdateId").map(str::to_string),
-                    revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
-                    kind,
-                    attribute: rule.attribute.clone(),
-                    value: value.map(str::to_string),
-                    rule: rule.name.clone(),
-                    profile: profile.name.clone(),
-                    severity: rule.severity,
-                    message: rule.message.clone().unwrap_or_else(|| {
-                        format!("{} is not allowed by {}", rule.attribute, profile.name)
-                    }),
-                    offset: u.offset,
-                    names: Names::default(),
-                });
-            }
+        if !std::mem::take(&mut self.violations_found) {
+            self.find_violations(u);
         }
-        if self.findings.len() == before {
+        if self.violations.is_empty() {
             return;
+        }
+        for &(p, r) in &self.violations {
+            let profile = &self.profiles[p];
+            let rule = &profile.rules[r];
+            self.findings.push(Finding {
+                revision_id: u.revision_id().unwrap_or_default(),
+                update_id: u.get("UpdateId").map(str::to_string),
+                revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
+                kind,
+                attribute: rule.attribute.clone(),
+                value: u.get(&rule.attribute).map(str::to_string),
+                rule: rule.name.clone(),
+                profile: profile.name.clone(),
+                severity: rule.severity,
+                message: rule.message.clone().unwrap_or_else(|| {
+                    format!("{} is not allowed by {}", rule.attribute, profile.name)
+                }),
+                offset: u.offset,
+                names: Names::default(),
+            });
         }
         self.subjects.push(Subject {
             revision_id: u.revision_id().unwrap_or_default(),
@@ -200,11 +225,8 @@ impl Visitor for Checker<'_> {
     /// and to name the updates with findings (whose rules are about
     /// attributes, so they are known from the start tag).
     fn wants_refs(&mut self, u: &Update) -> bool {
-        self.vocabulary.is_some()
-            || self
-                .profiles
-                .iter()
-                .any(|p| p.violations(u).next().is_some())
+        self.find_violations(u);
+        self.vocabulary.is_some() || !self.violations.is_empty()
     }
 
     fn wants_elements(&self) -> bool {
