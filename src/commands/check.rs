@@ -1,12 +1,13 @@
 //! `check`: read the whole catalog and test every update against profiles.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::catalog::names::{self, Names, Subject};
-use crate::catalog::package::scan::{scan, Progress, ScanOptions, Visitor};
+use crate::catalog::package::scan::{scan, Progress, ScanOptions, Scanned, Visitor};
+use crate::catalog::package::RootInfo;
 use crate::catalog::update::{Kind, RefKind, Update};
 use crate::catalog::Catalog;
 use crate::catalog::CatalogIdentity;
@@ -143,6 +144,98 @@ struct Checker<'a> {
     /// Per profile, per combination rule.
     combinations: Vec<Vec<Tally>>,
     vocabulary: Option<Collector>,
+    /// The rules the update being read breaks, as (profile, rule) indices.
+    /// Rules are about `<Update>` attributes, so they are tested once, on
+    /// the start tag: [`Visitor::wants_refs`] needs to know whether any is
+    /// broken, and [`Visitor::update`] records the findings.
+    violations: Vec<(usize, usize)>,
+    /// Whether `violations` is the update's being read, so that `update`
+    /// does not depend on `wants_refs` having been asked.
+    violations_found: bool,
+}
+
+impl<'a> Checker<'a> {
+    fn new(profiles: &'a [Profile], collect: bool) -> Checker<'a> {
+        Checker {
+            profiles,
+            counts: [0; 4],
+            findings: Vec::new(),
+            subjects: Vec::new(),
+            categories: Vec::new(),
+            combinations: no_tallies(profiles),
+            vocabulary: collect.then(Collector::default),
+            violations: Vec::new(),
+            violations_found: false,
+        }
+    }
+
+    /// Tests `u` against every profile's rules, into `violations`.
+    fn find_violations(&mut self, u: &Update) {
+        self.violations.clear();
+        for (p, profile) in self.profiles.iter().enumerate() {
+            for (r, rule) in profile.rules.iter().enumerate() {
+                if !rule.allows(u.get(&rule.attribute)) {
+                    self.violations.push((p, r));
+                }
+            }
+        }
+        self.violations_found = true;
+    }
+
+    fn tally_combinations(&mut self, u: &Update) {
+        for (profile, tallies) in self.profiles.iter().zip(&mut self.combinations) {
+            for (rule, tally) in profile.combination_rules.iter().zip(tallies) {
+                if rule.match_any.iter().any(|p| p.matches(u)) {
+                    tally.occurrences += 1;
+                    tally.updates += 1;
+                    if tally.first.len() < crate::rules::vocab::FIRST {
+                        tally.first.push(u.revision_id().unwrap_or_default());
+                    }
+                }
+            }
+        }
+    }
+
+    /// A finding per rule `u` breaks, and what naming `u` needs.
+    fn record_findings(&mut self, u: &Update, kind: Kind) {
+        if !std::mem::take(&mut self.violations_found) {
+            self.find_violations(u);
+        }
+        if self.violations.is_empty() {
+            return;
+        }
+        for &(p, r) in &self.violations {
+            let profile = &self.profiles[p];
+            let rule = &profile.rules[r];
+            self.findings.push(Finding {
+                revision_id: u.revision_id().unwrap_or_default(),
+                update_id: u.get("UpdateId").map(str::to_string),
+                revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
+                kind,
+                attribute: rule.attribute.clone(),
+                value: u.get(&rule.attribute).map(str::to_string),
+                rule: rule.name.clone(),
+                profile: profile.name.clone(),
+                severity: rule.severity,
+                message: rule.message.clone().unwrap_or_else(|| {
+                    format!("{} is not allowed by {}", rule.attribute, profile.name)
+                }),
+                offset: u.offset,
+                names: Names::default(),
+            });
+        }
+        self.subjects.push(Subject {
+            revision_id: u.revision_id().unwrap_or_default(),
+            default_language: u.get("DefaultLanguage").map(|l| l.to_string().into()),
+            categories: u
+                .categories()
+                .map(|(t, id)| (t.to_string().into(), id.to_string().into()))
+                .collect(),
+            bundled_by: u
+                .refs(RefKind::BundledBy)
+                .find_map(|r| r.trim().parse().ok()),
+        });
+    }
 }
 
 impl Visitor for Checker<'_> {
@@ -150,11 +243,8 @@ impl Visitor for Checker<'_> {
     /// and to name the updates with findings (whose rules are about
     /// attributes, so they are known from the start tag).
     fn wants_refs(&mut self, u: &Update) -> bool {
-        self.vocabulary.is_some()
-            || self
-                .profiles
-                .iter()
-                .any(|p| p.violations(u).next().is_some())
+        self.find_violations(u);
+        self.vocabulary.is_some() || !self.violations.is_empty()
     }
 
     fn wants_elements(&self) -> bool {
@@ -173,56 +263,13 @@ impl Visitor for Checker<'_> {
         if let Some(c) = &mut self.vocabulary {
             c.update(u);
         }
-        for (profile, tallies) in self.profiles.iter().zip(&mut self.combinations) {
-            for (rule, tally) in profile.combination_rules.iter().zip(tallies) {
-                if rule.match_any.iter().any(|p| p.matches(u)) {
-                    tally.occurrences += 1;
-                    tally.updates += 1;
-                    if tally.first.len() < crate::rules::vocab::FIRST {
-                        tally.first.push(u.revision_id().unwrap_or_default());
-                    }
-                }
-            }
-        }
+        self.tally_combinations(u);
         if kind == Kind::Category {
             if let (Some(id), Some(rev)) = (u.get("UpdateId"), u.revision_id()) {
                 self.categories.push((id.to_ascii_lowercase(), rev));
             }
         }
-        let before = self.findings.len();
-        for profile in self.profiles {
-            for (rule, value) in profile.violations(u) {
-                self.findings.push(Finding {
-                    revision_id: u.revision_id().unwrap_or_default(),
-                    update_id: u.get("UpdateId").map(str::to_string),
-                    revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
-                    kind,
-                    attribute: rule.attribute.clone(),
-                    value: value.map(str::to_string),
-                    rule: rule.name.clone(),
-                    profile: profile.name.clone(),
-                    severity: rule.severity,
-                    message: rule.message.clone().unwrap_or_else(|| {
-                        format!("{} is not allowed by {}", rule.attribute, profile.name)
-                    }),
-                    offset: u.offset,
-                    names: Names::default(),
-                });
-            }
-        }
-        if self.findings.len() > before {
-            self.subjects.push(Subject {
-                revision_id: u.revision_id().unwrap_or_default(),
-                default_language: u.get("DefaultLanguage").map(|l| l.to_string().into()),
-                categories: u
-                    .categories()
-                    .map(|(t, id)| (t.to_string().into(), id.to_string().into()))
-                    .collect(),
-                bundled_by: u
-                    .refs(RefKind::BundledBy)
-                    .find_map(|r| r.trim().parse().ok()),
-            });
-        }
+        self.record_findings(u, kind);
     }
 }
 
@@ -264,55 +311,114 @@ fn no_tallies(profiles: &[Profile]) -> Vec<Vec<Tally>> {
 /// Everything but the file's identity, which the caller fills in.
 fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<CheckReport> {
     let catalog = Catalog::open(path)?;
+    let profiles = &options.profiles[..];
+    let collect = options.learn || profiles.iter().any(|p| p.vocabulary.is_some());
+    let scanned = scan_updates(&catalog, path, options, collect)?;
+    let root = scanned.document.root;
+    let updates = scanned.document.updates;
+    let mut merged = Merged::of(scanned.visitors, profiles, collect);
+    let mut catalog_findings = combination_findings(profiles, &merged.combinations);
+    if let Some(v) = &mut merged.vocabulary {
+        complete_vocabulary(v, &catalog, path, &root, options)?;
+        catalog_findings.extend(novelty_findings(profiles, v));
+    }
+    if options.names {
+        name_findings(&catalog, options, &mut merged, &mut catalog_findings)?;
+    }
+    let Merged {
+        mut counts,
+        mut findings,
+        vocabulary,
+        ..
+    } = merged;
+    counts.updates_checked = counts.by_kind.values().sum();
+    debug_assert_eq!(counts.updates_checked, updates);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(CheckReport {
+        catalog: CatalogIdentity::new(path, size, &root),
+        profiles: profiles
+            .iter()
+            .map(|p| ProfileRef {
+                name: p.name.clone(),
+                description: p.description.clone(),
+            })
+            .collect(),
+        signature: SignatureStatus::NotChecked,
+        counts,
+        findings,
+        catalog_findings,
+        verdict: Verdict::Compatible,
+        vocabulary,
+    })
+}
+
+/// Streams package.xml through the checkers, telling the progress.
+fn scan_updates<'a>(
+    catalog: &Catalog,
+    path: &Path,
+    options: &'a CheckOptions<'_>,
+    collect: bool,
+) -> Result<Scanned<Checker<'a>>> {
     let mut xml = catalog.stream_package_xml()?;
     if let Some(p) = options.progress {
         p.start(u64::from(xml.file().size));
     }
-    let profiles = &options.profiles[..];
-    let collect = options.learn || profiles.iter().any(|p| p.vocabulary.is_some());
-    let new_checker = || Checker {
-        profiles,
-        counts: [0; 4],
-        findings: Vec::new(),
-        subjects: Vec::new(),
-        categories: Vec::new(),
-        combinations: no_tallies(profiles),
-        vocabulary: collect.then(Collector::default),
-    };
+    let new_checker = || Checker::new(&options.profiles, collect);
     let progress = options.progress.map(|p| p as &dyn Progress);
     let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
     if let Some(p) = options.progress {
         p.finish();
     }
-    let scanned = scanned.map_err(|e| crate::catalog::scan_error(e, path))?;
+    scanned.map_err(|e| crate::catalog::scan_error(e, path))
+}
 
-    let mut counts = Counts::default();
-    let mut findings = Vec::new();
-    let mut subjects = Vec::new();
-    let mut categories = HashMap::new();
-    let mut combinations = no_tallies(profiles);
-    let mut vocabulary = collect.then(Vocabulary::default);
-    for checker in scanned.visitors {
-        for kind in Kind::ALL {
-            *counts.by_kind.entry(kind).or_default() += checker.counts[kind as usize];
-        }
-        findings.extend(checker.findings);
-        subjects.extend(checker.subjects);
-        categories.extend(checker.categories);
-        for (all, batch) in combinations.iter_mut().zip(checker.combinations) {
-            for (a, b) in all.iter_mut().zip(batch) {
-                a.absorb(b);
+/// What all the checkers found, together.
+struct Merged {
+    counts: Counts,
+    findings: Vec<Finding>,
+    subjects: Vec<Subject<'static>>,
+    categories: HashMap<String, u64>,
+    combinations: Vec<Vec<Tally>>,
+    vocabulary: Option<Vocabulary>,
+}
+
+impl Merged {
+    fn of(checkers: Vec<Checker<'_>>, profiles: &[Profile], collect: bool) -> Merged {
+        let mut m = Merged {
+            counts: Counts::default(),
+            findings: Vec::new(),
+            subjects: Vec::new(),
+            categories: HashMap::new(),
+            combinations: no_tallies(profiles),
+            vocabulary: collect.then(Vocabulary::default),
+        };
+        for checker in checkers {
+            for kind in Kind::ALL {
+                *m.counts.by_kind.entry(kind).or_default() += checker.counts[kind as usize];
+            }
+            m.findings.extend(checker.findings);
+            m.subjects.extend(checker.subjects);
+            m.categories.extend(checker.categories);
+            for (all, batch) in m.combinations.iter_mut().zip(checker.combinations) {
+                for (a, b) in all.iter_mut().zip(batch) {
+                    a.absorb(b);
+                }
+            }
+            if let (Some(v), Some(c)) = (&mut m.vocabulary, checker.vocabulary) {
+                v.absorb(c);
             }
         }
-        if let (Some(v), Some(c)) = (&mut vocabulary, checker.vocabulary) {
-            v.absorb(c);
-        }
+        m
     }
-    let mut catalog_findings = Vec::new();
+}
+
+/// A finding per combination rule that some update matched.
+fn combination_findings(profiles: &[Profile], combinations: &[Vec<Tally>]) -> Vec<CatalogFinding> {
+    let mut out = Vec::new();
     for (profile, tallies) in profiles.iter().zip(combinations) {
         for (rule, tally) in profile.combination_rules.iter().zip(tallies) {
             if tally.updates > 0 {
-                catalog_findings.push(CatalogFinding {
+                out.push(CatalogFinding {
                     rule: rule.name.clone(),
                     profile: profile.name.clone(),
                     severity: rule.severity,
@@ -328,44 +434,70 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
             }
         }
     }
-    if let Some(v) = &mut vocabulary {
-        v.add_root(&scanned.document.root);
-        let needs_index = options.learn
-            || profiles
-                .iter()
-                .any(|p| p.vocabulary.as_ref().is_some_and(|v| v.needs_index()));
-        if needs_index {
-            v.add_index(&catalog.read_index_xml()?)
-                .map_err(|e| e.with_file(path))?;
-        }
-        for profile in profiles {
-            let Some(rules) = &profile.vocabulary else {
-                continue;
-            };
-            for (term, tally) in &v.terms {
-                if rules.knows(term) == Some(false) {
-                    catalog_findings.push(CatalogFinding {
-                        rule: term.novelty_rule().to_string(),
-                        profile: profile.name.clone(),
-                        severity: rules.severity,
-                        subject: term.describe(),
-                        term: Some(term.clone()),
-                        updates: tally.updates,
-                        occurrences: tally.occurrences,
-                        first: refs(&tally.first),
-                        message: format!("{} never saw this", profile.name),
-                    });
-                }
+    out
+}
+
+/// Adds what the updates do not say: the root's attributes, and index.xml's
+/// terms when a baseline has them or one is being learnt.
+fn complete_vocabulary(
+    v: &mut Vocabulary,
+    catalog: &Catalog,
+    path: &Path,
+    root: &RootInfo,
+    options: &CheckOptions<'_>,
+) -> Result<()> {
+    v.add_root(root);
+    let needs_index = options.learn
+        || options
+            .profiles
+            .iter()
+            .any(|p| p.vocabulary.as_ref().is_some_and(|v| v.needs_index()));
+    if needs_index {
+        v.add_index(&catalog.read_index_xml()?)
+            .map_err(|e| e.with_file(path))?;
+    }
+    Ok(())
+}
+
+/// A finding per term of `v` that a profile's baseline never saw.
+fn novelty_findings(profiles: &[Profile], v: &Vocabulary) -> Vec<CatalogFinding> {
+    let mut out = Vec::new();
+    for profile in profiles {
+        let Some(rules) = &profile.vocabulary else {
+            continue;
+        };
+        for (term, tally) in &v.terms {
+            if rules.knows(term) == Some(false) {
+                out.push(CatalogFinding {
+                    rule: term.novelty_rule().to_string(),
+                    profile: profile.name.clone(),
+                    severity: rules.severity,
+                    subject: term.describe(),
+                    term: Some(term.clone()),
+                    updates: tally.updates,
+                    occurrences: tally.occurrences,
+                    first: refs(&tally.first),
+                    message: format!("{} never saw this", profile.name),
+                });
             }
         }
     }
+    out
+}
+
+/// Names the updates of every finding from the shards: each finding's
+/// update, and the first updates of each catalog-level finding.
+fn name_findings(
+    catalog: &Catalog,
+    options: &CheckOptions<'_>,
+    merged: &mut Merged,
+    catalog_findings: &mut [CatalogFinding],
+) -> Result<()> {
     // Catalog-level findings name their first updates too; the shards are
     // read once for both kinds.
-    let mut named: std::collections::BTreeSet<u64> = subjects
-        .iter()
-        .map(|s: &Subject<'_>| s.revision_id)
-        .collect();
-    for f in &catalog_findings {
+    let subjects = &mut merged.subjects;
+    let mut named: BTreeSet<u64> = subjects.iter().map(|s| s.revision_id).collect();
+    for f in catalog_findings.iter() {
         for u in &f.first {
             if named.insert(u.revision_id) {
                 subjects.push(Subject {
@@ -377,49 +509,31 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
             }
         }
     }
-    if options.names && !subjects.is_empty() {
-        let index = catalog.read_index()?;
-        let (names, _) = names::names(
-            &catalog,
-            &index,
-            &subjects,
-            &categories,
-            &options.lang,
-            options.scan.threads,
-        )?;
-        for f in &mut findings {
-            if let Some(n) = names.get(&f.revision_id) {
-                f.names = n.clone();
-            }
-        }
-        for f in &mut catalog_findings {
-            for u in &mut f.first {
-                u.title = names
-                    .get(&u.revision_id)
-                    .and_then(|n| n.title.as_deref().map(str::to_string));
-            }
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    let index = catalog.read_index()?;
+    let (names, _) = names::names(
+        catalog,
+        &index,
+        subjects,
+        &merged.categories,
+        &options.lang,
+        options.scan.threads,
+    )?;
+    for f in &mut merged.findings {
+        if let Some(n) = names.get(&f.revision_id) {
+            f.names = n.clone();
         }
     }
-    counts.updates_checked = counts.by_kind.values().sum();
-    debug_assert_eq!(counts.updates_checked, scanned.document.updates);
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(CheckReport {
-        catalog: CatalogIdentity::new(path, size, &scanned.document.root),
-        profiles: options
-            .profiles
-            .iter()
-            .map(|p| ProfileRef {
-                name: p.name.clone(),
-                description: p.description.clone(),
-            })
-            .collect(),
-        signature: SignatureStatus::NotChecked,
-        counts,
-        findings,
-        catalog_findings,
-        verdict: Verdict::Compatible,
-        vocabulary,
-    })
+    for f in catalog_findings {
+        for u in &mut f.first {
+            u.title = names
+                .get(&u.revision_id)
+                .and_then(|n| n.title.as_deref().map(str::to_string));
+        }
+    }
+    Ok(())
 }
 
 /// The first updates of a tally, sorted, without titles (package.xml has

@@ -290,182 +290,230 @@ pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport>
     Ok(compare(summary(old, &a), summary(new, &b), a, b))
 }
 
-fn compare(
-    old_summary: CatalogSummary,
-    new_summary: CatalogSummary,
-    a: Side,
-    b: Side,
-) -> DiffReport {
+fn compare(old: CatalogSummary, new: CatalogSummary, a: Side, b: Side) -> DiffReport {
+    let (products_added, products_removed) = category_changes(&a, &b, "Product");
+    let (classifications_added, classifications_removed) =
+        category_changes(&a, &b, "UpdateClassification");
     let mut r = DiffReport {
-        old: old_summary,
-        new: new_summary,
+        old,
+        new,
         added: Vec::new(),
         removed: Vec::new(),
         revised: Vec::new(),
         attribute_changes: Vec::new(),
         newly_superseded: Vec::new(),
         newly_expired: Vec::new(),
-        products_added: Vec::new(),
-        products_removed: Vec::new(),
-        classifications_added: Vec::new(),
-        classifications_removed: Vec::new(),
-        root_changes: Vec::new(),
-        shard_changes: Vec::new(),
-        vocabulary: Vec::new(),
+        products_added,
+        products_removed,
+        classifications_added,
+        classifications_removed,
+        root_changes: root_changes(&a.root, &b.root),
+        shard_changes: shard_changes(&a.index, &b.index),
+        vocabulary: novelties(&a.vocabulary, &b.vocabulary),
     };
-    let (x, y) = (&a.records, &b.records);
-    let (mut i, mut j) = (0, 0);
-    while i < x.len() || j < y.len() {
-        let key = match (x.get(i), y.get(j)) {
-            (Some(p), Some(q)) => p.update_id.as_str().min(q.update_id.as_str()),
-            (Some(p), None) => p.update_id.as_str(),
-            (None, Some(q)) => q.update_id.as_str(),
-            (None, None) => break,
-        };
-        let i0 = i;
-        while i < x.len() && x[i].update_id == key {
-            i += 1;
-        }
-        let j0 = j;
-        while j < y.len() && y[j].update_id == key {
-            j += 1;
-        }
-        let (olds, news) = (&x[i0..i], &y[j0..j]);
-        let mut pairs: Vec<(&Record, &Record)> = Vec::new();
-        let mut lone_old: Vec<&Record> = Vec::new();
-        let mut lone_new: Vec<&Record> = news.iter().collect();
-        if olds.len() == 1 && news.len() == 1 {
-            pairs.push((&olds[0], &news[0]));
-            lone_new.clear();
-        } else {
-            // Several revisions of one update: the same RevisionId pairs up.
-            for o in olds {
-                match lone_new.iter().position(|n| n.revision_id == o.revision_id) {
-                    Some(k) => pairs.push((o, lone_new.remove(k))),
-                    None => lone_old.push(o),
-                }
-            }
-        }
-        for o in lone_old {
+    for (olds, news) in by_update_id(&a.records, &b.records) {
+        let revisions = Revisions::pair(olds, news);
+        for o in revisions.removed {
             r.removed.push(o.brief());
             if o.superseded {
                 r.newly_expired.push(o.brief());
             }
         }
-        for n in lone_new {
+        for n in revisions.added {
             r.added.push(n.brief());
         }
-        for (o, n) in pairs {
-            if o.revision_id != n.revision_id || o.revision_number != n.revision_number {
-                r.revised.push(Revised {
-                    update_id: n.update_id.clone(),
-                    old_revision_id: o.revision_id,
-                    new_revision_id: n.revision_id,
-                    old_revision_number: o.revision_number,
-                    new_revision_number: n.revision_number,
-                });
-            }
-            if o.attributes != n.attributes {
-                let names: BTreeSet<&str> = o
-                    .attribute_pairs()
-                    .chain(n.attribute_pairs())
-                    .map(|(k, _)| k)
-                    .collect();
-                for name in names {
-                    let get = |rec: &Record| {
-                        rec.attribute_pairs()
-                            .find(|(k, _)| *k == name)
-                            .map(|(_, v)| v.to_string())
-                    };
-                    let (ov, nv) = (get(o), get(n));
-                    if ov != nv {
-                        r.attribute_changes.push(AttributeChange {
-                            update_id: n.update_id.clone(),
-                            revision_id: n.revision_id,
-                            attribute: name.to_string(),
-                            old: ov,
-                            new: nv,
-                        });
-                    }
-                }
-            }
-            if !o.superseded && n.superseded {
-                r.newly_superseded.push(n.brief());
-            }
+        for (o, n) in revisions.pairs {
+            r.compare_pair(o, n);
         }
     }
+    r
+}
 
-    let ids = |s: &Side, ty: &str| -> BTreeSet<String> {
+/// The records of each UpdateId found in OLD or NEW (`x`, `y`, both sorted
+/// by UpdateId), in UpdateId order.
+fn by_update_id<'a>(
+    mut x: &'a [Record],
+    mut y: &'a [Record],
+) -> impl Iterator<Item = (&'a [Record], &'a [Record])> {
+    std::iter::from_fn(move || {
+        let key = match (x.first(), y.first()) {
+            (Some(p), Some(q)) => p.update_id.as_str().min(q.update_id.as_str()),
+            (Some(p), None) => p.update_id.as_str(),
+            (None, Some(q)) => q.update_id.as_str(),
+            (None, None) => return None,
+        };
+        let prefix = |records: &[Record]| {
+            records
+                .iter()
+                .position(|r| r.update_id != key)
+                .unwrap_or(records.len())
+        };
+        let (olds, rest) = x.split_at(prefix(x));
+        x = rest;
+        let (news, rest) = y.split_at(prefix(y));
+        y = rest;
+        Some((olds, news))
+    })
+}
+
+/// One UpdateId's revisions in OLD and NEW, paired.
+struct Revisions<'a> {
+    pairs: Vec<(&'a Record, &'a Record)>,
+    /// In OLD only.
+    removed: Vec<&'a Record>,
+    /// In NEW only.
+    added: Vec<&'a Record>,
+}
+
+impl<'a> Revisions<'a> {
+    /// One revision on each side is the same update revised or not; of
+    /// several, the same RevisionId pairs up.
+    fn pair(olds: &'a [Record], news: &'a [Record]) -> Revisions<'a> {
+        let mut r = Revisions {
+            pairs: Vec::new(),
+            removed: Vec::new(),
+            added: news.iter().collect(),
+        };
+        if olds.len() == 1 && news.len() == 1 {
+            r.pairs.push((&olds[0], &news[0]));
+            r.added.clear();
+        } else {
+            for o in olds {
+                match r.added.iter().position(|n| n.revision_id == o.revision_id) {
+                    Some(k) => r.pairs.push((o, r.added.remove(k))),
+                    None => r.removed.push(o),
+                }
+            }
+        }
+        r
+    }
+}
+
+impl DiffReport {
+    /// Records what differs between OLD's `o` and NEW's `n`, one update.
+    fn compare_pair(&mut self, o: &Record, n: &Record) {
+        if o.revision_id != n.revision_id || o.revision_number != n.revision_number {
+            self.revised.push(Revised {
+                update_id: n.update_id.clone(),
+                old_revision_id: o.revision_id,
+                new_revision_id: n.revision_id,
+                old_revision_number: o.revision_number,
+                new_revision_number: n.revision_number,
+            });
+        }
+        if o.attributes != n.attributes {
+            self.attribute_changes.extend(attribute_changes(o, n));
+        }
+        if !o.superseded && n.superseded {
+            self.newly_superseded.push(n.brief());
+        }
+    }
+}
+
+/// The attributes that differ between OLD's `o` and NEW's `n`, by name.
+fn attribute_changes<'a>(
+    o: &'a Record,
+    n: &'a Record,
+) -> impl Iterator<Item = AttributeChange> + 'a {
+    let names: BTreeSet<&str> = o
+        .attribute_pairs()
+        .chain(n.attribute_pairs())
+        .map(|(k, _)| k)
+        .collect();
+    names.into_iter().filter_map(move |name| {
+        let get = |rec: &Record| {
+            rec.attribute_pairs()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let (ov, nv) = (get(o), get(n));
+        (ov != nv).then(|| AttributeChange {
+            update_id: n.update_id.clone(),
+            revision_id: n.revision_id,
+            attribute: name.to_string(),
+            old: ov,
+            new: nv,
+        })
+    })
+}
+
+/// The categories of type `ty` referenced in NEW and not OLD, and in OLD
+/// and not NEW.
+fn category_changes(a: &Side, b: &Side, ty: &str) -> (Vec<String>, Vec<String>) {
+    let ids = |s: &Side| -> BTreeSet<String> {
         s.categories
             .iter()
             .filter(|(t, _)| t == ty)
             .map(|(_, id)| id.clone())
             .collect()
     };
-    for (ty, added, removed) in [
-        ("Product", &mut r.products_added, &mut r.products_removed),
-        (
-            "UpdateClassification",
-            &mut r.classifications_added,
-            &mut r.classifications_removed,
-        ),
-    ] {
-        let (p, q) = (ids(&a, ty), ids(&b, ty));
-        *added = q.difference(&p).cloned().collect();
-        *removed = p.difference(&q).cloned().collect();
-    }
+    let (p, q) = (ids(a), ids(b));
+    (
+        q.difference(&p).cloned().collect(),
+        p.difference(&q).cloned().collect(),
+    )
+}
 
+/// Root attributes that differ, namespace declarations aside.
+fn root_changes(a: &RootInfo, b: &RootInfo) -> Vec<RootChange> {
     let names: BTreeSet<&str> = a
-        .root
         .attributes
         .iter()
-        .chain(&b.root.attributes)
+        .chain(&b.attributes)
         .map(|(n, _)| n.as_str())
         .filter(|n| *n != "xmlns" && !n.starts_with("xmlns:"))
         .collect();
-    for name in names {
-        let (ov, nv) = (a.root.get(name), b.root.get(name));
-        if ov != nv {
-            r.root_changes.push(RootChange {
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let (ov, nv) = (a.get(name), b.get(name));
+            (ov != nv).then(|| RootChange {
                 attribute: name.to_string(),
                 old: ov.map(str::to_string),
                 new: nv.map(str::to_string),
-            });
-        }
-    }
+            })
+        })
+        .collect()
+}
 
-    let shard_names: BTreeSet<&str> = a
-        .index
+/// index.xml entries that differ, by cabinet name.
+fn shard_changes(a: &Index, b: &Index) -> Vec<ShardChange> {
+    let names: BTreeSet<&str> = a
         .cabs
         .iter()
-        .chain(&b.index.cabs)
+        .chain(&b.cabs)
         .map(|c| c.name.as_str())
         .collect();
-    for name in shard_names {
-        let find = |i: &Index| i.cabs.iter().find(|c| c.name == name).cloned();
-        let (o, n) = (find(&a.index), find(&b.index));
-        if o != n {
-            r.shard_changes.push(ShardChange {
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let find = |i: &Index| i.cabs.iter().find(|c| c.name == name).cloned();
+            let (o, n) = (find(a), find(b));
+            (o != n).then(|| ShardChange {
                 name: name.to_string(),
                 old: o,
                 new: n,
-            });
-        }
-    }
+            })
+        })
+        .collect()
+}
 
-    for (term, tally) in &b.vocabulary.terms {
-        if !a.vocabulary.terms.contains_key(term) {
+/// The terms NEW uses that OLD never did.
+fn novelties(a: &Vocabulary, b: &Vocabulary) -> Vec<Novelty> {
+    b.terms
+        .iter()
+        .filter(|(term, _)| !a.terms.contains_key(term))
+        .map(|(term, tally)| {
             let mut first = tally.first.clone();
             first.sort_unstable();
-            r.vocabulary.push(Novelty {
+            Novelty {
                 rule: term.novelty_rule().to_string(),
                 subject: term.describe(),
                 term: term.clone(),
                 updates: tally.updates,
                 occurrences: tally.occurrences,
                 first,
-            });
-        }
-    }
-    r
+            }
+        })
+        .collect()
 }

@@ -191,25 +191,85 @@ fn verify_content(
     if let Some(p) = progress {
         p.start(u64::from(outer.header.cabinet_size));
     }
-    let results: Mutex<Vec<(usize, String, Result<Outcome>)>> = Mutex::new(Vec::new());
-    let gate = Gate::new(threads + 1);
+    let pool = worker_pool(threads)?;
+    let streamed = stream_members(outer, path, &pool, threads, progress);
+    if let Some(p) = progress {
+        p.finish();
+    }
     let mut unsafe_names: Vec<String> = outer
         .files
         .iter()
         .filter(|f| f.has_unsafe_path())
         .map(|f| f.name.clone())
         .collect();
-    let mut total_bytes = 0u64;
-    let pool = rayon::ThreadPoolBuilder::new()
+    // The first failure in the outer cabinet's order wins; a nested failure
+    // comes before a later failure of the outer stream itself.
+    let members = Members::of(streamed.outcomes, path)?;
+    streamed.result.map_err(|e| e.with_file(path))?;
+    unsafe_names.extend(members.unsafe_names);
+
+    let index = members.index.ok_or_else(|| {
+        Error::new(ErrorKind::MissingMember, "the catalog has no index.xml").with_file(path)
+    })?;
+    check_index_names(&index, outer, path)?;
+    let package_xml = members.package_xml.ok_or_else(|| {
+        Error::new(
+            ErrorKind::MissingMember,
+            format!("the catalog has no {PACKAGE_CAB}"),
+        )
+        .with_file(path)
+    })?;
+    Ok(VerifyReport {
+        path: path.display().to_string(),
+        size: 0,
+        sha256: String::new(),
+        signature: SignatureStatus::NotChecked,
+        folders: outer.folders.len(),
+        files: outer.files.len(),
+        bytes: streamed.bytes,
+        index,
+        package_xml,
+        cabs: members.cabs,
+        unsafe_names,
+    })
+}
+
+/// The pool that verifies nested cabinets while the outer stream goes on.
+fn worker_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads.saturating_sub(1).max(1))
         .thread_name(|i| format!("wsuscat-verify-{i}"))
         .build()
         .map_err(|e| {
             Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")).with_source(e)
-        })?;
-    let streamed = pool.in_place_scope(|scope| {
+        })
+}
+
+/// The outer cabinet, streamed to its end.
+struct Streamed {
+    /// Each member's outcome with its position in the outer cabinet, in
+    /// the order they were done.
+    outcomes: Vec<(usize, Result<Outcome>)>,
+    /// Decompressed bytes of all members.
+    bytes: u64,
+    /// The outer stream's own failure.
+    result: Result<()>,
+}
+
+/// Streams the outer cabinet, handing each nested cabinet to the pool.
+fn stream_members(
+    outer: &Cabinet,
+    path: &Path,
+    pool: &rayon::ThreadPool,
+    threads: usize,
+    progress: Option<&dyn VerifyProgress>,
+) -> Streamed {
+    let outcomes: Mutex<Vec<(usize, Result<Outcome>)>> = Mutex::new(Vec::new());
+    let gate = Gate::new(threads + 1);
+    let mut bytes_total = 0u64;
+    let result = pool.in_place_scope(|scope| {
         let mut seq = 0usize;
-        let results = &results;
+        let outcomes = &outcomes;
         let gate = &gate;
         outer.stream_all(
             || {
@@ -225,68 +285,91 @@ fn verify_content(
                 }
             },
             |file, bytes| {
-                total_bytes += bytes.len() as u64;
+                bytes_total += bytes.len() as u64;
                 let index = seq;
                 seq += 1;
                 let name = file.name.clone();
-                if name.eq_ignore_ascii_case("index.xml") {
-                    results.lock().expect("results lock").push((
-                        index,
-                        name,
-                        Index::parse(&bytes).map(Outcome::Index),
-                    ));
-                    return Ok(());
-                }
-                // A member named like a cabinet must be one: a shard
-                // replaced by garbage must not pass as a plain file.
-                if !bytes.starts_with(b"MSCF") && !name.to_ascii_lowercase().ends_with(".cab") {
-                    results
+                if let Some(outcome) = verify_member(&name, &bytes) {
+                    outcomes
                         .lock()
-                        .expect("results lock")
-                        .push((index, name, Ok(Outcome::Plain)));
+                        .expect("outcomes lock")
+                        .push((index, outcome));
                     return Ok(());
                 }
                 let slot = gate.enter();
                 scope.spawn(move |_| {
                     let _slot = slot;
                     let outcome = verify_nested(&name, &bytes);
-                    results
+                    outcomes
                         .lock()
-                        .expect("results lock")
-                        .push((index, name, outcome));
+                        .expect("outcomes lock")
+                        .push((index, outcome));
                 });
                 Ok(())
             },
         )
     });
-    if let Some(p) = progress {
-        p.finish();
+    Streamed {
+        outcomes: outcomes.into_inner().expect("pool finished"),
+        bytes: bytes_total,
+        result,
     }
-    let mut results = results.into_inner().expect("pool finished");
-    results.sort_by_key(|(i, _, _)| *i);
-    // The first failure in the outer cabinet's order wins; a nested failure
-    // comes before a later failure of the outer stream itself.
-    let mut index = None;
-    let mut package_xml = None;
-    let mut cabs = Vec::new();
-    for (_, _, outcome) in results {
-        match outcome.map_err(|e| e.with_file(path))? {
-            Outcome::Index(i) => index = Some(i),
-            Outcome::Cab(summary, package, names) => {
-                if package.is_some() {
-                    package_xml = package;
-                }
-                unsafe_names.extend(names);
-                cabs.push(summary);
-            }
-            Outcome::Plain => {}
-        }
-    }
-    streamed.map_err(|e| e.with_file(path))?;
+}
 
-    let index = index.ok_or_else(|| {
-        Error::new(ErrorKind::MissingMember, "the catalog has no index.xml").with_file(path)
-    })?;
+/// The outcome of a member that is no nested cabinet; `None` for one that
+/// is, which the pool verifies.
+fn verify_member(name: &str, bytes: &[u8]) -> Option<Result<Outcome>> {
+    if name.eq_ignore_ascii_case("index.xml") {
+        return Some(Index::parse(bytes).map(Outcome::Index));
+    }
+    // A member named like a cabinet must be one: a shard replaced by
+    // garbage must not pass as a plain file.
+    if !bytes.starts_with(b"MSCF") && !name.to_ascii_lowercase().ends_with(".cab") {
+        return Some(Ok(Outcome::Plain));
+    }
+    None
+}
+
+/// What the outer cabinet's members came to.
+struct Members {
+    index: Option<Index>,
+    package_xml: Option<PackageXmlSummary>,
+    /// Every nested cabinet, in the outer cabinet's order.
+    cabs: Vec<NestedCab>,
+    /// Unsafe member names inside nested cabinets.
+    unsafe_names: Vec<String>,
+}
+
+impl Members {
+    /// Gathers the outcomes in the outer cabinet's order; the first failure
+    /// in that order is the error.
+    fn of(mut outcomes: Vec<(usize, Result<Outcome>)>, path: &Path) -> Result<Members> {
+        outcomes.sort_by_key(|(i, _)| *i);
+        let mut m = Members {
+            index: None,
+            package_xml: None,
+            cabs: Vec::new(),
+            unsafe_names: Vec::new(),
+        };
+        for (_, outcome) in outcomes {
+            match outcome.map_err(|e| e.with_file(path))? {
+                Outcome::Index(i) => m.index = Some(i),
+                Outcome::Cab(summary, package, names) => {
+                    if package.is_some() {
+                        m.package_xml = package;
+                    }
+                    m.unsafe_names.extend(names);
+                    m.cabs.push(summary);
+                }
+                Outcome::Plain => {}
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// index.xml must name only cabinets the catalog contains.
+fn check_index_names(index: &Index, outer: &Cabinet, path: &Path) -> Result<()> {
     for entry in &index.cabs {
         if outer.find(&entry.name).is_none() {
             return Err(Error::new(
@@ -300,24 +383,5 @@ fn verify_content(
             .with_file(path));
         }
     }
-    let package_xml = package_xml.ok_or_else(|| {
-        Error::new(
-            ErrorKind::MissingMember,
-            format!("the catalog has no {PACKAGE_CAB}"),
-        )
-        .with_file(path)
-    })?;
-    Ok(VerifyReport {
-        path: path.display().to_string(),
-        size: 0,
-        sha256: String::new(),
-        signature: SignatureStatus::NotChecked,
-        folders: outer.folders.len(),
-        files: outer.files.len(),
-        bytes: total_bytes,
-        index,
-        package_xml,
-        cabs,
-        unsafe_names,
-    })
+    Ok(())
 }

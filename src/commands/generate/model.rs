@@ -186,10 +186,44 @@ fn revision_number(draw: u32) -> u32 {
     }
 }
 
+/// Named categories: the company, the product families, the products and
+/// the classifications.
+const NAMED: usize = 1 + FAMILIES.len() + PRODUCTS.len() + CLASSIFICATIONS.len();
+
 /// Builds the ground truth: `count` updates in the 2026 proportions.
+///
+/// Every part draws from `rng` in turn, so the parts are built in a fixed
+/// order: building them in another would change every file a seed gives.
 pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -> Truth {
-    // RevisionIds: ascending with small gaps, then the injected ones replace
-    // ordinary ones so the total stays `count`.
+    let revs = revision_ids(rng, count, inject);
+    // Category updates first: they are the oldest revisions in a real catalog.
+    let category_count = (count * 42 / 1360).max(NAMED).min(revs.len());
+    let mut updates: Vec<TruthUpdate> = Vec::with_capacity(revs.len());
+    let categories = add_categories(rng, &revs[..category_count], &mut updates);
+    // Then bundles with their children, and a few stand-alone installables.
+    add_installables(rng, &revs[category_count..], &categories, &mut updates);
+    let max_rev = revs.last().copied().unwrap_or(0);
+    supersede_bundles(rng, &mut updates, max_rev);
+
+    let mut document_order: Vec<usize> = (0..updates.len()).collect();
+    rng.shuffle(&mut document_order);
+    let file_locations = file_locations(&updates);
+    Truth {
+        updates,
+        document_order,
+        package_id: format!("{{{}}}", rng.guid()),
+        source_id: format!("{{{}}}", rng.guid()),
+        creation_date: creation_date.to_string(),
+        minimum_client_version: "5.8.0.2678".to_string(),
+        shards: Vec::new(),
+        file_locations,
+        package_xml_len: 0,
+    }
+}
+
+/// `count` RevisionIds: ascending with small gaps, then the injected ones
+/// replace ordinary ones so the total stays `count`.
+fn revision_ids(rng: &mut Rng, count: usize, inject: &[u32]) -> Vec<u32> {
     let mut revs: Vec<u32> = Vec::with_capacity(count);
     let mut next = 1_000_000u32;
     let ordinary = count.saturating_sub(inject.len());
@@ -204,163 +238,233 @@ pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -
     }
     revs.sort_unstable();
     revs.dedup();
+    revs
+}
 
-    // Category updates first: they are the oldest revisions in a real catalog.
-    let named = 1 + FAMILIES.len() + PRODUCTS.len() + CLASSIFICATIONS.len();
-    let category_count = (count * 42 / 1360).max(named).min(revs.len());
-    let mut updates: Vec<TruthUpdate> = Vec::with_capacity(revs.len());
-    let new_update = |rng: &mut Rng, rev: u32, kind: Kind| {
-        // Arguments are evaluated left to right: the draws keep their order.
-        TruthUpdate::blank(
-            rev,
-            rng.guid(),
-            revision_number(rng.below(120) as u32),
-            kind,
-            format!(
-                "20{:02}-{:02}-{:02}T0{}:{:02}:{:02}Z",
-                16 + rng.below(10),
-                1 + rng.below(12),
-                1 + rng.below(28),
-                rng.below(10),
-                rng.below(60),
-                rng.below(60)
-            ),
-        )
-    };
+/// An update with its identity, RevisionNumber and creation date drawn.
+fn new_update(rng: &mut Rng, rev: u32, kind: Kind) -> TruthUpdate {
+    // Arguments are evaluated left to right: the draws keep their order.
+    TruthUpdate::blank(
+        rev,
+        rng.guid(),
+        revision_number(rng.below(120) as u32),
+        kind,
+        format!(
+            "20{:02}-{:02}-{:02}T0{}:{:02}:{:02}Z",
+            16 + rng.below(10),
+            1 + rng.below(12),
+            1 + rng.below(28),
+            rng.below(10),
+            rng.below(60),
+            rng.below(60)
+        ),
+    )
+}
 
-    let mut company = None;
-    let mut families = Vec::new();
-    let mut products = Vec::new();
-    let mut classifications = Vec::new();
-    let mut detectoids = Vec::new();
-    for (i, &rev) in revs.iter().take(category_count).enumerate() {
-        let mut u = new_update(rng, rev, Kind::Category);
-        u.deployment_action = Some("Evaluate".into());
-        let index = updates.len();
-        let (ty, title) = if i == 0 {
-            company = Some(index);
+/// The category updates by role, as indices into the truth's updates.
+#[derive(Default)]
+struct Categories {
+    company: Option<usize>,
+    families: Vec<usize>,
+    products: Vec<usize>,
+    classifications: Vec<usize>,
+    detectoids: Vec<usize>,
+    /// UpdateIds that installables name as prerequisites: the detectoids,
+    /// then the products.
+    prerequisites: Vec<String>,
+}
+
+impl Categories {
+    /// The role and title of the `i`th category update, at `index` in the
+    /// truth's updates; records it under its role.
+    fn role(&mut self, i: usize, index: usize) -> (CategoryType, String) {
+        if i == 0 {
+            self.company = Some(index);
             (CategoryType::Company, "Microsoft Corporation".to_string())
         } else if i <= FAMILIES.len() {
-            families.push(index);
+            self.families.push(index);
             (CategoryType::ProductFamily, FAMILIES[i - 1].to_string())
         } else if i <= FAMILIES.len() + PRODUCTS.len() {
-            products.push(index);
+            self.products.push(index);
             (
                 CategoryType::Product,
                 PRODUCTS[i - 1 - FAMILIES.len()].0.to_string(),
             )
-        } else if i < named {
-            classifications.push(index);
+        } else if i < NAMED {
+            self.classifications.push(index);
             (
                 CategoryType::UpdateClassification,
                 CLASSIFICATIONS[i - 1 - FAMILIES.len() - PRODUCTS.len()].to_string(),
             )
         } else {
-            detectoids.push(index);
+            self.detectoids.push(index);
             (
                 CategoryType::Detectoid,
-                format!("Detectoid {}", i - named + 1),
+                format!("Detectoid {}", i - NAMED + 1),
             )
-        };
-        u.category_type = Some(ty);
-        u.title = title;
+        }
+    }
+
+    /// The categories the `i`th category update, of type `ty`, belongs to:
+    /// a family to the company, a product to its family.
+    fn parents(&self, i: usize, ty: CategoryType) -> Vec<usize> {
         match ty {
-            CategoryType::ProductFamily => u.categories = company.into_iter().collect(),
+            CategoryType::ProductFamily => self.company.into_iter().collect(),
             CategoryType::Product => {
                 let family = PRODUCTS[i - 1 - FAMILIES.len()].1;
                 let fi = FAMILIES.iter().position(|f| *f == family).unwrap_or(0);
-                u.categories = vec![families[fi]];
+                vec![self.families[fi]]
             }
-            _ => {}
+            _ => Vec::new(),
         }
+    }
+}
+
+/// Adds a category update for each of `revs`: the named ones, then
+/// detectoids.
+fn add_categories(rng: &mut Rng, revs: &[u32], updates: &mut Vec<TruthUpdate>) -> Categories {
+    let mut categories = Categories::default();
+    for (i, &rev) in revs.iter().enumerate() {
+        let mut u = new_update(rng, rev, Kind::Category);
+        u.deployment_action = Some("Evaluate".into());
+        let (ty, title) = categories.role(i, updates.len());
+        u.category_type = Some(ty);
+        u.title = title;
+        u.categories = categories.parents(i, ty);
         updates.push(u);
     }
-    let detectoid_ids: Vec<String> = detectoids
+    categories.prerequisites = categories
+        .detectoids
         .iter()
-        .chain(products.iter())
+        .chain(categories.products.iter())
         .map(|&i| updates[i].update_id.clone())
         .collect();
+    categories
+}
 
-    // Then bundles with their children, and a few stand-alone installables.
+/// Adds an installable update for each of `revs`: bundles, each followed
+/// by its children, and now and then a stand-alone tool between them.
+fn add_installables(
+    rng: &mut Rng,
+    revs: &[u32],
+    categories: &Categories,
+    updates: &mut Vec<TruthUpdate>,
+) {
     let mut kb = 5_000_000 + rng.below(50_000) as u32;
     let mut bundle: Option<usize> = None;
     let mut children_left = 0u64;
-    for &rev in revs.iter().skip(category_count) {
-        if children_left == 0 && bundle.is_some() && rng.chance(0.01) {
-            let mut u = new_update(rng, rev, Kind::Other);
-            u.title = format!("Stand-alone tool {rev}");
-            u.payload.push(rng.bytes());
-            updates.push(u);
-            continue;
-        }
-        if children_left == 0 {
-            let mut u = new_update(rng, rev, Kind::Bundle);
-            kb += rng.range(1, 40) as u32;
-            let product = products[rng.below(products.len() as u64) as usize];
-            let class_i = rng.below(classifications.len() as u64) as usize;
-            let classification = classifications[class_i];
-            let month = 1 + rng.below(12);
-            u.title = format!(
-                "2026-{month:02} {} for {} for x64-based Systems (KB{kb})",
-                if class_i == 0 {
-                    "Security Update"
-                } else {
-                    "Update"
-                },
-                updates[product].title
-            );
-            u.kb = Some(kb);
-            if class_i == 0 {
-                u.severity = Some(*rng.pick(SEVERITIES));
-            }
-            let family = updates[product].categories[0];
-            u.categories = vec![company.unwrap_or(0), family, product, classification];
-            for _ in 0..rng.range(1, 3) {
-                u.prerequisites.push(rng.pick(&detectoid_ids).clone());
-            }
+    for &rev in revs {
+        let u = if children_left == 0 && bundle.is_some() && rng.chance(0.01) {
+            stand_alone(rng, rev)
+        } else if children_left == 0 {
+            let u = new_bundle(rng, rev, &mut kb, categories, updates);
             bundle = Some(updates.len());
             children_left = rng.range(2, 8);
-            updates.push(u);
-            continue;
-        }
-        let parent = bundle.expect("a bundle precedes its children");
-        let mut u = new_update(rng, rev, Kind::Child);
-        u.deployment_action = Some("Bundle".into());
-        u.bundled_by = Some(updates[parent].revision_id);
-        u.title = updates[parent].title.clone();
-        u.kb = updates[parent].kb;
-        u.severity = updates[parent].severity;
-        // A child names its bundle's product and classification. Most
-        // have one payload file and some share their sibling's: about 97k
-        // FileLocations for 111k children in the 2026 catalog. Digests are
-        // drawn either way, so that a seed gives the same GUIDs as before
-        // this was tuned (see docs/performance.md, "Generated catalogs").
-        u.categories = updates[parent].categories[2..].to_vec();
-        let payloads = rng.range(1, 2);
-        for k in 0..payloads {
-            let digest = rng.bytes();
-            let sibling = updates.last().filter(|s| s.bundled_by == u.bundled_by);
-            match sibling {
-                Some(s) if k == 0 && rev % 7 == 0 => u.payload.push(s.payload[0]),
-                _ if k == 0 || rev % 8 == 0 => u.payload.push(digest),
-                _ => {}
-            }
-        }
-        // Children are created with their bundle.
-        u.creation_date = updates[parent].creation_date.clone();
-        u.prerequisites.push(rng.pick(&detectoid_ids).clone());
-        children_left -= 1;
+            u
+        } else {
+            let parent = &updates[bundle.expect("a bundle precedes its children")];
+            children_left -= 1;
+            new_child(rng, rev, parent, updates.last(), &categories.prerequisites)
+        };
         updates.push(u);
     }
+}
 
-    // Supersedence: about two thirds of bundles are superseded by later
-    // bundles; about one ref in twenty points to a revision not in the file.
+fn stand_alone(rng: &mut Rng, rev: u32) -> TruthUpdate {
+    let mut u = new_update(rng, rev, Kind::Other);
+    u.title = format!("Stand-alone tool {rev}");
+    u.payload.push(rng.bytes());
+    u
+}
+
+/// A bundle of a product and a classification, with the next KB number
+/// (`kb` moves on).
+fn new_bundle(
+    rng: &mut Rng,
+    rev: u32,
+    kb: &mut u32,
+    categories: &Categories,
+    updates: &[TruthUpdate],
+) -> TruthUpdate {
+    let mut u = new_update(rng, rev, Kind::Bundle);
+    *kb += rng.range(1, 40) as u32;
+    let product = categories.products[rng.below(categories.products.len() as u64) as usize];
+    let class_i = rng.below(categories.classifications.len() as u64) as usize;
+    let classification = categories.classifications[class_i];
+    let month = 1 + rng.below(12);
+    u.title = format!(
+        "2026-{month:02} {} for {} for x64-based Systems (KB{kb})",
+        if class_i == 0 {
+            "Security Update"
+        } else {
+            "Update"
+        },
+        updates[product].title
+    );
+    u.kb = Some(*kb);
+    if class_i == 0 {
+        u.severity = Some(*rng.pick(SEVERITIES));
+    }
+    let family = updates[product].categories[0];
+    u.categories = vec![
+        categories.company.unwrap_or(0),
+        family,
+        product,
+        classification,
+    ];
+    for _ in 0..rng.range(1, 3) {
+        u.prerequisites
+            .push(rng.pick(&categories.prerequisites).clone());
+    }
+    u
+}
+
+/// A child of the bundle `parent`; `previous` is the update before it,
+/// whose payload a sibling may share.
+fn new_child(
+    rng: &mut Rng,
+    rev: u32,
+    parent: &TruthUpdate,
+    previous: Option<&TruthUpdate>,
+    prerequisites: &[String],
+) -> TruthUpdate {
+    let mut u = new_update(rng, rev, Kind::Child);
+    u.deployment_action = Some("Bundle".into());
+    u.bundled_by = Some(parent.revision_id);
+    u.title = parent.title.clone();
+    u.kb = parent.kb;
+    u.severity = parent.severity;
+    // A child names its bundle's product and classification. Most
+    // have one payload file and some share their sibling's: about 97k
+    // FileLocations for 111k children in the 2026 catalog. Digests are
+    // drawn either way, so that a seed gives the same GUIDs as before
+    // this was tuned (see docs/performance.md, "Generated catalogs").
+    u.categories = parent.categories[2..].to_vec();
+    let payloads = rng.range(1, 2);
+    for k in 0..payloads {
+        let digest = rng.bytes();
+        let sibling = previous.filter(|s| s.bundled_by == u.bundled_by);
+        match sibling {
+            Some(s) if k == 0 && rev % 7 == 0 => u.payload.push(s.payload[0]),
+            _ if k == 0 || rev % 8 == 0 => u.payload.push(digest),
+            _ => {}
+        }
+    }
+    // Children are created with their bundle.
+    u.creation_date = parent.creation_date.clone();
+    u.prerequisites.push(rng.pick(prerequisites).clone());
+    u
+}
+
+/// Supersedence: about two thirds of bundles are superseded by later
+/// bundles; about one ref in twenty points to a revision not in the file
+/// (above `max_rev`).
+fn supersede_bundles(rng: &mut Rng, updates: &mut [TruthUpdate], max_rev: u32) {
     let bundle_revs: Vec<u32> = updates
         .iter()
         .filter(|u| u.kind == Kind::Bundle)
         .map(|u| u.revision_id)
         .collect();
-    let max_rev = revs.last().copied().unwrap_or(0);
     for u in updates.iter_mut().filter(|u| u.kind == Kind::Bundle) {
         if bundle_revs.len() < 2 || !rng.chance(0.66) {
             continue;
@@ -377,24 +481,14 @@ pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -
             }
         }
     }
+}
 
-    let mut document_order: Vec<usize> = (0..updates.len()).collect();
-    rng.shuffle(&mut document_order);
-    // Each payload file once, where it is first named.
+/// Each payload file once, where it is first named.
+fn file_locations(updates: &[TruthUpdate]) -> Vec<[u8; 20]> {
     let mut file_locations = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for u in &updates {
+    for u in updates {
         file_locations.extend(u.payload.iter().copied().filter(|d| seen.insert(*d)));
     }
-    Truth {
-        updates,
-        document_order,
-        package_id: format!("{{{}}}", rng.guid()),
-        source_id: format!("{{{}}}", rng.guid()),
-        creation_date: creation_date.to_string(),
-        minimum_client_version: "5.8.0.2678".to_string(),
-        shards: Vec::new(),
-        file_locations,
-        package_xml_len: 0,
-    }
+    file_locations
 }

@@ -122,247 +122,388 @@ fn choose(rng: &mut Rng, pool: &[usize], n: usize, ok: impl Fn(usize) -> bool) -
 }
 
 /// Builds the next catalog from `prev`.
+///
+/// Every step draws from one RNG, so the steps run in a fixed order
+/// (removals, revisions, DeploymentAction, nesting, attributes, child
+/// elements, additions, supersedence, then the new document order and the
+/// rendering): reordering them would change every file a seed gives.
 pub fn mutate(prev: &Generated, spec: &MutateSpec) -> Mutated {
     let old = &prev.truth;
     let mut rng = Rng::new(spec.seed);
     let mut changes = Changes::default();
-    // Work on copies whose category references are RevisionIds, which
-    // survive reordering; indices are restored at the end.
-    let mut work: Vec<(TruthUpdate, Vec<u32>)> = old
-        .updates
-        .iter()
-        .map(|u| {
-            let cats = u
-                .categories
-                .iter()
-                .map(|&i| old.updates[i].revision_id)
-                .collect();
-            (u.clone(), cats)
-        })
-        .collect();
-    let of_kind =
-        |k: Kind| -> Vec<usize> { (0..work.len()).filter(|&i| work[i].0.kind == k).collect() };
-    let bundles = of_kind(Kind::Bundle);
-    let children = of_kind(Kind::Child);
-    let mut touched: BTreeSet<usize> = BTreeSet::new();
-
-    // Removals: whole bundles with their children.
-    let removed_bundles = choose(&mut rng, &bundles, spec.remove_bundles, |_| true);
-    let removed_revs: BTreeSet<u32> = removed_bundles
-        .iter()
-        .map(|&i| work[i].0.revision_id)
-        .collect();
-    let mut removed: BTreeSet<usize> = removed_bundles.iter().copied().collect();
-    for &i in &children {
-        if work[i]
-            .0
-            .bundled_by
-            .is_some_and(|b| removed_revs.contains(&b))
-        {
-            removed.insert(i);
-        }
-    }
-    for &i in &removed {
-        let u = &work[i].0;
-        changes.removed.push(u.update_id.clone());
-        if !u.superseded_by.is_empty() {
-            changes.expired.push(u.update_id.clone());
-        }
-    }
-    touched.extend(removed.iter().copied());
-
-    let mut next_rev = old.updates.iter().map(|u| u.revision_id).max().unwrap_or(0) + 1000;
-    let mut new_rev = || {
-        next_rev += 1 + rng_step(next_rev);
-        next_rev
-    };
-
-    // Revisions of bundled children.
-    let revised = choose(&mut rng, &children, spec.revise, |i| !touched.contains(&i));
-    for &i in &revised {
-        let u = &mut work[i].0;
-        let rev = new_rev();
-        changes
-            .revised
-            .push((u.update_id.clone(), u.revision_id, rev));
-        u.revision_id = rev;
-        u.revision_number += 1;
-    }
-    touched.extend(revised.iter().copied());
-
-    // A DeploymentAction value on bundled children.
-    let mut da_changed = Vec::new();
+    let mut work = Work::of(old);
+    work.remove_bundles(&mut rng, spec.remove_bundles, &mut changes);
+    work.revise_children(&mut rng, spec.revise, &mut changes);
+    let mut drift = Drift::default();
     if let Some((value, n)) = &spec.deployment_action {
-        da_changed = choose(&mut rng, &children, *n, |i| !touched.contains(&i));
-        for &i in &da_changed {
-            let u = &mut work[i].0;
+        drift.deployment_action = work.set_deployment_action(&mut rng, value, *n, &mut changes);
+    }
+    work.nest_bundles(&mut rng, spec.nested_bundles, &mut changes);
+    if let Some((name, value, n)) = &spec.new_attribute {
+        drift.attribute = work.add_attribute(&mut rng, name, value, *n, &mut changes);
+    }
+    if let Some((name, n)) = &spec.new_child {
+        drift.child = work.add_child_element(&mut rng, name, *n);
+    }
+    let new_bundles = work.add_updates(&mut rng, spec, &mut changes);
+    work.supersede_bundles(&mut rng, spec.supersede, &new_bundles, &mut changes);
+
+    let new = work.into_truth(&mut rng, old, spec);
+    record_category_changes(old, &new, &mut changes);
+    record_root_changes(old, &new, &mut changes);
+    record_novelties(old, &new, spec, &drift, &mut changes);
+    changes.sort();
+
+    let layout = Spec {
+        creation_date: spec.creation_date.clone(),
+        ..spec.layout.clone()
+    };
+    let generated = render(&layout, new, &mut rng);
+    Mutated { generated, changes }
+}
+
+/// The previous catalog's updates as the mutation changes them, and the
+/// ones it adds.
+struct Work {
+    /// Every update of the previous catalog, at its index there, with its
+    /// category references as RevisionIds, which survive the reordering at
+    /// the end (indices are restored then).
+    updates: Vec<(TruthUpdate, Vec<u32>)>,
+    /// Indices of the bundles, and of the bundled children.
+    bundles: Vec<usize>,
+    children: Vec<usize>,
+    /// Removed or changed already: later changes pick other updates, so
+    /// that each change in the ground truth is the only one its update had.
+    touched: BTreeSet<usize>,
+    removed: BTreeSet<usize>,
+    /// New updates, with their category references as RevisionIds.
+    added: Vec<(TruthUpdate, Vec<u32>)>,
+    /// The last RevisionId given out.
+    last_rev: u32,
+}
+
+/// The updates given something a baseline of the previous catalog never
+/// saw (indices into the previous catalog).
+#[derive(Default)]
+struct Drift {
+    deployment_action: Vec<usize>,
+    attribute: Vec<usize>,
+    child: Vec<usize>,
+}
+
+/// The categories new bundles are filed under, as RevisionIds.
+struct Filing {
+    /// The company and a product family.
+    company_family: Vec<u32>,
+    products: Vec<u32>,
+    classifications: Vec<u32>,
+}
+
+impl Work {
+    fn of(old: &Truth) -> Work {
+        let updates: Vec<(TruthUpdate, Vec<u32>)> = old
+            .updates
+            .iter()
+            .map(|u| {
+                let cats = u
+                    .categories
+                    .iter()
+                    .map(|&i| old.updates[i].revision_id)
+                    .collect();
+                (u.clone(), cats)
+            })
+            .collect();
+        let of_kind = |k: Kind| -> Vec<usize> {
+            (0..updates.len())
+                .filter(|&i| updates[i].0.kind == k)
+                .collect()
+        };
+        let bundles = of_kind(Kind::Bundle);
+        let children = of_kind(Kind::Child);
+        let last_rev = old.updates.iter().map(|u| u.revision_id).max().unwrap_or(0) + 1000;
+        Work {
+            updates,
+            bundles,
+            children,
+            touched: BTreeSet::new(),
+            removed: BTreeSet::new(),
+            added: Vec::new(),
+            last_rev,
+        }
+    }
+
+    /// A RevisionId above every one given out so far.
+    fn new_rev(&mut self) -> u32 {
+        self.last_rev += 1 + rng_step(self.last_rev);
+        self.last_rev
+    }
+
+    /// Removes `n` whole bundles with their children.
+    fn remove_bundles(&mut self, rng: &mut Rng, n: usize, changes: &mut Changes) {
+        let bundles = choose(rng, &self.bundles, n, |_| true);
+        let revs: BTreeSet<u32> = bundles
+            .iter()
+            .map(|&i| self.updates[i].0.revision_id)
+            .collect();
+        self.removed.extend(bundles);
+        self.removed
+            .extend(self.children.iter().copied().filter(|&i| {
+                self.updates[i]
+                    .0
+                    .bundled_by
+                    .is_some_and(|b| revs.contains(&b))
+            }));
+        for &i in &self.removed {
+            let u = &self.updates[i].0;
+            changes.removed.push(u.update_id.clone());
+            if !u.superseded_by.is_empty() {
+                changes.expired.push(u.update_id.clone());
+            }
+        }
+        self.touched.extend(self.removed.iter().copied());
+    }
+
+    /// Gives `n` bundled children a new revision.
+    fn revise_children(&mut self, rng: &mut Rng, n: usize, changes: &mut Changes) {
+        let revised = choose(rng, &self.children, n, |i| !self.touched.contains(&i));
+        for &i in &revised {
+            let rev = self.new_rev();
+            let u = &mut self.updates[i].0;
+            changes
+                .revised
+                .push((u.update_id.clone(), u.revision_id, rev));
+            u.revision_id = rev;
+            u.revision_number += 1;
+        }
+        self.touched.extend(revised);
+    }
+
+    /// Gives `n` bundled children DeploymentAction `value`; returns them.
+    fn set_deployment_action(
+        &mut self,
+        rng: &mut Rng,
+        value: &str,
+        n: usize,
+        changes: &mut Changes,
+    ) -> Vec<usize> {
+        let chosen = choose(rng, &self.children, n, |i| !self.touched.contains(&i));
+        self.change_deployment_action(&chosen, value, changes);
+        chosen
+    }
+
+    /// Makes `n` bundles bundled: `DeploymentAction="Bundle"`.
+    fn nest_bundles(&mut self, rng: &mut Rng, n: usize, changes: &mut Changes) {
+        let chosen = choose(rng, &self.bundles, n, |i| !self.touched.contains(&i));
+        self.change_deployment_action(&chosen, "Bundle", changes);
+    }
+
+    fn change_deployment_action(&mut self, chosen: &[usize], value: &str, changes: &mut Changes) {
+        for &i in chosen {
+            let u = &mut self.updates[i].0;
             changes.attribute_changes.push((
                 u.update_id.clone(),
                 "DeploymentAction".into(),
                 u.deployment_action.clone(),
-                Some(value.clone()),
+                Some(value.to_string()),
             ));
-            u.deployment_action = Some(value.clone());
+            u.deployment_action = Some(value.to_string());
         }
-        touched.extend(da_changed.iter().copied());
+        self.touched.extend(chosen.iter().copied());
     }
 
-    // Nested bundles.
-    let nested = choose(&mut rng, &bundles, spec.nested_bundles, |i| {
-        !touched.contains(&i)
-    });
-    for &i in &nested {
-        let u = &mut work[i].0;
-        changes.attribute_changes.push((
-            u.update_id.clone(),
-            "DeploymentAction".into(),
-            u.deployment_action.clone(),
-            Some("Bundle".into()),
-        ));
-        u.deployment_action = Some("Bundle".into());
-    }
-    touched.extend(nested.iter().copied());
-
-    // A new attribute and a new child element.
-    let everyone: Vec<usize> = (0..work.len()).collect();
-    let mut with_attribute = Vec::new();
-    if let Some((name, value, n)) = &spec.new_attribute {
-        with_attribute = choose(&mut rng, &everyone, *n, |i| !touched.contains(&i));
-        for &i in &with_attribute {
-            let u = &mut work[i].0;
+    /// Adds the attribute `name="value"` to `n` updates; returns them.
+    fn add_attribute(
+        &mut self,
+        rng: &mut Rng,
+        name: &str,
+        value: &str,
+        n: usize,
+        changes: &mut Changes,
+    ) -> Vec<usize> {
+        let everyone: Vec<usize> = (0..self.updates.len()).collect();
+        let chosen = choose(rng, &everyone, n, |i| !self.touched.contains(&i));
+        for &i in &chosen {
+            let u = &mut self.updates[i].0;
             changes.attribute_changes.push((
                 u.update_id.clone(),
-                name.clone(),
+                name.to_string(),
                 None,
-                Some(value.clone()),
+                Some(value.to_string()),
             ));
-            u.extra_attributes.push((name.clone(), value.clone()));
+            u.extra_attributes
+                .push((name.to_string(), value.to_string()));
         }
-        touched.extend(with_attribute.iter().copied());
+        self.touched.extend(chosen.iter().copied());
+        chosen
     }
-    let mut with_child = Vec::new();
-    if let Some((name, n)) = &spec.new_child {
-        with_child = choose(&mut rng, &everyone, *n, |i| !removed.contains(&i));
-        for &i in &with_child {
-            work[i].0.extra_children.push(name.clone());
+
+    /// Adds an empty child element `name` to `n` updates that stay, changed
+    /// or not (diff has no section for elements); returns them.
+    fn add_child_element(&mut self, rng: &mut Rng, name: &str, n: usize) -> Vec<usize> {
+        let everyone: Vec<usize> = (0..self.updates.len()).collect();
+        let chosen = choose(rng, &everyone, n, |i| !self.removed.contains(&i));
+        for &i in &chosen {
+            self.updates[i].0.extra_children.push(name.to_string());
+        }
+        chosen
+    }
+
+    /// The categories of the previous catalog that new bundles can use.
+    fn filing(&self) -> Filing {
+        let revs = |keep: fn(Option<CategoryType>) -> bool| -> Vec<u32> {
+            self.updates
+                .iter()
+                .filter(|(u, _)| keep(u.category_type))
+                .map(|(u, _)| u.revision_id)
+                .collect()
+        };
+        let mut company_family =
+            revs(|t| matches!(t, Some(CategoryType::Company | CategoryType::ProductFamily)));
+        company_family.truncate(2);
+        Filing {
+            company_family,
+            products: revs(|t| t == Some(CategoryType::Product)),
+            classifications: revs(|t| t == Some(CategoryType::UpdateClassification)),
         }
     }
 
-    // A new product, then new bundles with children.
-    let mut products: Vec<u32> = work
-        .iter()
-        .filter(|(u, _)| u.category_type == Some(CategoryType::Product))
-        .map(|(u, _)| u.revision_id)
-        .collect();
-    let company_family: Vec<u32> = work
-        .iter()
-        .filter(|(u, _)| {
-            matches!(
-                u.category_type,
-                Some(CategoryType::Company | CategoryType::ProductFamily)
-            )
-        })
-        .map(|(u, _)| u.revision_id)
-        .take(2)
-        .collect();
-    let classifications: Vec<u32> = work
-        .iter()
-        .filter(|(u, _)| u.category_type == Some(CategoryType::UpdateClassification))
-        .map(|(u, _)| u.revision_id)
-        .collect();
-    let fresh = |rng: &mut Rng, rev: u32, kind: Kind| {
-        TruthUpdate::blank(rev, rng.guid(), 100, kind, spec.creation_date.clone())
-    };
-    let mut added: Vec<(TruthUpdate, Vec<u32>)> = Vec::new();
-    if let Some(title) = &spec.add_product {
-        let mut p = fresh(&mut rng, new_rev(), Kind::Category);
+    /// Adds the new product, if any, then the new bundles with their
+    /// children, all filed under it; returns the bundles' RevisionIds.
+    fn add_updates(&mut self, rng: &mut Rng, spec: &MutateSpec, changes: &mut Changes) -> Vec<u32> {
+        let mut filing = self.filing();
+        if let Some(title) = &spec.add_product {
+            filing.products = vec![self.add_product(rng, title, &filing, &spec.creation_date)];
+        }
+        let new_bundles = (0..spec.add_bundles)
+            .map(|_| self.add_bundle(rng, &filing, &spec.creation_date))
+            .collect();
+        changes
+            .added
+            .extend(self.added.iter().map(|(u, _)| u.update_id.clone()));
+        new_bundles
+    }
+
+    /// A new update with its identity only.
+    fn fresh(&mut self, rng: &mut Rng, kind: Kind, creation_date: &str) -> TruthUpdate {
+        let rev = self.new_rev();
+        TruthUpdate::blank(rev, rng.guid(), 100, kind, creation_date.to_string())
+    }
+
+    /// Adds a product category in the product family; returns its
+    /// RevisionId.
+    fn add_product(
+        &mut self,
+        rng: &mut Rng,
+        title: &str,
+        filing: &Filing,
+        creation_date: &str,
+    ) -> u32 {
+        let mut p = self.fresh(rng, Kind::Category, creation_date);
         p.deployment_action = Some("Evaluate".into());
         p.category_type = Some(CategoryType::Product);
-        p.title = title.clone();
-        let family = company_family.get(1).copied().into_iter().collect();
-        products = vec![p.revision_id];
-        added.push((p, family));
+        p.title = title.to_string();
+        let family = filing.company_family.get(1).copied().into_iter().collect();
+        let rev = p.revision_id;
+        self.added.push((p, family));
+        rev
     }
-    let mut new_bundles = Vec::new();
-    for _ in 0..spec.add_bundles {
-        let mut b = fresh(&mut rng, new_rev(), Kind::Bundle);
-        let product = *rng.pick(&products);
-        let class = *rng.pick(&classifications);
+
+    /// Adds a bundle with one to three children; returns its RevisionId.
+    fn add_bundle(&mut self, rng: &mut Rng, filing: &Filing, creation_date: &str) -> u32 {
+        let mut b = self.fresh(rng, Kind::Bundle, creation_date);
+        let product = *rng.pick(&filing.products);
+        let class = *rng.pick(&filing.classifications);
         b.title = format!("2026-06 Update (KB{})", 5_100_000 + rng.below(99_999));
-        let mut cats = company_family.clone();
+        let mut cats = filing.company_family.clone();
         cats.extend([product, class]);
         let bundle_rev = b.revision_id;
-        new_bundles.push(bundle_rev);
-        added.push((b, cats.clone()));
+        self.added.push((b, cats.clone()));
         for _ in 0..rng.range(1, 3) {
-            let mut c = fresh(&mut rng, new_rev(), Kind::Child);
+            let mut c = self.fresh(rng, Kind::Child, creation_date);
             c.deployment_action = Some("Bundle".into());
             c.bundled_by = Some(bundle_rev);
             c.payload.push(rng.bytes());
-            added.push((c, cats.clone()));
+            self.added.push((c, cats.clone()));
+        }
+        bundle_rev
+    }
+
+    /// Supersedes `n` bundles that stay and were not superseded, by the new
+    /// bundles when there are any.
+    fn supersede_bundles(
+        &mut self,
+        rng: &mut Rng,
+        n: usize,
+        new_bundles: &[u32],
+        changes: &mut Changes,
+    ) {
+        let superseders: Vec<u32> = if new_bundles.is_empty() {
+            self.bundles
+                .iter()
+                .map(|&i| self.updates[i].0.revision_id)
+                .collect()
+        } else {
+            new_bundles.to_vec()
+        };
+        let superseded = choose(rng, &self.bundles, n, |i| {
+            !self.removed.contains(&i) && self.updates[i].0.superseded_by.is_empty()
+        });
+        for &i in &superseded {
+            let u = &mut self.updates[i].0;
+            let by = *rng.pick(&superseders);
+            u.superseded_by
+                .push(if by == u.revision_id { by + 1 } else { by });
+            changes.newly_superseded.push(u.update_id.clone());
         }
     }
-    for (u, _) in &added {
-        changes.added.push(u.update_id.clone());
+
+    /// The new truth: survivors and additions in RevisionId order, category
+    /// references back to indices, in a new document order.
+    fn into_truth(self, rng: &mut Rng, old: &Truth, spec: &MutateSpec) -> Truth {
+        let removed = self.removed;
+        let mut kept: Vec<(TruthUpdate, Vec<u32>)> = self
+            .updates
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.contains(i))
+            .map(|(_, w)| w)
+            .chain(self.added)
+            .collect();
+        kept.sort_by_key(|(u, _)| u.revision_id);
+        let index: HashMap<u32, usize> = kept
+            .iter()
+            .enumerate()
+            .map(|(i, (u, _))| (u.revision_id, i))
+            .collect();
+        let updates: Vec<TruthUpdate> = kept
+            .into_iter()
+            .map(|(mut u, cats)| {
+                u.categories = cats.iter().filter_map(|r| index.get(r).copied()).collect();
+                u
+            })
+            .collect();
+        let mut document_order: Vec<usize> = (0..updates.len()).collect();
+        rng.shuffle(&mut document_order);
+        let file_locations = updates.iter().flat_map(|u| u.payload.clone()).collect();
+        Truth {
+            updates,
+            document_order,
+            package_id: format!("{{{}}}", rng.guid()),
+            source_id: old.source_id.clone(),
+            creation_date: spec.creation_date.clone(),
+            minimum_client_version: spec
+                .minimum_client_version
+                .clone()
+                .unwrap_or_else(|| old.minimum_client_version.clone()),
+            shards: Vec::new(),
+            file_locations,
+            package_xml_len: 0,
+        }
     }
+}
 
-    // Newly superseded bundles, by the new ones when there are any.
-    let superseders: Vec<u32> = if new_bundles.is_empty() {
-        bundles.iter().map(|&i| work[i].0.revision_id).collect()
-    } else {
-        new_bundles.clone()
-    };
-    let superseded = choose(&mut rng, &bundles, spec.supersede, |i| {
-        !removed.contains(&i) && work[i].0.superseded_by.is_empty()
-    });
-    for &i in &superseded {
-        let u = &mut work[i].0;
-        let by = *rng.pick(&superseders);
-        u.superseded_by
-            .push(if by == u.revision_id { by + 1 } else { by });
-        changes.newly_superseded.push(u.update_id.clone());
-    }
-
-    // The new truth: survivors and additions in RevisionId order, category
-    // references back to indices.
-    let mut kept: Vec<(TruthUpdate, Vec<u32>)> = work
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| !removed.contains(i))
-        .map(|(_, w)| w)
-        .chain(added)
-        .collect();
-    kept.sort_by_key(|(u, _)| u.revision_id);
-    let index: HashMap<u32, usize> = kept
-        .iter()
-        .enumerate()
-        .map(|(i, (u, _))| (u.revision_id, i))
-        .collect();
-    let updates: Vec<TruthUpdate> = kept
-        .into_iter()
-        .map(|(mut u, cats)| {
-            u.categories = cats.iter().filter_map(|r| index.get(r).copied()).collect();
-            u
-        })
-        .collect();
-    let mut document_order: Vec<usize> = (0..updates.len()).collect();
-    rng.shuffle(&mut document_order);
-    let file_locations = updates.iter().flat_map(|u| u.payload.clone()).collect();
-    let new = Truth {
-        updates,
-        document_order,
-        package_id: format!("{{{}}}", rng.guid()),
-        source_id: old.source_id.clone(),
-        creation_date: spec.creation_date.clone(),
-        minimum_client_version: spec
-            .minimum_client_version
-            .clone()
-            .unwrap_or_else(|| old.minimum_client_version.clone()),
-        shards: Vec::new(),
-        file_locations,
-        package_xml_len: 0,
-    };
-
+/// Products and classifications referenced in one catalog and not the other.
+fn record_category_changes(old: &Truth, new: &Truth, changes: &mut Changes) {
     for (ty, add, rem) in [
         (
             CategoryType::Product,
@@ -375,10 +516,13 @@ pub fn mutate(prev: &Generated, spec: &MutateSpec) -> Mutated {
             &mut changes.classifications_removed,
         ),
     ] {
-        let (a, b) = (referenced(old, ty), referenced(&new, ty));
+        let (a, b) = (referenced(old, ty), referenced(new, ty));
         *add = minus(&b, &a);
         *rem = minus(&a, &b);
     }
+}
+
+fn record_root_changes(old: &Truth, new: &Truth, changes: &mut Changes) {
     for (name, a, b) in [
         ("CreationDate", &old.creation_date, &new.creation_date),
         (
@@ -394,15 +538,24 @@ pub fn mutate(prev: &Generated, spec: &MutateSpec) -> Mutated {
                 .push((name.to_string(), Some(a.clone()), Some(b.clone())));
         }
     }
-    changes.root_changes.sort();
+}
 
-    // What a baseline of `old` flags in `new`.
-    let revs = |list: &[usize], w: &Truth| -> Vec<u32> {
+/// What a baseline of `old` flags in `new`: the terms the mutation
+/// introduced, and kind-combinations `old` never had.
+fn record_novelties(
+    old: &Truth,
+    new: &Truth,
+    spec: &MutateSpec,
+    drift: &Drift,
+    changes: &mut Changes,
+) {
+    // The RevisionIds in `new` of the previous catalog's updates `list`.
+    let revs = |list: &[usize]| -> Vec<u32> {
         let ids: BTreeSet<&str> = list
             .iter()
             .map(|&i| old.updates[i].update_id.as_str())
             .collect();
-        let mut r: Vec<u32> = w
+        let mut r: Vec<u32> = new
             .updates
             .iter()
             .filter(|u| ids.contains(u.update_id.as_str()))
@@ -416,74 +569,76 @@ pub fn mutate(prev: &Generated, spec: &MutateSpec) -> Mutated {
             .updates
             .iter()
             .any(|u| u.deployment_action.as_deref() == Some(value));
-        if !known && !da_changed.is_empty() {
+        if !known && !drift.deployment_action.is_empty() {
             changes.novelties.push((
                 Term::Value {
                     attribute: "Update@DeploymentAction".into(),
                     value: Some(value.clone()),
                 },
-                revs(&da_changed, &new),
+                revs(&drift.deployment_action),
             ));
         }
     }
     if let Some((name, _, _)) = &spec.new_attribute {
-        if !with_attribute.is_empty() {
+        if !drift.attribute.is_empty() {
             changes.novelties.push((
                 Term::Attribute {
                     path: UPDATE_PATH.into(),
                     name: name.clone(),
                 },
-                revs(&with_attribute, &new),
+                revs(&drift.attribute),
             ));
         }
     }
     if let Some((name, _)) = &spec.new_child {
-        if !with_child.is_empty() {
+        if !drift.child.is_empty() {
             changes.novelties.push((
                 Term::Element {
                     path: format!("{UPDATE_PATH}/{name}"),
                 },
-                revs(&with_child, &new),
+                revs(&drift.child),
             ));
         }
     }
-    let combos = |t: &Truth| -> BTreeMap<Combination, Vec<u32>> {
-        let mut m: BTreeMap<Combination, Vec<u32>> = BTreeMap::new();
-        for u in &t.updates {
-            m.entry(Truth::combination(u))
-                .or_default()
-                .push(u.revision_id);
-        }
-        m
-    };
-    let before = combos(old);
-    for (c, r) in combos(&new) {
+    let before = combinations(old);
+    for (c, r) in combinations(new) {
         if !before.contains_key(&c) {
             changes.novelties.push((Term::Combination(c), r));
         }
     }
-    changes.novelties.sort();
-    for list in [
-        &mut changes.added,
-        &mut changes.removed,
-        &mut changes.expired,
-        &mut changes.newly_superseded,
-    ] {
-        list.sort();
-    }
-    changes.revised.sort();
-    changes.attribute_changes.sort();
-
-    let layout = Spec {
-        creation_date: spec.creation_date.clone(),
-        ..spec.layout.clone()
-    };
-    let generated = render(&layout, new, &mut rng);
-    Mutated { generated, changes }
 }
 
-/// A small gap between new RevisionIds, derived from the last one so that
-/// the closure needs no second borrow of the generator's RNG.
+/// The RevisionIds of each kind-combination `t` uses.
+fn combinations(t: &Truth) -> BTreeMap<Combination, Vec<u32>> {
+    let mut m: BTreeMap<Combination, Vec<u32>> = BTreeMap::new();
+    for u in &t.updates {
+        m.entry(Truth::combination(u))
+            .or_default()
+            .push(u.revision_id);
+    }
+    m
+}
+
+impl Changes {
+    /// Sorts every list, as the type promises.
+    fn sort(&mut self) {
+        self.root_changes.sort();
+        self.novelties.sort();
+        for list in [
+            &mut self.added,
+            &mut self.removed,
+            &mut self.expired,
+            &mut self.newly_superseded,
+        ] {
+            list.sort();
+        }
+        self.revised.sort();
+        self.attribute_changes.sort();
+    }
+}
+
+/// A small gap between new RevisionIds, derived from the last one rather
+/// than drawn from the RNG, which every other step draws from in turn.
 fn rng_step(last: u32) -> u32 {
     last.wrapping_mul(2_654_435_761) >> 30
 }
