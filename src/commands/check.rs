@@ -173,11 +173,8 @@ impl<'a> Checker<'a> {
     fn find_violations(&mut self, u: &Update) {
         self.violations.clear();
         for (p, profile) in self.profiles.iter().enumerate() {
-            for (r, rule) in profile.rules.iter().enumerate() {
-                if !rule.allows(u.get(&rule.attribute)) {
-                    self.violations.push((p, r));
-                }
-            }
+            self.violations
+                .extend(profile.violated_rules(u).map(|r| (p, r)));
         }
         self.violations_found = true;
     }

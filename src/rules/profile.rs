@@ -376,16 +376,16 @@ impl Profile {
         Profile::from_toml(&text, &path.display().to_string())
     }
 
-    /// The rules `update` violates, in the profile's order, each with the
-    /// attribute's value (`None`: absent).
-    pub fn violations<'a>(
-        &'a self,
-        update: &'a Update,
-    ) -> impl Iterator<Item = (&'a Rule, Option<&'a str>)> + 'a {
-        self.rules.iter().filter_map(move |rule| {
-            let value = update.get(&rule.attribute);
-            (!rule.allows(value)).then_some((rule, value))
-        })
+    /// The indices (into `rules`) of the rules `update` violates, in the
+    /// profile's order. Indices rather than references, so that a caller can
+    /// keep them from the moment it tests an update to the moment it records
+    /// the findings, without testing the rules twice.
+    pub fn violated_rules<'a>(&'a self, update: &'a Update) -> impl Iterator<Item = usize> + 'a {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(move |(_, rule)| !rule.allows(update.get(&rule.attribute)))
+            .map(|(i, _)| i)
     }
 }
 
