@@ -1,5 +1,10 @@
 //! Parses one batch with quick-xml and turns each `<Update>` into a record.
 //!
+//! This is the one module that reads XML into meaning, and the floor of a
+//! check's time: it sees every byte of package.xml. The [`Visitor`] it calls
+//! is defined here because it is the parser's output interface; the scan
+//! only passes it through.
+//!
 //! Only `<Update>` elements that are children of `<Updates>` under the root
 //! become records; elements are matched by local name so the OfflineSync
 //! namespace may be present, absent or prefixed. Unknown attributes and
@@ -12,26 +17,33 @@ use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
-use super::scan::Visitor;
-use super::{local_name, Batch, Limits, RootInfo};
+use super::{local_name, Batch, Limits, Outcome, RootInfo, ROOT};
 use crate::catalog::update::{RefKind, Update};
 use crate::error::{Error, ErrorKind, Result};
 
-/// What parsing one batch established.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub index: usize,
-    /// The stack the batch assumed at its start.
-    pub context_in: Vec<String>,
-    /// The stack open at its end.
-    pub context_out: Vec<String>,
-    /// The root element, if it starts in this batch.
-    pub root: Option<RootInfo>,
-    /// `<Update>` records completed in this batch.
-    pub updates: u64,
-    /// Bytes in the batch (for progress and offsets).
-    pub len: u64,
-    pub error: Option<Error>,
+/// Collects what one batch's updates say.
+pub trait Visitor: Send {
+    fn update(&mut self, update: &Update);
+    /// Asked once the `<Update>` start tag is read (attributes only):
+    /// whether to collect the references its children make
+    /// ([`Update::refs`]). Child flags are always set. Declining saves most
+    /// of the parse cost of the children for updates the visitor will not
+    /// look into.
+    fn wants_refs(&mut self, _update: &Update) -> bool {
+        true
+    }
+    /// A `<FileLocation>` under the root (most visitors have no use for them).
+    fn file_location(&mut self, _id: &str, _url: &str) {}
+    /// Whether [`Visitor::element`] should be called. Asked once per batch,
+    /// so a visitor that has no use for element paths costs the parse
+    /// nothing.
+    fn wants_elements(&self) -> bool {
+        false
+    }
+    /// Every element start (the root's included), in document order. An
+    /// element inside an `<Update>` arrives after that `<Update>`'s own start
+    /// and before its [`Visitor::update`].
+    fn element(&mut self, _element: &Element<'_>) {}
 }
 
 /// Element names on a stack, kept in one string to avoid an allocation per
@@ -116,9 +128,6 @@ impl Element<'_> {
 }
 
 const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
-
-/// The root element's expected local name.
-pub const ROOT: &str = "OfflineSyncPackage";
 
 /// Parses `batch`, telling `visitor` about each complete `<Update>` record
 /// and each `<FileLocation>`.
