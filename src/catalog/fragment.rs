@@ -7,6 +7,18 @@
 //! as the event stream they are, without wrapping or renaming, and only the
 //! few facts wsuscat reports are kept; the raw text is kept too when a caller
 //! wants to show it.
+//!
+//! Fragments come from the same untrusted download as package.xml, so the
+//! same lints hold: no index, `unwrap` or `panic` that their bytes can reach.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 use quick_xml::events::{BytesEnd, BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
@@ -326,8 +338,8 @@ fn reference(r: &BytesRef<'_>, at: u64) -> Result<char> {
 /// `KB5058379`, `kb5058379` and `5058379` are the same article.
 pub fn strip_kb(s: &str) -> &str {
     let s = s.trim();
-    match s.get(..2) {
-        Some(p) if p.eq_ignore_ascii_case("kb") => &s[2..],
+    match s.split_at_checked(2) {
+        Some((prefix, rest)) if prefix.eq_ignore_ascii_case("kb") => rest,
         _ => s,
     }
 }

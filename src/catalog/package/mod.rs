@@ -17,6 +17,19 @@
 //! [`parse`] and [`stitch`] know nothing of each other and share only what
 //! this file defines ([`Batch`] going in, [`Outcome`] coming out); [`scan`]
 //! sits above them and wires them together.
+//!
+//! Everything here reads bytes from the network: a slice index or an
+//! `unwrap` that a crafted catalog can reach would turn a bad catalog into a
+//! crash instead of an error with a place, hence the lints below.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 pub mod cutter;
 pub mod parse;
@@ -76,10 +89,7 @@ impl RootInfo {
 
 /// The local part of a qualified name (`ns:Update` → `Update`).
 pub fn local_name(qname: &str) -> &str {
-    match qname.rfind(':') {
-        Some(i) => &qname[i + 1..],
-        None => qname,
-    }
+    qname.rsplit_once(':').map_or(qname, |(_, local)| local)
 }
 
 /// Hostile-input bounds for package.xml.

@@ -133,9 +133,12 @@ where
         if outcome.error.is_some() {
             failed.store(true, Ordering::Relaxed);
         }
+        // Only a worker that panicked while pushing can poison the lock, and
+        // its panic resumes in the caller when the pool's scope ends: the
+        // results are never read half-written, so poison can be ignored.
         results
             .lock()
-            .expect("no worker panics holding the lock")
+            .unwrap_or_else(|e| e.into_inner())
             .push((outcome, visitor));
     };
 
@@ -173,7 +176,7 @@ where
         })
     };
 
-    let mut results = results.into_inner().expect("pool finished");
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(o, _)| o.index);
     let (outcomes, visitors): (Vec<Outcome>, Vec<V>) = results.into_iter().unzip();
     // A parse error earlier in the document outranks a decompression error
@@ -234,8 +237,15 @@ fn produce(
             p.position(read);
         }
         while let Cut::At(at) = cutter.scan(&buf, batch_size, offset)? {
+            let Some(tail) = buf.get(at..) else {
+                return Err(Error::new(
+                    ErrorKind::Xml,
+                    "the cutter cut package.xml past the bytes it was given",
+                )
+                .at_offset(offset + buf.len() as u64));
+            };
             let mut next = Vec::with_capacity(batch_size + (64 << 10));
-            next.extend_from_slice(&buf[at..]);
+            next.extend_from_slice(tail);
             buf.truncate(at);
             let bytes = std::mem::replace(&mut buf, next);
             let next_context = cutter.context();
