@@ -7,8 +7,20 @@
 //! as the event stream they are, without wrapping or renaming, and only the
 //! few facts wsuscat reports are kept; the raw text is kept too when a caller
 //! wants to show it.
+//!
+//! Fragments come from the same untrusted download as package.xml, so the
+//! same lints hold: no index, `unwrap` or `panic` that their bytes can reach.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesEnd, BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use serde::Serialize;
 
@@ -134,12 +146,7 @@ fn parse_fields(kind: &FragmentKind, bytes: &[u8], brief: bool) -> Result<Facts>
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
-    let mut core = Core::default();
-    let mut ext = Extended::default();
-    let mut loc = Localized::default();
-    // Open elements (names as written), and the text of the innermost one.
-    let mut stack: Vec<String> = Vec::new();
-    let mut text_buf = String::new();
+    let mut fields = Fields::new(kind, brief);
     loop {
         let at = reader.buffer_position();
         let event = reader.read_event().map_err(|e| {
@@ -150,143 +157,189 @@ fn parse_fields(kind: &FragmentKind, bytes: &[u8], brief: bool) -> Result<Facts>
             .with_source(e)
         })?;
         match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let name = e.name().as_ref().to_string();
-                let get = |wanted: &str| -> Result<Option<String>> {
-                    for attr in e.attributes() {
-                        let attr = attr.map_err(|err| {
-                            xml_error(format!("bad attribute: {err}"), at).with_source(err)
-                        })?;
-                        if attr.key.as_ref() == wanted {
-                            let v =
-                                attr.normalized_value(XmlVersion::Implicit1_0)
-                                    .map_err(|err| {
-                                        xml_error(format!("bad attribute: {err}"), at)
-                                            .with_source(err)
-                                    })?;
-                            return Ok(Some(v.into_owned()));
-                        }
-                    }
-                    Ok(None)
-                };
-                match (kind, stack.len(), name.as_str()) {
-                    (FragmentKind::Core, 0, "UpdateIdentity") => {
-                        core.update_id = get("UpdateID")?;
-                        core.revision_number = get("RevisionNumber")?;
-                    }
-                    (FragmentKind::Core, 0, "Properties") => core.update_type = get("UpdateType")?,
-                    (FragmentKind::Extended, 1, "File")
-                        if !brief && stack.last().map(String::as_str) == Some("Files") =>
-                    {
-                        ext.files.push(FileInfo {
-                            file_name: get("FileName")?,
-                            digest: get("Digest")?,
-                            size: get("Size")?,
-                        });
-                    }
-                    _ => {}
-                }
-                text_buf.clear();
-                if matches!(event, Event::Start(_)) {
-                    stack.push(name);
-                }
-            }
-            Event::End(ref e) => {
-                let name = e.name();
-                match stack.pop() {
-                    Some(open) if open == name.as_ref() => {}
-                    Some(open) => {
-                        return Err(xml_error(
-                            format!("expected </{open}>, found </{}>", name.as_ref()),
-                            at,
-                        ))
-                    }
-                    None => {
-                        return Err(xml_error(
-                            format!("</{}> closes an element that is not open", name.as_ref()),
-                            at,
-                        ))
-                    }
-                }
-                let value = || Some(text_buf.trim().to_string());
-                let parent = stack.last().map(String::as_str);
-                match (kind, parent, name.as_ref()) {
-                    (FragmentKind::Extended, Some("ExtendedProperties"), "KBArticleID") => {
-                        ext.kb = value()
-                    }
-                    (FragmentKind::Extended, Some("ExtendedProperties"), "SecurityBulletinID") => {
-                        ext.security_bulletin = value()
-                    }
-                    (FragmentKind::Extended, Some("ExtendedProperties"), "MsrcSeverity") => {
-                        ext.msrc_severity = value()
-                    }
-                    (FragmentKind::Localized(_), Some("LocalizedProperties"), field) => {
-                        let slot = match field {
-                            "Language" => &mut loc.language,
-                            "Title" => &mut loc.title,
-                            "Description" if !brief => &mut loc.description,
-                            "MoreInfoUrl" if !brief => &mut loc.more_info_url,
-                            _ => &mut None,
-                        };
-                        // The first one wins: a fragment repeating a field
-                        // does not silently change the title shown.
-                        if slot.is_none() {
-                            *slot = value();
-                        }
-                    }
-                    _ => {}
-                }
-                text_buf.clear();
-            }
-            Event::Text(t) => text_buf.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
-            Event::CData(c) => text_buf.push_str(c.as_ref()),
-            Event::GeneralRef(r) => {
-                if let Some(c) = r.resolve_char_ref().map_err(|e| {
-                    xml_error(format!("bad character reference: {e}"), at).with_source(e)
-                })? {
-                    text_buf.push(c);
-                } else {
-                    let name = r.as_ref();
-                    let c = match name {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "apos" => '\'',
-                        "quot" => '"',
-                        _ => {
-                            return Err(xml_error(
-                                format!("&{name}; is not one of XML's predefined entities"),
-                                at,
-                            ))
-                        }
-                    };
-                    text_buf.push(c);
-                }
-            }
+            Event::Start(ref e) => fields.start(e, false, at)?,
+            Event::Empty(ref e) => fields.start(e, true, at)?,
+            Event::End(ref e) => fields.end(e, at)?,
+            Event::Text(t) => fields
+                .text
+                .push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+            Event::CData(c) => fields.text.push_str(c.as_ref()),
+            Event::GeneralRef(r) => fields.text.push(reference(&r, at)?),
             Event::DocType(_) => return Err(xml_error("a DOCTYPE in a fragment", at)),
             Event::Eof => break,
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
     }
-    if let Some(open) = stack.last() {
+    if let Some(open) = fields.stack.last() {
         return Err(xml_error(
             format!("the fragment ends with <{open}> still open"),
             text.len() as u64,
         ));
     }
-    Ok(match kind {
-        FragmentKind::Core => Facts::Core(core),
-        FragmentKind::Extended => Facts::Extended(ext),
-        FragmentKind::Localized(_) => Facts::Localized(loc),
-        FragmentKind::Eula(_) | FragmentKind::Full => Facts::Other,
-    })
+    Ok(fields.into_facts())
+}
+
+/// What a fragment's events have said so far.
+struct Fields<'k> {
+    kind: &'k FragmentKind,
+    /// Keep only what names an update (see [`parse_brief`]).
+    brief: bool,
+    core: Core,
+    ext: Extended,
+    loc: Localized,
+    /// Open elements (names as written).
+    stack: Vec<String>,
+    /// The text of the innermost element.
+    text: String,
+}
+
+impl<'k> Fields<'k> {
+    fn new(kind: &'k FragmentKind, brief: bool) -> Self {
+        Fields {
+            kind,
+            brief,
+            core: Core::default(),
+            ext: Extended::default(),
+            loc: Localized::default(),
+            stack: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    /// A start tag, or an empty-element tag when `empty`: the facts that
+    /// are attributes.
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool, at: u64) -> Result<()> {
+        let name = e.name().as_ref().to_string();
+        let get = |wanted: &str| attribute(e, wanted, at);
+        match (self.kind, self.stack.len(), name.as_str()) {
+            (FragmentKind::Core, 0, "UpdateIdentity") => {
+                self.core.update_id = get("UpdateID")?;
+                self.core.revision_number = get("RevisionNumber")?;
+            }
+            (FragmentKind::Core, 0, "Properties") => self.core.update_type = get("UpdateType")?,
+            (FragmentKind::Extended, 1, "File")
+                if !self.brief && self.stack.last().map(String::as_str) == Some("Files") =>
+            {
+                self.ext.files.push(FileInfo {
+                    file_name: get("FileName")?,
+                    digest: get("Digest")?,
+                    size: get("Size")?,
+                });
+            }
+            _ => {}
+        }
+        self.text.clear();
+        if !empty {
+            self.stack.push(name);
+        }
+        Ok(())
+    }
+
+    /// An end tag: it must close the innermost open element; the facts
+    /// that are element text are complete here.
+    fn end(&mut self, e: &BytesEnd<'_>, at: u64) -> Result<()> {
+        let name = e.name();
+        let name = name.as_ref();
+        match self.stack.pop() {
+            Some(open) if open == name => {}
+            Some(open) => {
+                return Err(xml_error(
+                    format!("expected </{open}>, found </{name}>"),
+                    at,
+                ))
+            }
+            None => {
+                return Err(xml_error(
+                    format!("</{name}> closes an element that is not open"),
+                    at,
+                ))
+            }
+        }
+        let value = || Some(self.text.trim().to_string());
+        let parent = self.stack.last().map(String::as_str);
+        match (self.kind, parent, name) {
+            (FragmentKind::Extended, Some("ExtendedProperties"), "KBArticleID") => {
+                self.ext.kb = value();
+            }
+            (FragmentKind::Extended, Some("ExtendedProperties"), "SecurityBulletinID") => {
+                self.ext.security_bulletin = value();
+            }
+            (FragmentKind::Extended, Some("ExtendedProperties"), "MsrcSeverity") => {
+                self.ext.msrc_severity = value();
+            }
+            (FragmentKind::Localized(_), Some("LocalizedProperties"), field) => {
+                let loc = &mut self.loc;
+                let slot = match field {
+                    "Language" => &mut loc.language,
+                    "Title" => &mut loc.title,
+                    "Description" if !self.brief => &mut loc.description,
+                    "MoreInfoUrl" if !self.brief => &mut loc.more_info_url,
+                    _ => &mut None,
+                };
+                // The first one wins: a fragment repeating a field
+                // does not silently change the title shown.
+                if slot.is_none() {
+                    *slot = value();
+                }
+            }
+            _ => {}
+        }
+        self.text.clear();
+        Ok(())
+    }
+
+    fn into_facts(self) -> Facts {
+        match self.kind {
+            FragmentKind::Core => Facts::Core(self.core),
+            FragmentKind::Extended => Facts::Extended(self.ext),
+            FragmentKind::Localized(_) => Facts::Localized(self.loc),
+            FragmentKind::Eula(_) | FragmentKind::Full => Facts::Other,
+        }
+    }
+}
+
+/// The value of the attribute named `wanted`, normalized as XML says.
+fn attribute(e: &BytesStart<'_>, wanted: &str, at: u64) -> Result<Option<String>> {
+    for attr in e.attributes() {
+        let attr =
+            attr.map_err(|err| xml_error(format!("bad attribute: {err}"), at).with_source(err))?;
+        if attr.key.as_ref() == wanted {
+            let v = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|err| xml_error(format!("bad attribute: {err}"), at).with_source(err))?;
+            return Ok(Some(v.into_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// The character `&…;` stands for: fragments have no DTD, so only
+/// character references and XML's five predefined entities exist.
+fn reference(r: &BytesRef<'_>, at: u64) -> Result<char> {
+    if let Some(c) = r
+        .resolve_char_ref()
+        .map_err(|e| xml_error(format!("bad character reference: {e}"), at).with_source(e))?
+    {
+        return Ok(c);
+    }
+    match r.as_ref() {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "apos" => Ok('\''),
+        "quot" => Ok('"'),
+        name => Err(xml_error(
+            format!("&{name}; is not one of XML's predefined entities"),
+            at,
+        )),
+    }
 }
 
 /// `KB5058379`, `kb5058379` and `5058379` are the same article.
 pub fn strip_kb(s: &str) -> &str {
     let s = s.trim();
-    match s.get(..2) {
-        Some(p) if p.eq_ignore_ascii_case("kb") => &s[2..],
+    match s.split_at_checked(2) {
+        Some((prefix, rest)) if prefix.eq_ignore_ascii_case("kb") => rest,
         _ => s,
     }
 }

@@ -6,6 +6,18 @@
 //! using `>` at the boundary, are known bugs elsewhere). Element and
 //! attribute names are matched case-insensitively and whitespace is allowed
 //! anywhere XML allows it.
+//!
+//! index.xml comes from the same untrusted download as package.xml, so the
+//! same lints hold: no index, `unwrap` or `panic` that its bytes can reach.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};

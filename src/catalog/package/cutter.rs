@@ -84,96 +84,95 @@ impl Cutter {
 
     fn scan_inner(&mut self, buf: &[u8], target: usize, offset: u64) -> Result<Cut> {
         loop {
-            let pos = self.pos;
-            match self.state {
-                State::Text => {
-                    let Some(rel) = memchr(b'<', &buf[pos..]) else {
-                        self.pos = buf.len();
-                        return Ok(Cut::NeedMore);
-                    };
-                    let i = pos + rel;
-                    let rest = &buf[i..];
-                    if rest.len() < 9 {
-                        // Too few bytes to classify `<![CDATA[`; wait.
-                        self.pos = i;
-                        return Ok(Cut::NeedMore);
-                    }
-                    match rest[1] {
-                        b'!' if rest.starts_with(b"<!--") => {
-                            self.state = State::Comment;
-                            self.pos = i + 4;
-                        }
-                        b'!' if rest.starts_with(b"<![CDATA[") => {
-                            self.state = State::Cdata;
-                            self.pos = i + 9;
-                        }
-                        b'!' => {
-                            self.state = State::Declaration;
-                            self.pos = i + 2;
-                        }
-                        b'?' => {
-                            self.state = State::Pi;
-                            self.pos = i + 2;
-                        }
-                        b'/' => {
-                            let Some(end) = memchr(b'>', &rest[2..]) else {
-                                self.pos = i;
-                                return self.need_more(buf, i, offset);
-                            };
-                            if self.depth <= CUT_DEPTH {
-                                self.names.pop();
-                            }
-                            self.depth = self.depth.saturating_sub(1);
-                            self.pos = i + 2 + end + 1;
-                        }
-                        _ => {
-                            if self.depth == CUT_DEPTH && i >= target && i > 0 {
-                                self.pos = i;
-                                return Ok(Cut::At(i));
-                            }
-                            let Some(end) = tag_end(rest) else {
-                                self.pos = i;
-                                return self.need_more(buf, i, offset);
-                            };
-                            let self_closing = rest[end - 1] == b'/';
-                            if !self_closing {
-                                if self.depth < CUT_DEPTH {
-                                    let name_end = rest[1..end]
-                                        .iter()
-                                        .position(|&c| c.is_ascii_whitespace() || c == b'/')
-                                        .map_or(end, |p| p + 1);
-                                    self.names.push(
-                                        String::from_utf8_lossy(&rest[1..name_end]).into_owned(),
-                                    );
-                                }
-                                self.depth += 1;
-                            }
-                            self.pos = i + end + 1;
-                        }
-                    }
-                }
-                State::Comment => {
-                    if !self.skip_to(buf, b"-->") {
-                        return Ok(Cut::NeedMore);
-                    }
-                }
-                State::Cdata => {
-                    if !self.skip_to(buf, b"]]>") {
-                        return Ok(Cut::NeedMore);
-                    }
-                }
-                State::Pi => {
-                    if !self.skip_to(buf, b"?>") {
-                        return Ok(Cut::NeedMore);
-                    }
-                }
-                State::Declaration => {
-                    if !self.skip_to(buf, b">") {
-                        return Ok(Cut::NeedMore);
-                    }
-                }
+            let skipped = match self.state {
+                State::Text => match self.markup(buf, target, offset)? {
+                    Some(cut) => return Ok(cut),
+                    None => continue,
+                },
+                State::Comment => self.skip_to(buf, b"-->"),
+                State::Cdata => self.skip_to(buf, b"]]>"),
+                State::Pi => self.skip_to(buf, b"?>"),
+                State::Declaration => self.skip_to(buf, b">"),
+            };
+            if !skipped {
+                return Ok(Cut::NeedMore);
             }
         }
+    }
+
+    /// In text: moves past the next piece of markup, or says where to cut
+    /// (or that more bytes are needed) by returning a [`Cut`].
+    fn markup(&mut self, buf: &[u8], target: usize, offset: u64) -> Result<Option<Cut>> {
+        let text = buf.get(self.pos..).unwrap_or_default();
+        let Some(rel) = memchr(b'<', text) else {
+            self.pos = buf.len();
+            return Ok(Some(Cut::NeedMore));
+        };
+        let i = self.pos + rel;
+        let rest = text.get(rel..).unwrap_or_default();
+        if rest.len() < 9 {
+            // Too few bytes to classify `<![CDATA[`; wait.
+            self.pos = i;
+            return Ok(Some(Cut::NeedMore));
+        }
+        match rest {
+            [_, b'!', b'-', b'-', ..] => {
+                self.state = State::Comment;
+                self.pos = i + 4;
+            }
+            [_, b'!', b'[', b'C', b'D', b'A', b'T', b'A', b'[', ..] => {
+                self.state = State::Cdata;
+                self.pos = i + 9;
+            }
+            [_, b'!', ..] => {
+                self.state = State::Declaration;
+                self.pos = i + 2;
+            }
+            [_, b'?', ..] => {
+                self.state = State::Pi;
+                self.pos = i + 2;
+            }
+            [_, b'/', tail @ ..] => {
+                let Some(end) = memchr(b'>', tail) else {
+                    self.pos = i;
+                    return self.need_more(buf, i, offset).map(Some);
+                };
+                if self.depth <= CUT_DEPTH {
+                    self.names.pop();
+                }
+                self.depth = self.depth.saturating_sub(1);
+                self.pos = i + 2 + end + 1;
+            }
+            _ => {
+                if self.depth == CUT_DEPTH && i >= target && i > 0 {
+                    self.pos = i;
+                    return Ok(Some(Cut::At(i)));
+                }
+                let Some(end) = tag_end(rest) else {
+                    self.pos = i;
+                    return self.need_more(buf, i, offset).map(Some);
+                };
+                self.start_tag(rest.get(..end).unwrap_or_default());
+                self.pos = i + end + 1;
+            }
+        }
+        Ok(None)
+    }
+
+    /// A start tag (`tag` runs from its `<` to just before its `>`).
+    fn start_tag(&mut self, tag: &[u8]) {
+        if tag.last() == Some(&b'/') {
+            return;
+        }
+        if self.depth < CUT_DEPTH {
+            let inner = tag.get(1..).unwrap_or_default();
+            let name = inner
+                .split(|&c| c.is_ascii_whitespace() || c == b'/')
+                .next()
+                .unwrap_or(inner);
+            self.names.push(String::from_utf8_lossy(name).into_owned());
+        }
+        self.depth += 1;
     }
 
     fn need_more(&self, buf: &[u8], tag_start: usize, offset: u64) -> Result<Cut> {
@@ -189,7 +188,7 @@ impl Cutter {
 
     /// Moves past `terminator`; false when it is not in the buffer yet.
     fn skip_to(&mut self, buf: &[u8], terminator: &[u8]) -> bool {
-        match memmem::find(&buf[self.pos..], terminator) {
+        match memmem::find(buf.get(self.pos..).unwrap_or_default(), terminator) {
             Some(rel) => {
                 self.pos += rel + terminator.len();
                 self.state = State::Text;
@@ -213,7 +212,7 @@ fn tag_end(tag: &[u8]) -> Option<usize> {
     // value). Counting is a vectorised loop, much cheaper than a memchr per
     // attribute.
     let gt = memchr(b'>', tag)?;
-    let head = &tag[..gt];
+    let head = tag.get(..gt)?;
     if head.iter().filter(|&&b| b == b'"').count() % 2 == 0 && memchr(b'\'', head).is_none() {
         return Some(gt);
     }
@@ -223,12 +222,12 @@ fn tag_end(tag: &[u8]) -> Option<usize> {
 fn tag_end_slow(tag: &[u8]) -> Option<usize> {
     let mut i = 1;
     loop {
-        let rel = memchr3(b'>', b'"', b'\'', &tag[i..])?;
+        let rel = memchr3(b'>', b'"', b'\'', tag.get(i..)?)?;
         let at = i + rel;
-        match tag[at] {
+        match *tag.get(at)? {
             b'>' => return Some(at),
             quote => {
-                let close = memchr(quote, &tag[at + 1..])?;
+                let close = memchr(quote, tag.get(at + 1..)?)?;
                 i = at + 1 + close + 1;
             }
         }

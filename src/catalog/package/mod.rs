@@ -11,12 +11,35 @@
 //! independently with quick-xml; [`stitch`] then checks, in document order,
 //! that each batch started with exactly the stack the previous one ended with,
 //! so a cut in the wrong place can only produce an error, never a silently
-//! different reading of the document.
+//! different reading of the document; [`scan`] runs the three over a stream.
+//!
+//! The modules depend on each other in one direction only: [`cutter`],
+//! [`parse`] and [`stitch`] know nothing of each other and share only what
+//! this file defines ([`Batch`] going in, [`Outcome`] coming out); [`scan`]
+//! sits above them and wires them together.
+//!
+//! Everything here reads bytes from the network: a slice index or an
+//! `unwrap` that a crafted catalog can reach would turn a bad catalog into a
+//! crash instead of an error with a place, hence the lints below.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 pub mod cutter;
 pub mod parse;
 pub mod scan;
 pub mod stitch;
+
+use crate::error::Error;
+
+/// The root element's expected local name.
+pub const ROOT: &str = "OfflineSyncPackage";
 
 /// A piece of package.xml cut at an element boundary.
 #[derive(Debug)]
@@ -28,6 +51,24 @@ pub struct Batch {
     /// Qualified names of the elements open where the batch starts, root first.
     pub context: Vec<String>,
     pub bytes: Vec<u8>,
+}
+
+/// What parsing one batch established: [`parse`] fills it in, [`stitch`]
+/// joins the batches' outcomes in document order.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub index: usize,
+    /// The stack the batch assumed at its start.
+    pub context_in: Vec<String>,
+    /// The stack open at its end.
+    pub context_out: Vec<String>,
+    /// The root element, if it starts in this batch.
+    pub root: Option<RootInfo>,
+    /// `<Update>` records completed in this batch.
+    pub updates: u64,
+    /// Bytes in the batch (for progress and offsets).
+    pub len: u64,
+    pub error: Option<Error>,
 }
 
 /// Attributes of the root element.
@@ -48,10 +89,7 @@ impl RootInfo {
 
 /// The local part of a qualified name (`ns:Update` → `Update`).
 pub fn local_name(qname: &str) -> &str {
-    match qname.rfind(':') {
-        Some(i) => &qname[i + 1..],
-        None => qname,
-    }
+    qname.rsplit_once(':').map_or(qname, |(_, local)| local)
 }
 
 /// Hostile-input bounds for package.xml.

@@ -1,5 +1,10 @@
 //! Parses one batch with quick-xml and turns each `<Update>` into a record.
 //!
+//! This is the one module that reads XML into meaning, and the floor of a
+//! check's time: it sees every byte of package.xml. The [`Visitor`] it calls
+//! is defined here because it is the parser's output interface; the scan
+//! only passes it through.
+//!
 //! Only `<Update>` elements that are children of `<Updates>` under the root
 //! become records; elements are matched by local name so the OfflineSync
 //! namespace may be present, absent or prefixed. Unknown attributes and
@@ -9,29 +14,36 @@
 use std::borrow::Cow;
 
 use quick_xml::events::attributes::Attribute;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesRef, BytesStart, BytesText, Event};
 use quick_xml::{Reader, XmlVersion};
 
-use super::scan::Visitor;
-use super::{local_name, Batch, Limits, RootInfo};
+use super::{local_name, Batch, Limits, Outcome, RootInfo, ROOT};
 use crate::catalog::update::{RefKind, Update};
 use crate::error::{Error, ErrorKind, Result};
 
-/// What parsing one batch established.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub index: usize,
-    /// The stack the batch assumed at its start.
-    pub context_in: Vec<String>,
-    /// The stack open at its end.
-    pub context_out: Vec<String>,
-    /// The root element, if it starts in this batch.
-    pub root: Option<RootInfo>,
-    /// `<Update>` records completed in this batch.
-    pub updates: u64,
-    /// Bytes in the batch (for progress and offsets).
-    pub len: u64,
-    pub error: Option<Error>,
+/// Collects what one batch's updates say.
+pub trait Visitor: Send {
+    fn update(&mut self, update: &Update);
+    /// Asked once the `<Update>` start tag is read (attributes only):
+    /// whether to collect the references its children make
+    /// ([`Update::refs`]). Child flags are always set. Declining saves most
+    /// of the parse cost of the children for updates the visitor will not
+    /// look into.
+    fn wants_refs(&mut self, _update: &Update) -> bool {
+        true
+    }
+    /// A `<FileLocation>` under the root (most visitors have no use for them).
+    fn file_location(&mut self, _id: &str, _url: &str) {}
+    /// Whether [`Visitor::element`] should be called. Asked once per batch,
+    /// so a visitor that has no use for element paths costs the parse
+    /// nothing.
+    fn wants_elements(&self) -> bool {
+        false
+    }
+    /// Every element start (the root's included), in document order. An
+    /// element inside an `<Update>` arrives after that `<Update>`'s own start
+    /// and before its [`Visitor::update`].
+    fn element(&mut self, _element: &Element<'_>) {}
 }
 
 /// Element names on a stack, kept in one string to avoid an allocation per
@@ -52,13 +64,23 @@ impl NameStack {
         self.ends.len()
     }
 
-    fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+    /// The name at depth `i` (0 for the root).
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+
+    /// The local name at depth `i`; empty when nothing is open that deep.
+    fn local(&self, i: usize) -> &str {
+        self.get(i).map_or("", local_name)
     }
 
     fn top(&self) -> Option<&str> {
-        self.depth().checked_sub(1).map(|i| self.get(i))
+        self.depth().checked_sub(1).and_then(|i| self.get(i))
     }
 
     fn pop(&mut self) {
@@ -66,8 +88,17 @@ impl NameStack {
         self.text.truncate(self.ends.last().copied().unwrap_or(0));
     }
 
+    /// The names from the root down.
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.ends.iter().scan(0, |start, &end| {
+            let name = self.text.get(*start..end);
+            *start = end;
+            name
+        })
+    }
+
     fn to_vec(&self) -> Vec<String> {
-        (0..self.depth()).map(|i| self.get(i).to_string()).collect()
+        self.iter().map(str::to_string).collect()
     }
 }
 
@@ -95,8 +126,8 @@ impl Element<'_> {
     /// Appends the local names from the root down to this element, joined
     /// by `/`, so that callers can reuse one buffer.
     pub fn write_path(&self, buf: &mut String) {
-        for i in 0..self.stack.depth() {
-            buf.push_str(local_name(self.stack.get(i)));
+        for name in self.stack.iter() {
+            buf.push_str(local_name(name));
             buf.push('/');
         }
         buf.push_str(local_name(self.name));
@@ -117,9 +148,6 @@ impl Element<'_> {
 
 const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
 
-/// The root element's expected local name.
-pub const ROOT: &str = "OfflineSyncPackage";
-
 /// Parses `batch`, telling `visitor` about each complete `<Update>` record
 /// and each `<FileLocation>`.
 pub fn parse_batch(batch: &Batch, limits: &Limits, visitor: &mut dyn Visitor) -> Outcome {
@@ -135,24 +163,32 @@ pub fn parse_batch(batch: &Batch, limits: &Limits, visitor: &mut dyn Visitor) ->
     outcome
 }
 
-fn parse_into(
-    batch: &Batch,
-    limits: &Limits,
-    visitor: &mut dyn Visitor,
-    outcome: &mut Outcome,
-) -> Result<()> {
+/// The batch as text, without the byte order mark that may open the
+/// document, and the offset in package.xml where that text starts.
+fn batch_text(batch: &Batch) -> Result<(&str, u64)> {
     let text = std::str::from_utf8(&batch.bytes).map_err(|e| {
         xml_error(
             "package.xml is not valid UTF-8",
             batch.offset + e.valid_up_to() as u64,
         )
     })?;
-    let (text, base) = match text.strip_prefix('\u{feff}') {
+    Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) if batch.index == 0 => (rest, batch.offset + 3),
         _ => (text, batch.offset),
-    };
+    })
+}
+
+fn parse_into(
+    batch: &Batch,
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    let (text, base) = batch_text(batch)?;
     let mut reader = Reader::from_str(text);
     {
+        // Names are matched by the parser itself (a batch may close elements
+        // it did not open), so quick-xml must not.
         let config = reader.config_mut();
         config.check_end_names = false;
         config.allow_unmatched_ends = true;
@@ -160,238 +196,22 @@ fn parse_into(
         config.expand_empty_elements = false;
         config.trim_text(false);
     }
-    let mut stack = NameStack::default();
-    for name in &batch.context {
-        stack.push(name);
-    }
-    let root_already_seen = !batch.context.is_empty() || batch.index > 0;
-    let mut root_seen = root_already_seen;
-    let mut record = Update::default();
-    // Depth of the `<Update>` being filled, if any.
-    let mut in_update: Option<usize> = None;
-    // The number of `<Or>` prerequisite groups seen in the current update.
-    let mut or_group = 0u32;
-    // Whether the visitor wants the current update's references (reading
-    // them is most of the cost of its children).
-    let mut want_refs = true;
+    let mut parser = BatchParser::new(batch, limits, visitor, outcome);
     let mut first = true;
-    let wants_elements = visitor.wants_elements();
     loop {
         let start = base + reader.buffer_position();
-        let event = reader.read_event().map_err(|e| {
-            let mut err = xml_error(
-                format!("package.xml is not well-formed: {e}"),
-                base + reader.error_position(),
-            )
-            .with_source(e);
-            if in_update.is_some() {
-                if let Some(rev) = record.get("RevisionId") {
-                    err = err.at_update(rev);
-                }
-            }
-            err
-        })?;
+        let event = reader
+            .read_event()
+            .map_err(|e| parser.syntax_error(e, base + reader.error_position()))?;
         let was_first = std::mem::replace(&mut first, false);
         match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let empty = matches!(event, Event::Empty(_));
-                let name = e.name();
-                let name = name.as_ref();
-                let depth = stack.depth();
-                if depth == 0 {
-                    if root_seen {
-                        return Err(xml_error(
-                            format!("a second root element <{name}> after the first one closed"),
-                            start,
-                        ));
-                    }
-                    root_seen = true;
-                    if local_name(name) != ROOT {
-                        return Err(xml_error(
-                            format!("the root element is <{name}>, expected <{ROOT}>: this is not a catalog's package.xml"),
-                            start,
-                        ));
-                    }
-                    outcome.root = Some(RootInfo {
-                        name: name.to_string(),
-                        attributes: read_attributes(e, start)?,
-                    });
-                }
-                if depth + 1 > limits.max_depth {
-                    return Err(Error::new(
-                        ErrorKind::Limit,
-                        format!("elements nest deeper than {} levels", limits.max_depth),
-                    )
-                    .at_offset(start));
-                }
-                if wants_elements {
-                    visitor.element(&Element {
-                        stack: &stack,
-                        name,
-                        start: e,
-                    });
-                }
-                if let Some(d) = in_update {
-                    if depth == d + 1 {
-                        let c = &mut record.children;
-                        match local_name(name) {
-                            "BundledBy" => c.bundled_by = true,
-                            "PayloadFiles" => c.payload_files = true,
-                            "SupersededBy" => c.superseded_by = true,
-                            "Prerequisites" => c.prerequisites = true,
-                            "Categories" => c.categories = true,
-                            "Languages" => c.languages = true,
-                            "EulaFiles" => c.eula_files = true,
-                            other => record.push_other_child(other),
-                        }
-                    } else if want_refs {
-                        let child = local_name(stack.get(d + 1));
-                        let leaf = local_name(name);
-                        let kind = if depth == d + 2 {
-                            match (child, leaf) {
-                                ("Prerequisites", "Or") => {
-                                    or_group += 1;
-                                    None
-                                }
-                                ("Prerequisites", "UpdateId") => Some((RefKind::Prerequisite, 0)),
-                                ("Categories", "Category") => Some((RefKind::Category, 0)),
-                                ("Languages", "Language") => Some((RefKind::Language, 0)),
-                                ("PayloadFiles", "File") => Some((RefKind::PayloadFile, 0)),
-                                ("EulaFiles", "File") => Some((RefKind::EulaFile, 0)),
-                                ("BundledBy", "Revision") => Some((RefKind::BundledBy, 0)),
-                                ("SupersededBy", "Revision") => Some((RefKind::SupersededBy, 0)),
-                                _ => None,
-                            }
-                        } else if depth == d + 3
-                            && child == "Prerequisites"
-                            && local_name(stack.get(d + 2)) == "Or"
-                            && leaf == "UpdateId"
-                        {
-                            Some((RefKind::Prerequisite, or_group))
-                        } else {
-                            None
-                        };
-                        if let Some((kind, group)) = kind {
-                            push_ref(&mut record, kind, group, e, start)?;
-                        }
-                    }
-                } else if depth == 2
-                    && local_name(name) == "FileLocation"
-                    && stack.top().map(local_name) == Some("FileLocations")
-                    && local_name(stack.get(0)) == ROOT
-                {
-                    let (id, url) = file_location(e, start)?;
-                    visitor.file_location(&id, &url);
-                } else if depth == 2
-                    && local_name(name) == "Update"
-                    && stack.top().map(local_name) == Some("Updates")
-                    && local_name(stack.get(0)) == ROOT
-                {
-                    record.clear();
-                    or_group = 0;
-                    record.offset = start;
-                    fill_record(&mut record, e, start)?;
-                    want_refs = visitor.wants_refs(&record);
-                    if empty {
-                        finish(&record, visitor, start)?;
-                        outcome.updates += 1;
-                    } else {
-                        in_update = Some(depth);
-                    }
-                }
-                if !empty {
-                    stack.push(name);
-                }
-            }
-            Event::End(ref e) => {
-                let name = e.name();
-                let name = name.as_ref();
-                match stack.top() {
-                    None => {
-                        return Err(xml_error(
-                            format!("</{name}> closes an element that is not open"),
-                            start,
-                        ));
-                    }
-                    Some(top) if top != name => {
-                        return Err(xml_error(
-                            format!("expected </{top}>, found </{name}>"),
-                            start,
-                        ))
-                        .map_err(|err| match in_update {
-                            Some(_) => match record.get("RevisionId") {
-                                Some(rev) => err.at_update(rev),
-                                None => err,
-                            },
-                            None => err,
-                        });
-                    }
-                    Some(_) => stack.pop(),
-                }
-                if in_update == Some(stack.depth()) {
-                    in_update = None;
-                    finish(&record, visitor, record.offset)?;
-                    outcome.updates += 1;
-                }
-            }
-            Event::Text(ref t) => {
-                if stack.depth() == 0
-                    && !t
-                        .as_ref()
-                        .chars()
-                        .all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-                {
-                    return Err(xml_error("text outside the root element", start));
-                }
-            }
-            Event::CData(_) => {
-                if stack.depth() == 0 {
-                    return Err(xml_error("CDATA outside the root element", start));
-                }
-            }
-            Event::GeneralRef(ref r) => {
-                if stack.depth() == 0 {
-                    return Err(xml_error("a reference outside the root element", start));
-                }
-                if r.is_char_ref() {
-                    match r.resolve_char_ref() {
-                        Ok(Some(_)) => {}
-                        _ => {
-                            return Err(xml_error(
-                                format!("&{}; is not a valid character reference", r.as_ref()),
-                                start,
-                            ))
-                        }
-                    }
-                } else if !PREDEFINED.contains(&r.as_ref()) {
-                    return Err(xml_error(
-                        format!(
-                            "&{}; is not one of XML's predefined entities (package.xml has no DTD)",
-                            r.as_ref()
-                        ),
-                        start,
-                    ));
-                }
-            }
-            Event::Decl(ref d) => {
-                if !(was_first && batch.index == 0) {
-                    return Err(xml_error(
-                        "an XML declaration that is not at the start of the document",
-                        start,
-                    ));
-                }
-                if let Some(enc) = d.encoding() {
-                    let enc = enc.map_err(|e| {
-                        xml_error(format!("bad XML declaration: {e}"), start).with_source(e)
-                    })?;
-                    if !enc.eq_ignore_ascii_case("utf-8") {
-                        return Err(xml_error(
-                            format!("package.xml declares encoding {enc:?}; catalogs are UTF-8"),
-                            start,
-                        ));
-                    }
-                }
-            }
+            Event::Start(ref e) => parser.start(e, false, start)?,
+            Event::Empty(ref e) => parser.start(e, true, start)?,
+            Event::End(ref e) => parser.end(e, start)?,
+            Event::Text(ref t) => parser.text(t, start)?,
+            Event::CData(_) => parser.cdata(start)?,
+            Event::GeneralRef(ref r) => parser.general_ref(r, start)?,
+            Event::Decl(ref d) => declaration(d, was_first && batch.index == 0, start)?,
             Event::DocType(_) => {
                 return Err(xml_error(
                     "a DOCTYPE declaration: catalogs have none, and entity definitions could expand without bound",
@@ -402,7 +222,310 @@ fn parse_into(
             Event::Eof => break,
         }
     }
-    outcome.context_out = stack.to_vec();
+    parser.outcome.context_out = parser.stack.to_vec();
+    Ok(())
+}
+
+/// What the parser knows between two events of one batch.
+struct BatchParser<'a> {
+    max_depth: usize,
+    visitor: &'a mut dyn Visitor,
+    outcome: &'a mut Outcome,
+    /// Open elements, the batch's context first.
+    stack: NameStack,
+    root_seen: bool,
+    record: Update,
+    /// Depth of the `<Update>` being filled, if any.
+    in_update: Option<usize>,
+    /// The number of `<Or>` prerequisite groups seen in the current update.
+    or_group: u32,
+    /// Whether the visitor wants the current update's references (reading
+    /// them is most of the cost of its children).
+    want_refs: bool,
+    /// Asked once per batch, so a visitor without use for elements costs
+    /// the loop one test per element.
+    wants_elements: bool,
+}
+
+impl<'a> BatchParser<'a> {
+    fn new(
+        batch: &Batch,
+        limits: &Limits,
+        visitor: &'a mut dyn Visitor,
+        outcome: &'a mut Outcome,
+    ) -> Self {
+        let mut stack = NameStack::default();
+        for name in &batch.context {
+            stack.push(name);
+        }
+        BatchParser {
+            max_depth: limits.max_depth,
+            wants_elements: visitor.wants_elements(),
+            visitor,
+            outcome,
+            stack,
+            root_seen: !batch.context.is_empty() || batch.index > 0,
+            record: Update::default(),
+            in_update: None,
+            or_group: 0,
+            want_refs: true,
+        }
+    }
+
+    /// Says which update an error is in, when it is inside one.
+    fn in_record(&self, err: Error) -> Error {
+        match self.in_update.and(self.record.get("RevisionId")) {
+            Some(rev) => err.at_update(rev),
+            None => err,
+        }
+    }
+
+    fn syntax_error(&self, e: quick_xml::Error, offset: u64) -> Error {
+        self.in_record(
+            xml_error(format!("package.xml is not well-formed: {e}"), offset).with_source(e),
+        )
+    }
+
+    /// A start tag, or an empty-element tag when `empty`.
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool, at: u64) -> Result<()> {
+        let name = e.name();
+        let name = name.as_ref();
+        let depth = self.stack.depth();
+        if depth == 0 {
+            self.root(e, name, at)?;
+        }
+        if depth + 1 > self.max_depth {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!("elements nest deeper than {} levels", self.max_depth),
+            )
+            .at_offset(at));
+        }
+        if self.wants_elements {
+            self.visitor.element(&Element {
+                stack: &self.stack,
+                name,
+                start: e,
+            });
+        }
+        if let Some(d) = self.in_update {
+            if depth == d + 1 {
+                self.update_child(name);
+            } else if self.want_refs {
+                if let Some((kind, group)) = self.reference(name, d, depth) {
+                    push_ref(&mut self.record, kind, group, e, at)?;
+                }
+            }
+        } else if depth == 2 {
+            self.grandchild(e, name, empty, at)?;
+        }
+        if !empty {
+            self.stack.push(name);
+        }
+        Ok(())
+    }
+
+    /// The document's first element: it must be the catalog's root, and
+    /// the only one.
+    fn root(&mut self, e: &BytesStart<'_>, name: &str, at: u64) -> Result<()> {
+        if self.root_seen {
+            return Err(xml_error(
+                format!("a second root element <{name}> after the first one closed"),
+                at,
+            ));
+        }
+        self.root_seen = true;
+        if local_name(name) != ROOT {
+            return Err(xml_error(
+                format!("the root element is <{name}>, expected <{ROOT}>: this is not a catalog's package.xml"),
+                at,
+            ));
+        }
+        self.outcome.root = Some(RootInfo {
+            name: name.to_string(),
+            attributes: read_attributes(e, at)?,
+        });
+        Ok(())
+    }
+
+    /// An element two levels down, outside any update: an `<Update>`
+    /// under `<Updates>` starts a record, a `<FileLocation>` under
+    /// `<FileLocations>` goes to the visitor.
+    fn grandchild(&mut self, e: &BytesStart<'_>, name: &str, empty: bool, at: u64) -> Result<()> {
+        if self.stack.local(0) != ROOT {
+            return Ok(());
+        }
+        match (self.stack.top().map_or("", local_name), local_name(name)) {
+            ("Updates", "Update") => self.update_start(e, empty, at),
+            ("FileLocations", "FileLocation") => {
+                let (id, url) = file_location(e, at)?;
+                self.visitor.file_location(&id, &url);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// An `<Update>` start tag: its attributes start a new record.
+    fn update_start(&mut self, e: &BytesStart<'_>, empty: bool, at: u64) -> Result<()> {
+        self.record.clear();
+        self.or_group = 0;
+        self.record.offset = at;
+        fill_record(&mut self.record, e, at)?;
+        self.want_refs = self.visitor.wants_refs(&self.record);
+        if empty {
+            finish(&self.record, self.visitor, at)?;
+            self.outcome.updates += 1;
+        } else {
+            self.in_update = Some(self.stack.depth());
+        }
+        Ok(())
+    }
+
+    /// A direct child of the current `<Update>`.
+    fn update_child(&mut self, name: &str) {
+        let c = &mut self.record.children;
+        match local_name(name) {
+            "BundledBy" => c.bundled_by = true,
+            "PayloadFiles" => c.payload_files = true,
+            "SupersededBy" => c.superseded_by = true,
+            "Prerequisites" => c.prerequisites = true,
+            "Categories" => c.categories = true,
+            "Languages" => c.languages = true,
+            "EulaFiles" => c.eula_files = true,
+            other => self.record.push_other_child(other),
+        }
+    }
+
+    /// The reference (and its `<Or>` group) that an element `depth` deep,
+    /// inside the `<Update>` at `update_depth`, makes; counts `<Or>` groups.
+    fn reference(
+        &mut self,
+        name: &str,
+        update_depth: usize,
+        depth: usize,
+    ) -> Option<(RefKind, u32)> {
+        let child = self.stack.local(update_depth + 1);
+        let leaf = local_name(name);
+        if depth == update_depth + 2 {
+            match (child, leaf) {
+                ("Prerequisites", "Or") => {
+                    self.or_group += 1;
+                    None
+                }
+                ("Prerequisites", "UpdateId") => Some((RefKind::Prerequisite, 0)),
+                ("Categories", "Category") => Some((RefKind::Category, 0)),
+                ("Languages", "Language") => Some((RefKind::Language, 0)),
+                ("PayloadFiles", "File") => Some((RefKind::PayloadFile, 0)),
+                ("EulaFiles", "File") => Some((RefKind::EulaFile, 0)),
+                ("BundledBy", "Revision") => Some((RefKind::BundledBy, 0)),
+                ("SupersededBy", "Revision") => Some((RefKind::SupersededBy, 0)),
+                _ => None,
+            }
+        } else if depth == update_depth + 3
+            && child == "Prerequisites"
+            && self.stack.local(update_depth + 2) == "Or"
+            && leaf == "UpdateId"
+        {
+            Some((RefKind::Prerequisite, self.or_group))
+        } else {
+            None
+        }
+    }
+
+    /// An end tag: it must close the innermost open element, and may
+    /// complete an `<Update>`.
+    fn end(&mut self, e: &BytesEnd<'_>, at: u64) -> Result<()> {
+        let name = e.name();
+        let name = name.as_ref();
+        match self.stack.top() {
+            None => {
+                return Err(xml_error(
+                    format!("</{name}> closes an element that is not open"),
+                    at,
+                ));
+            }
+            Some(top) if top != name => {
+                let err = xml_error(format!("expected </{top}>, found </{name}>"), at);
+                return Err(self.in_record(err));
+            }
+            Some(_) => self.stack.pop(),
+        }
+        if self.in_update == Some(self.stack.depth()) {
+            self.in_update = None;
+            finish(&self.record, self.visitor, self.record.offset)?;
+            self.outcome.updates += 1;
+        }
+        Ok(())
+    }
+
+    /// Text is only read for where it is: outside the root, only
+    /// whitespace may appear.
+    fn text(&self, t: &BytesText<'_>, at: u64) -> Result<()> {
+        if self.stack.depth() == 0
+            && !t
+                .as_ref()
+                .chars()
+                .all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+        {
+            return Err(xml_error("text outside the root element", at));
+        }
+        Ok(())
+    }
+
+    fn cdata(&self, at: u64) -> Result<()> {
+        if self.stack.depth() == 0 {
+            return Err(xml_error("CDATA outside the root element", at));
+        }
+        Ok(())
+    }
+
+    /// `&…;` in text: only character references and XML's five predefined
+    /// entities exist without a DTD.
+    fn general_ref(&self, r: &BytesRef<'_>, at: u64) -> Result<()> {
+        if self.stack.depth() == 0 {
+            return Err(xml_error("a reference outside the root element", at));
+        }
+        if r.is_char_ref() {
+            match r.resolve_char_ref() {
+                Ok(Some(_)) => Ok(()),
+                _ => Err(xml_error(
+                    format!("&{}; is not a valid character reference", r.as_ref()),
+                    at,
+                )),
+            }
+        } else if PREDEFINED.contains(&r.as_ref()) {
+            Ok(())
+        } else {
+            Err(xml_error(
+                format!(
+                    "&{}; is not one of XML's predefined entities (package.xml has no DTD)",
+                    r.as_ref()
+                ),
+                at,
+            ))
+        }
+    }
+}
+
+/// `<?xml …?>`: only at the very start of the document, and only UTF-8.
+fn declaration(d: &BytesDecl<'_>, at_document_start: bool, at: u64) -> Result<()> {
+    if !at_document_start {
+        return Err(xml_error(
+            "an XML declaration that is not at the start of the document",
+            at,
+        ));
+    }
+    if let Some(enc) = d.encoding() {
+        let enc =
+            enc.map_err(|e| xml_error(format!("bad XML declaration: {e}"), at).with_source(e))?;
+        if !enc.eq_ignore_ascii_case("utf-8") {
+            return Err(xml_error(
+                format!("package.xml declares encoding {enc:?}; catalogs are UTF-8"),
+                at,
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -1,5 +1,9 @@
 //! Drives the cutter, the parsing pool and the stitcher over a stream.
 //!
+//! The three stages know nothing of each other; this module is the only one
+//! that sees them all, so the threading (and its failure handling) lives in
+//! one place.
+//!
 //! With one thread, decompression, cutting and parsing take turns. With N
 //! threads, the calling thread decompresses and cuts while a rayon pool of
 //! N − 1 workers parses; a bound on batches in flight keeps memory flat
@@ -9,11 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use super::cutter::{Cut, Cutter};
-use super::parse::{parse_batch, Outcome};
+use super::parse::parse_batch;
 use super::stitch::{stitch, Document};
-use super::{Batch, Limits};
-use crate::catalog::update::Update;
+use super::{Batch, Limits, Outcome};
 use crate::error::{Error, ErrorKind, Result};
+
+/// Callers implement the visitor to run a scan, so it is found here too.
+pub use super::parse::Visitor;
 
 /// A source of decompressed bytes, one piece at a time.
 pub trait Chunks {
@@ -39,31 +45,6 @@ impl Chunks for &[u8] {
 /// Gets told how far the stream has got.
 pub trait Progress: Sync {
     fn position(&self, bytes: u64);
-}
-
-/// Collects what one batch's updates say.
-pub trait Visitor: Send {
-    fn update(&mut self, update: &Update);
-    /// Asked once the `<Update>` start tag is read (attributes only):
-    /// whether to collect the references its children make
-    /// ([`Update::refs`]). Child flags are always set. Declining saves most
-    /// of the parse cost of the children for updates the visitor will not
-    /// look into.
-    fn wants_refs(&mut self, _update: &Update) -> bool {
-        true
-    }
-    /// A `<FileLocation>` under the root (most visitors have no use for them).
-    fn file_location(&mut self, _id: &str, _url: &str) {}
-    /// Whether [`Visitor::element`] should be called. Asked once per batch,
-    /// so a visitor that has no use for element paths costs the parse
-    /// nothing.
-    fn wants_elements(&self) -> bool {
-        false
-    }
-    /// Every element start (the root's included), in document order. An
-    /// element inside an `<Update>` arrives after that `<Update>`'s own start
-    /// and before its [`Visitor::update`].
-    fn element(&mut self, _element: &super::parse::Element<'_>) {}
 }
 
 /// Tuning for a scan.
@@ -152,9 +133,12 @@ where
         if outcome.error.is_some() {
             failed.store(true, Ordering::Relaxed);
         }
+        // Only a worker that panicked while pushing can poison the lock, and
+        // its panic resumes in the caller when the pool's scope ends: the
+        // results are never read half-written, so poison can be ignored.
         results
             .lock()
-            .expect("no worker panics holding the lock")
+            .unwrap_or_else(|e| e.into_inner())
             .push((outcome, visitor));
     };
 
@@ -192,7 +176,7 @@ where
         })
     };
 
-    let mut results = results.into_inner().expect("pool finished");
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(o, _)| o.index);
     let (outcomes, visitors): (Vec<Outcome>, Vec<V>) = results.into_iter().unzip();
     // A parse error earlier in the document outranks a decompression error
@@ -253,8 +237,15 @@ fn produce(
             p.position(read);
         }
         while let Cut::At(at) = cutter.scan(&buf, batch_size, offset)? {
+            let Some(tail) = buf.get(at..) else {
+                return Err(Error::new(
+                    ErrorKind::Xml,
+                    "the cutter cut package.xml past the bytes it was given",
+                )
+                .at_offset(offset + buf.len() as u64));
+            };
             let mut next = Vec::with_capacity(batch_size + (64 << 10));
-            next.extend_from_slice(&buf[at..]);
+            next.extend_from_slice(tail);
             buf.truncate(at);
             let bytes = std::mem::replace(&mut buf, next);
             let next_context = cutter.context();

@@ -1,7 +1,11 @@
 //! Joins the batches' outcomes back into one document, in order.
+//!
+//! Batches are parsed independently, each assuming the element stack the
+//! cutter said was open where it starts. This module is where that
+//! assumption is checked: apart from the parser, so that the check reads
+//! only [`Outcome`]s and cannot be skipped by a parsing path that forgets it.
 
-use super::parse::{Outcome, ROOT};
-use super::RootInfo;
+use super::{Outcome, RootInfo, ROOT};
 use crate::error::{Error, ErrorKind, Result};
 
 /// What the whole of package.xml established.
