@@ -1,4 +1,14 @@
 //! CFDATA: one compressed block and its checksum.
+//!
+//! The size limits live here because they are the block's: every reader of
+//! a folder (and the writer) bounds its buffers by them, whatever a header
+//! claims.
+
+/// The largest uncompressed size of one data block (MS-CAB: 32 KiB).
+pub const MAX_BLOCK_UNCOMPRESSED: usize = 32 * 1024;
+/// The largest compressed size of one data block (32 KiB plus the 6 KiB the
+/// spec allows for incompressible data).
+pub const MAX_BLOCK_COMPRESSED: usize = 32 * 1024 + 6 * 1024;
 
 /// Size of the fixed part of a CFDATA header (csum, cbData, cbUncomp).
 pub const HEADER_LEN: usize = 8;

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Seek};
 
 use super::file::FileEntry;
-use super::folder::FolderReader;
+use super::stream::FolderReader;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Streams one member: skips (decodes and discards) everything before it in

@@ -12,9 +12,9 @@
 use flate2::{Compress, Compression as Level, FlushCompress};
 
 use super::data::BlockHeader;
+use super::data::{MAX_BLOCK_COMPRESSED, MAX_BLOCK_UNCOMPRESSED};
 use super::folder::Compression;
 use super::lzx::encode::LzxEncoder;
-use super::{MAX_BLOCK_COMPRESSED, MAX_BLOCK_UNCOMPRESSED};
 
 enum Encoder {
     Stored,
