@@ -337,6 +337,10 @@ impl LzxDecoder {
 
     /// Decodes a verbatim or aligned offset block's symbols until the window
     /// position reaches `end`.
+    ///
+    /// This is the decoder's hot loop: the pieces of a match (its length,
+    /// distance, source and copy) are `#[inline(always)]` helpers, so the
+    /// loop's state stays in registers as if it were written in one piece.
     fn decode_run<const ALIGNED: bool>(
         &mut self,
         reader: &mut BitReader<'_>,
@@ -348,7 +352,7 @@ impl LzxDecoder {
         let window_size = self.window_size;
         let ring = self.ring;
         let wrapped = self.wrapped;
-        let [mut r0, mut r1, mut r2] = self.r;
+        let mut r = self.r;
         let main = &self.main;
         let length = &self.length;
         let aligned = &self.aligned;
@@ -369,90 +373,138 @@ impl LzxDecoder {
                 break Err("the main tree is empty".to_string());
             }
             let m = sym - NUM_CHARS;
-            let mut len = (m & 7) + MIN_MATCH;
-            if m & 7 == 7 {
-                let l = length.decode(br) as usize;
-                if l >= LENGTH_SYMBOLS {
-                    break Err("a long match needs the length tree, which is empty".into());
-                }
-                len += l;
-            }
-            let slot = m >> 3;
-            let dist = match slot {
-                0 => r0,
-                1 => {
-                    std::mem::swap(&mut r0, &mut r1);
-                    r0
-                }
-                2 => {
-                    std::mem::swap(&mut r0, &mut r2);
-                    r0
-                }
-                _ => {
-                    let extra = u32::from(EXTRA_BITS[slot]);
-                    let mut d = POSITION_BASE[slot] - 2;
-                    if ALIGNED && extra >= 3 {
-                        br.refill();
-                        d += br.bits(extra - 3) << 3;
-                        let a = aligned.decode(br);
-                        if a >= ALIGNED_SYMBOLS as u32 {
-                            break Err(
-                                "an aligned offset needs the aligned tree, which is empty".into()
-                            );
-                        }
-                        d += a;
-                    } else {
-                        d += br.bits(extra);
-                    }
-                    r2 = r1;
-                    r1 = r0;
-                    r0 = d;
-                    d
-                }
-            } as usize;
+            let len = match match_length(m, length, br) {
+                Ok(len) => len,
+                Err(e) => break Err(e),
+            };
+            let dist = match match_distance::<ALIGNED>(m >> 3, aligned, br, &mut r) {
+                Ok(dist) => dist,
+                Err(e) => break Err(e),
+            };
             if len > end - pos {
                 break Err(format!(
                     "a match of {len} bytes runs past the end of its block or frame"
                 ));
             }
-            // Where the match starts: behind us in this pass over the ring,
-            // or (dist > pos) in the previous pass.
-            let src = if dist.wrapping_sub(1) < pos {
-                pos - dist
-            } else if dist == 0 {
-                break Err("a match at distance 0".into());
-            } else if dist > window_size {
-                break Err(format!(
-                    "a match at distance {dist} is beyond the {window_size}-byte window"
-                ));
-            } else if wrapped {
-                pos + ring - dist
-            } else {
-                break Err(format!(
-                    "a match at distance {dist} reaches before the start of the stream"
-                ));
+            let src = match match_source(dist, pos, window_size, ring, wrapped) {
+                Ok(src) => src,
+                Err(e) => break Err(e),
             };
-            if dist >= COPY_SLACK && src + len <= ring {
-                // Each 16-byte step reads bytes at least 16 behind what it
-                // writes, so it sees them final; the last step may spill up
-                // to 15 bytes past the match (see the module comment).
-                let mut k = 0;
-                while k < len {
-                    window.copy_within(src + k..src + k + COPY_SLACK, pos + k);
-                    k += COPY_SLACK;
-                }
-            } else if dist == 1 {
-                let b = window[src];
-                window[pos..pos + len].fill(b);
-            } else {
-                copy_slow(window, ring, src, pos, len);
-            }
+            copy_match(window, ring, src, pos, dist, len);
             pos += len;
         };
         *reader = local;
         self.pos = pos;
-        self.r = [r0, r1, r2];
+        self.r = r;
         result
+    }
+}
+
+/// The length of the match whose main symbol is `m` past the literals: its
+/// low three bits, and when they are all ones, a length tree symbol more.
+#[inline(always)]
+fn match_length(
+    m: usize,
+    length: &Table<1024, 16>,
+    br: &mut BitReader<'_>,
+) -> Result<usize, String> {
+    let mut len = (m & 7) + MIN_MATCH;
+    if m & 7 == 7 {
+        let l = length.decode(br) as usize;
+        if l >= LENGTH_SYMBOLS {
+            return Err("a long match needs the length tree, which is empty".into());
+        }
+        len += l;
+    }
+    Ok(len)
+}
+
+/// The distance of a match in position slot `slot`: a repeated offset
+/// (slots 0 to 2, swapped to the front of `r`), or the slot's base plus its
+/// footer bits, which becomes R0.
+#[inline(always)]
+fn match_distance<const ALIGNED: bool>(
+    slot: usize,
+    aligned: &Table<128, 7>,
+    br: &mut BitReader<'_>,
+    r: &mut [u32; 3],
+) -> Result<usize, String> {
+    let dist = match slot {
+        0 => r[0],
+        1 => {
+            r.swap(0, 1);
+            r[0]
+        }
+        2 => {
+            r.swap(0, 2);
+            r[0]
+        }
+        _ => {
+            let extra = u32::from(EXTRA_BITS[slot]);
+            let mut d = POSITION_BASE[slot] - 2;
+            if ALIGNED && extra >= 3 {
+                br.refill();
+                d += br.bits(extra - 3) << 3;
+                let a = aligned.decode(br);
+                if a >= ALIGNED_SYMBOLS as u32 {
+                    return Err("an aligned offset needs the aligned tree, which is empty".into());
+                }
+                d += a;
+            } else {
+                d += br.bits(extra);
+            }
+            *r = [d, r[0], r[1]];
+            d
+        }
+    };
+    Ok(dist as usize)
+}
+
+/// Where a match `dist` bytes behind `pos` starts in the ring: behind us in
+/// this pass over the ring, or (dist > pos) in the previous pass, which
+/// exists only once the ring has `wrapped`.
+#[inline(always)]
+fn match_source(
+    dist: usize,
+    pos: usize,
+    window_size: usize,
+    ring: usize,
+    wrapped: bool,
+) -> Result<usize, String> {
+    if dist.wrapping_sub(1) < pos {
+        Ok(pos - dist)
+    } else if dist == 0 {
+        Err("a match at distance 0".into())
+    } else if dist > window_size {
+        Err(format!(
+            "a match at distance {dist} is beyond the {window_size}-byte window"
+        ))
+    } else if wrapped {
+        Ok(pos + ring - dist)
+    } else {
+        Err(format!(
+            "a match at distance {dist} reaches before the start of the stream"
+        ))
+    }
+}
+
+/// Copies a `len`-byte match from `src` to `pos`, `dist` bytes behind it.
+#[inline(always)]
+fn copy_match(window: &mut [u8], ring: usize, src: usize, pos: usize, dist: usize, len: usize) {
+    if dist >= COPY_SLACK && src + len <= ring {
+        // Each 16-byte step reads bytes at least 16 behind what it
+        // writes, so it sees them final; the last step may spill up
+        // to 15 bytes past the match (see the module comment).
+        let mut k = 0;
+        while k < len {
+            window.copy_within(src + k..src + k + COPY_SLACK, pos + k);
+            k += COPY_SLACK;
+        }
+    } else if dist == 1 {
+        let b = window[src];
+        window[pos..pos + len].fill(b);
+    } else {
+        copy_slow(window, ring, src, pos, len);
     }
 }
 
