@@ -29,6 +29,16 @@
 //! [`Place`]: crate::error::Place
 //! [`Error`]: crate::error::Error
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 pub mod cabinet;
 pub mod data;
 mod decode;
