@@ -12,14 +12,17 @@
 //!
 //! The modules mirror the on-disk structures, in file order: [`header`] is
 //! CFHEADER, [`folder`] is CFFOLDER (with the compression type it names),
-//! [`file`] is CFFILE, [`data`] is CFDATA (its header, checksum and size
-//! limits). Above them, `decode` holds the per-block decoders (stored, MSZIP,
-//! LZX) keyed by [`Compression`], [`stream`] reads a folder's blocks through
-//! one, [`member`] cuts one member out of that stream, and [`cabinet`]
-//! assembles the tables and opens folders and members; `extract` decodes
-//! each folder once for many members. [`lzx`] is wsuscat's own LZX codec,
-//! [`writer`] builds cabinets, [`forward`] lets a nested cabinet be parsed
-//! without seeking back.
+//! [`file`](mod@file) is CFFILE, [`data`] is CFDATA (its header, checksum
+//! and size limits); `read` holds what the three tables share for reading
+//! from a stream that may end early. Above them, `decode` holds the
+//! per-block decoders (stored, MSZIP, LZX) keyed by [`Compression`],
+//! [`stream`] reads a folder's blocks through one, [`member`] cuts one
+//! member out of that stream, and [`cabinet`] assembles the tables and opens
+//! folders and members; `extract` decodes each folder once for many members.
+//! [`lzx`] is wsuscat's own LZX codec, [`writer`] builds cabinets,
+//! [`forward`] lets a nested cabinet be parsed without seeking back.
+//! Their imports form no circle: each structure's module can be read
+//! without the ones that use it.
 //!
 //! A cabinet is hostile input, so panicking indexing, `unwrap`, `expect` and
 //! `panic!` are denied here: a damaged file must give an [`Error`] with a

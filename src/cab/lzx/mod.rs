@@ -82,14 +82,14 @@ const fn slot_tables() -> ([u8; MAX_SLOTS], [u32; MAX_SLOTS]) {
     (extra, base)
 }
 const SLOTS: ([u8; MAX_SLOTS], [u32; MAX_SLOTS]) = slot_tables();
+const EXTRA_BITS: [u8; MAX_SLOTS] = SLOTS.0;
+const POSITION_BASE: [u32; MAX_SLOTS] = SLOTS.1;
 
 /// The number of position slots for a window of 2^`window_bits` bytes, or
 /// `None` for a window size cabinets do not use.
 fn position_slots(window_bits: u8) -> Option<&'static usize> {
     POSITION_SLOTS.get(usize::from(window_bits.checked_sub(15)?))
 }
-const EXTRA_BITS: [u8; MAX_SLOTS] = SLOTS.0;
-const POSITION_BASE: [u32; MAX_SLOTS] = SLOTS.1;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum BlockType {
