@@ -204,7 +204,8 @@ impl Trees {
     /// `main_len` symbols.
     #[expect(
         clippy::indexing_slicing,
-        reason = "symbols are below the trees' sizes (see the comment on impl Trees)"
+        reason = "a symbol's main is below main_len and its length - 1 below LENGTH_SYMBOLS, \
+                  the trees' sizes (why: the comment on impl Trees)"
     )]
     fn fit(main_len: usize, frames: &[Frame]) -> Trees {
         let mut main_freq = vec![0u32; main_len];
@@ -231,7 +232,8 @@ impl Trees {
     /// The bits `s` costs: its main code, length code and footer.
     #[expect(
         clippy::indexing_slicing,
-        reason = "symbols are below the trees' sizes (see the comment on impl Trees)"
+        reason = "a symbol's main is below main_len and its length - 1 below LENGTH_SYMBOLS, \
+                  the trees' sizes (why: the comment on impl Trees)"
     )]
     fn cost(&self, s: &Sym) -> usize {
         usize::from(self.main_lens[usize::from(s.main)])
@@ -247,7 +249,8 @@ impl Trees {
     #[inline(always)]
     #[expect(
         clippy::indexing_slicing,
-        reason = "symbols are below the trees' sizes (see the comment on impl Trees)"
+        reason = "a symbol's main is below main_len and its length - 1 below LENGTH_SYMBOLS, \
+                  the trees' sizes (why: the comment on impl Trees)"
     )]
     fn put(&self, w: &mut BitWriter, s: &Sym) {
         let m = usize::from(s.main);
