@@ -1,4 +1,14 @@
 //! CFDATA: one compressed block and its checksum.
+//!
+//! The size limits live here because they are the block's: every reader of
+//! a folder (and the writer) bounds its buffers by them, whatever a header
+//! claims.
+
+/// The largest uncompressed size of one data block (MS-CAB: 32 KiB).
+pub const MAX_BLOCK_UNCOMPRESSED: usize = 32 * 1024;
+/// The largest compressed size of one data block (32 KiB plus the 6 KiB the
+/// spec allows for incompressible data).
+pub const MAX_BLOCK_COMPRESSED: usize = 32 * 1024 + 6 * 1024;
 
 /// Size of the fixed part of a CFDATA header (csum, cbData, cbUncomp).
 pub const HEADER_LEN: usize = 8;
@@ -41,16 +51,22 @@ impl BlockHeader {
 /// 1 to 3 bytes folded in big-endian order (as the reference implementation
 /// does, not as the spec's prose suggests).
 pub fn checksum(data: &[u8], seed: u32) -> u32 {
+    // chunks_exact yields slices of exactly 8 (then 4) bytes, so the array
+    // conversions always succeed and compile to plain loads.
     let mut words = data.chunks_exact(8);
     let mut acc: u64 = 0;
     for w in &mut words {
-        acc ^= u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        if let Ok(w) = <[u8; 8]>::try_from(w) {
+            acc ^= u64::from_le_bytes(w);
+        }
     }
     let mut sum = seed ^ (acc as u32) ^ ((acc >> 32) as u32);
     let rest = words.remainder();
     let mut quads = rest.chunks_exact(4);
     for q in &mut quads {
-        sum ^= u32::from_le_bytes([q[0], q[1], q[2], q[3]]);
+        if let Ok(q) = <[u8; 4]>::try_from(q) {
+            sum ^= u32::from_le_bytes(q);
+        }
     }
     let tail = quads.remainder();
     let mut ul: u32 = 0;

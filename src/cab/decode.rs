@@ -85,7 +85,16 @@ mod lzxd_compare {
 
     pub(super) fn decoder(window_bits: u8) -> Decoder {
         use lzxd::WindowSize::*;
-        let w = [KB32, KB64, KB128, KB256, KB512, MB1, MB2][usize::from(window_bits - 15)];
+        // The caller checked 15..=21.
+        let w = match window_bits {
+            ..=15 => KB32,
+            16 => KB64,
+            17 => KB128,
+            18 => KB256,
+            19 => KB512,
+            20 => MB1,
+            _ => MB2,
+        };
         Decoder::Lzxd(Box::new(lzxd::Lzxd::new(w)))
     }
 
@@ -121,9 +130,9 @@ fn decode_mszip(
     expected: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
-    if input.len() < 2 || &input[..2] != b"CK" {
+    let Some(deflate) = input.strip_prefix(b"CK") else {
         return Err("an MSZIP block must start with \"CK\"".into());
-    }
+    };
     inflater.reset(false);
     if !out.is_empty() {
         inflater
@@ -135,7 +144,7 @@ fn decode_mszip(
         out.reserve(expected + 1);
     }
     let status = inflater
-        .decompress_vec(&input[2..], out, FlushDecompress::Finish)
+        .decompress_vec(deflate, out, FlushDecompress::Finish)
         .map_err(|e| format!("deflate error: {e}"))?;
     if out.len() > expected {
         return Err(format!(
@@ -148,7 +157,7 @@ fn decode_mszip(
             out.len()
         ));
     }
-    if status != Status::StreamEnd && (inflater.total_in() as usize) < input.len() - 2 {
+    if status != Status::StreamEnd && (inflater.total_in() as usize) < deflate.len() {
         return Err("the deflate stream does not end where the block does".into());
     }
     Ok(())

@@ -88,24 +88,18 @@ impl Cabinet {
             let mut reader = self.open_folder(open()?, folder.index)?;
             // Members whose bytes are being collected, with their buffers.
             let mut active: Vec<(&FileEntry, Vec<u8>)> = Vec::new();
-            let mut next = 0;
+            // Members not started yet, in folder order.
+            let mut pending = members.iter().copied().peekable();
             loop {
                 let pos = reader.position();
                 // Start the members that begin at or before here.
-                while next < members.len() && u64::from(members[next].folder_offset) <= pos {
-                    let f = members[next];
+                while let Some(f) = pending.next_if(|f| u64::from(f.folder_offset) <= pos) {
                     active.push((f, Vec::with_capacity(f.size.min(64 << 20) as usize)));
-                    next += 1;
                 }
                 // Deliver the complete ones, in order.
-                let mut i = 0;
-                while i < active.len() {
-                    if active[i].0.folder_end() <= pos {
-                        let (f, bytes) = active.remove(i);
-                        on_member(f, bytes)?;
-                    } else {
-                        i += 1;
-                    }
+                while let Some(i) = active.iter().position(|(f, _)| f.folder_end() <= pos) {
+                    let (f, bytes) = active.remove(i);
+                    on_member(f, bytes)?;
                 }
                 progress(consumed_before + reader.consumed());
                 if pos >= end {
@@ -117,45 +111,50 @@ impl Cabinet {
                     break;
                 }
                 // Read up to the next member start, so starts are exact.
-                let limit = if next < members.len() {
-                    (u64::from(members[next].folder_offset) - pos).max(1)
-                } else {
-                    end - pos
+                let limit = match pending.peek() {
+                    Some(f) => (u64::from(f.folder_offset) - pos).max(1),
+                    None => end - pos,
                 };
                 let chunk = reader.take(limit.min(usize::MAX as u64) as usize)?;
                 if chunk.is_empty() {
-                    let missing = active
-                        .first()
-                        .map(|(f, _)| *f)
-                        .or_else(|| members.get(next).copied())
-                        .expect("a member is pending");
-                    return Err(Error::new(
-                        ErrorKind::Truncated,
-                        format!(
-                            "truncated: folder {} ends at byte {pos}, but member {:?} needs bytes {}..{}",
-                            folder.index,
-                            missing.name,
-                            missing.folder_offset,
-                            missing.folder_end()
-                        ),
-                    )
-                    .with_folder(folder.index));
+                    // pos < end: some member still needs bytes.
+                    let missing = active.first().map(|(f, _)| *f).or(pending.peek().copied());
+                    return Err(ended_early(folder.index, pos, end, missing));
                 }
-                let chunk_end = pos + chunk.len() as u64;
                 for (f, buf) in &mut active {
-                    let start = u64::from(f.folder_offset).max(pos);
-                    let stop = f.folder_end().min(chunk_end);
-                    if start < stop {
-                        buf.extend_from_slice(
-                            &chunk[(start - pos) as usize..(stop - pos) as usize],
-                        );
-                    }
+                    buf.extend_from_slice(member_part(f, chunk, pos));
                 }
             }
             consumed_before += reader.consumed();
         }
         Ok(())
     }
+}
+
+/// The bytes of `chunk`, which starts at folder offset `pos`, that belong
+/// to member `f`: from its start (or the chunk's) up to its end (or the
+/// chunk's). Empty when the member does not overlap the chunk.
+fn member_part<'a>(f: &FileEntry, chunk: &'a [u8], pos: u64) -> &'a [u8] {
+    let start = u64::from(f.folder_offset).max(pos);
+    let skip = usize::try_from(start - pos).unwrap_or(usize::MAX);
+    let want = usize::try_from(f.folder_end().saturating_sub(start)).unwrap_or(usize::MAX);
+    let from = chunk.get(skip..).unwrap_or_default();
+    from.get(..want).unwrap_or(from)
+}
+
+/// The error for a folder that ends at `pos`, before `end`, the end of the
+/// last member wanted from it; `missing` is the first member cut short.
+fn ended_early(folder: u16, pos: u64, end: u64, missing: Option<&FileEntry>) -> Error {
+    let message = match missing {
+        Some(f) => format!(
+            "truncated: folder {folder} ends at byte {pos}, but member {:?} needs bytes {}..{}",
+            f.name,
+            f.folder_offset,
+            f.folder_end()
+        ),
+        None => format!("truncated: folder {folder} ends at byte {pos}, before byte {end}"),
+    };
+    Error::new(ErrorKind::Truncated, message).with_folder(folder)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Seek};
 
 use super::file::FileEntry;
-use super::folder::FolderReader;
+use super::stream::FolderReader;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Streams one member: skips (decodes and discards) everything before it in
@@ -112,9 +112,11 @@ impl<R: Read + Seek> MemberReader<R> {
 impl<R: Read + Seek> Read for MemberReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let chunk = self.next_chunk(buf.len()).map_err(io::Error::other)?;
-        let n = chunk.len();
-        buf[..n].copy_from_slice(chunk);
-        Ok(n)
+        // next_chunk returns at most buf.len() bytes, so zip copies them all.
+        for (to, from) in buf.iter_mut().zip(chunk) {
+            *to = *from;
+        }
+        Ok(chunk.len())
     }
 }
 

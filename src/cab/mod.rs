@@ -10,11 +10,37 @@
 //! exactly once, front to back, verifies every checksum, bounds every size by
 //! what the header claims, and reports failures with a [`Place`].
 //!
-//! The modules mirror the on-disk structures: [`cabinet`] is CFHEADER,
-//! [`folder`] is CFFOLDER plus the decoding stream over its blocks, [`file`]
-//! is CFFILE, [`data`] is CFDATA. [`lzx`] is wsuscat's own LZX decoder.
+//! The modules mirror the on-disk structures, in file order: [`header`] is
+//! CFHEADER, [`folder`] is CFFOLDER (with the compression type it names),
+//! [`file`](mod@file) is CFFILE, [`data`] is CFDATA (its header, checksum
+//! and size limits); `read` holds what the three tables share for reading
+//! from a stream that may end early. Above them, `decode` holds the
+//! per-block decoders (stored, MSZIP, LZX) keyed by [`Compression`],
+//! [`stream`] reads a folder's blocks through one, [`member`] cuts one
+//! member out of that stream, and [`cabinet`] assembles the tables and opens
+//! folders and members; `extract` decodes each folder once for many members.
+//! [`lzx`] is wsuscat's own LZX codec, [`writer`] builds cabinets,
+//! [`forward`] lets a nested cabinet be parsed without seeking back.
+//! Their imports form no circle: each structure's module can be read
+//! without the ones that use it.
+//!
+//! A cabinet is hostile input, so panicking indexing, `unwrap`, `expect` and
+//! `panic!` are denied here: a damaged file must give an [`Error`] with a
+//! [`Place`], never a crash. Where a hot loop indexes, an `#[expect]` on the
+//! smallest item says why the index is in bounds.
 //!
 //! [`Place`]: crate::error::Place
+//! [`Error`]: crate::error::Error
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 pub mod cabinet;
 pub mod data;
@@ -23,17 +49,17 @@ mod extract;
 pub mod file;
 pub mod folder;
 pub mod forward;
+pub mod header;
 pub mod lzx;
 pub mod member;
+mod read;
+pub mod stream;
 pub mod writer;
 
-pub use cabinet::{Cabinet, Header};
+pub use cabinet::Cabinet;
+pub use data::{MAX_BLOCK_COMPRESSED, MAX_BLOCK_UNCOMPRESSED};
 pub use file::FileEntry;
-pub use folder::{Compression, FolderEntry, FolderReader};
+pub use folder::{Compression, FolderEntry};
+pub use header::Header;
 pub use member::MemberReader;
-
-/// The largest uncompressed size of one data block (MS-CAB: 32 KiB).
-pub const MAX_BLOCK_UNCOMPRESSED: usize = 32 * 1024;
-/// The largest compressed size of one data block (32 KiB plus the 6 KiB the
-/// spec allows for incompressible data).
-pub const MAX_BLOCK_COMPRESSED: usize = 32 * 1024 + 6 * 1024;
+pub use stream::FolderReader;

@@ -12,9 +12,9 @@
 use flate2::{Compress, Compression as Level, FlushCompress};
 
 use super::data::BlockHeader;
+use super::data::{MAX_BLOCK_COMPRESSED, MAX_BLOCK_UNCOMPRESSED};
 use super::folder::Compression;
 use super::lzx::encode::LzxEncoder;
-use super::{MAX_BLOCK_COMPRESSED, MAX_BLOCK_UNCOMPRESSED};
 
 enum Encoder {
     Stored,
@@ -58,6 +58,13 @@ impl Default for CabBuilder {
 }
 
 impl FolderBuild {
+    #[expect(
+        clippy::panic,
+        reason = "the compression comes from code (the generator, whose options allow only \
+                  stored, MSZIP and LZX:15..21, and tests), not from input: asking for a \
+                  Quantum or unknown folder is the caller's bug, and add_folder has no error \
+                  to return"
+    )]
     fn new(compression: Compression) -> FolderBuild {
         let encoder = match compression {
             Compression::None => Encoder::Stored,
@@ -84,9 +91,9 @@ impl FolderBuild {
     fn push(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             let room = MAX_BLOCK_UNCOMPRESSED - self.pending.len();
-            let n = room.min(data.len());
-            self.pending.extend_from_slice(&data[..n]);
-            data = &data[n..];
+            let (now, later) = data.split_at_checked(room).unwrap_or((data, &[]));
+            self.pending.extend_from_slice(now);
+            data = later;
             if self.pending.len() == MAX_BLOCK_UNCOMPRESSED {
                 self.flush_block();
             }
@@ -100,18 +107,7 @@ impl FolderBuild {
         let input = std::mem::take(&mut self.pending);
         let compressed = match &mut self.encoder {
             Encoder::Stored => input.clone(),
-            Encoder::MsZip(c) => {
-                c.reset();
-                if !self.previous.is_empty() {
-                    c.set_dictionary(&self.previous)
-                        .expect("zlib-rs supports dictionaries");
-                }
-                let mut out = Vec::with_capacity(MAX_BLOCK_COMPRESSED);
-                out.extend_from_slice(b"CK");
-                c.compress_vec(&input, &mut out, FlushCompress::Finish)
-                    .expect("deflate into a large enough buffer");
-                out
-            }
+            Encoder::MsZip(c) => mszip_block(c, &self.previous, &input),
             Encoder::Lzx(e) => {
                 // The encoder hands frames back when their LZX block is
                 // complete, which may be a few frames later.
@@ -152,6 +148,26 @@ impl FolderBuild {
     }
 }
 
+/// One MSZIP block: "CK" and a deflate stream primed with the previous
+/// block as its dictionary, as makecab writes them.
+#[expect(
+    clippy::expect_used,
+    reason = "zlib-rs takes a dictionary right after a reset, and deflating 32 KiB into \
+              38 KiB cannot run out of room: neither call can fail on the writer's own data"
+)]
+fn mszip_block(c: &mut Compress, previous: &[u8], input: &[u8]) -> Vec<u8> {
+    c.reset();
+    if !previous.is_empty() {
+        c.set_dictionary(previous)
+            .expect("zlib-rs supports dictionaries");
+    }
+    let mut out = Vec::with_capacity(MAX_BLOCK_COMPRESSED);
+    out.extend_from_slice(b"CK");
+    c.compress_vec(input, &mut out, FlushCompress::Finish)
+        .expect("deflate into a large enough buffer");
+    out
+}
+
 impl CabBuilder {
     pub fn new() -> CabBuilder {
         CabBuilder {
@@ -185,11 +201,11 @@ impl CabBuilder {
 
     /// Adds a member to the current folder (starting an MSZIP folder if none).
     pub fn add_file(&mut self, name: &str, data: &[u8]) -> &mut CabBuilder {
-        if self.folders.is_empty() {
+        let folder_index = self.folders.len().saturating_sub(1);
+        let Some(folder) = self.folders.last_mut() else {
             self.add_folder(Compression::MsZip);
-        }
-        let folder_index = self.folders.len() - 1;
-        let folder = &mut self.folders[folder_index];
+            return self.add_file(name, data);
+        };
         let offset = folder.size;
         assert!(
             offset + data.len() as u64 <= u64::from(u32::MAX),

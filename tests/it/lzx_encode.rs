@@ -7,8 +7,10 @@ use std::io::Cursor;
 
 use crate::common::lzx::lzx_folders;
 use crate::common::*;
+use wsuscat::cab::lzx::encode::LzxEncoder;
+use wsuscat::cab::lzx::{LzxDecoder, MAX_FRAME};
 use wsuscat::cab::writer::CabBuilder;
-use wsuscat::cab::{Cabinet, Compression};
+use wsuscat::cab::{Cabinet, Compression, MAX_BLOCK_COMPRESSED};
 use wsuscat::commands::generate::{model, rng::Rng, xml, XmlStyle};
 
 fn package_xml(updates: usize, seed: u64) -> Vec<u8> {
@@ -177,4 +179,116 @@ impl ConcatAll for [(String, Vec<u8>)] {
     fn concat_all(&self) -> Vec<u8> {
         self.iter().flat_map(|m| m.1.iter().copied()).collect()
     }
+}
+
+// Round trips of generated package.xml through wsuscat's own encoder and
+// decoder. They were unit tests of the encoder; they live here because
+// cab/ may not use the generator, which sits above it.
+
+/// The encoder's LZX block length, in frames (`encode::FRAMES_PER_BLOCK`).
+const FRAMES_PER_BLOCK: usize = 8;
+
+/// Encodes `data` frame by frame and decodes it back, checking that every
+/// frame fits a CFDATA block, ends on a 16-bit boundary and that every block
+/// is verbatim. Returns the compressed size.
+fn round_trip(name: &str, data: &[u8], window_bits: u8) -> usize {
+    let mut e = LzxEncoder::new(window_bits);
+    let mut frames = Vec::new();
+    for chunk in data.chunks(MAX_FRAME) {
+        frames.extend(e.push_frame(chunk));
+    }
+    frames.append(&mut e.finish());
+    assert_eq!(
+        frames.iter().map(|f| f.1).collect::<Vec<_>>(),
+        data.chunks(MAX_FRAME).map(<[u8]>::len).collect::<Vec<_>>(),
+        "{name}: one frame per 32 KiB of input"
+    );
+    let mut d = LzxDecoder::new(window_bits).unwrap();
+    let mut got = Vec::new();
+    let mut out = Vec::new();
+    for (i, (input, len)) in frames.iter().enumerate() {
+        assert!(
+            input.len() <= MAX_BLOCK_COMPRESSED,
+            "frame {i}: {} bytes",
+            input.len()
+        );
+        assert_eq!(input.len() % 2, 0, "frame {i} is not 16-bit aligned");
+        d.decode_block(input, *len, &mut out)
+            .unwrap_or_else(|e| panic!("frame {i}: {e}"));
+        got.extend_from_slice(&out);
+    }
+    let types = block_types(&frames);
+    assert_eq!(types.is_empty(), data.is_empty(), "{name}: block headers");
+    assert!(types.iter().all(|&t| t == 1), "verbatim only: {types:?}");
+    assert!(got == data, "{name} window {window_bits}: output differs");
+    frames.iter().map(|f| f.0.len()).sum()
+}
+
+/// The types of the LZX blocks in an encoder's frames, read from their
+/// headers. The encoder starts every block at a frame (after the stream's
+/// one-bit E8 header in the first), so a header sits at a frame's start
+/// whenever the block before it is used up.
+fn block_types(frames: &[(Vec<u8>, usize)]) -> Vec<u32> {
+    let mut types = Vec::new();
+    let mut left = 0usize;
+    for (i, (bytes, len)) in frames.iter().enumerate() {
+        if left == 0 {
+            let at = usize::from(i == 0);
+            types.push(bits(bytes, at, 3));
+            left = bits(bytes, at + 3, 24) as usize;
+        }
+        left = left
+            .checked_sub(*len)
+            .unwrap_or_else(|| panic!("frame {i} runs past its block"));
+    }
+    types
+}
+
+/// `n` bits from bit `at` on, in LZX order: 16-bit little-endian words,
+/// most significant bit first.
+fn bits(bytes: &[u8], at: usize, n: usize) -> u32 {
+    (at..at + n).fold(0, |v, k| {
+        let word = u16::from_le_bytes([bytes[k / 16 * 2], bytes[k / 16 * 2 + 1]]);
+        (v << 1) | u32::from((word >> (15 - k % 16)) & 1)
+    })
+}
+
+#[test]
+fn generated_xml_round_trips_in_every_window_whole_and_cut_at_frame_and_block_ends() {
+    let xml = package_xml(400, 3);
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![("xml", xml.clone())];
+    for size in [
+        MAX_FRAME - 1,
+        MAX_FRAME,
+        MAX_FRAME + 1,
+        FRAMES_PER_BLOCK * MAX_FRAME - 1,
+        FRAMES_PER_BLOCK * MAX_FRAME,
+        FRAMES_PER_BLOCK * MAX_FRAME + 1,
+    ] {
+        cases.push(("boundary", xml[..size].to_vec()));
+    }
+    for window_bits in 15..=21 {
+        for (name, data) in &cases {
+            round_trip(name, data, window_bits);
+        }
+    }
+}
+
+#[test]
+fn text_longer_than_the_window_uses_only_the_window() {
+    // 2 MB of XML through a 32 KiB window: matches must stay inside it,
+    // and the matcher's buffer slides many times.
+    let xml = package_xml(2500, 5);
+    assert!(xml.len() > 60 * (1 << 15));
+    let small = round_trip("xml", &xml, 15);
+    let large = round_trip("xml", &xml, 21);
+    assert!(
+        large < small,
+        "a larger window finds more: {large} vs {small}"
+    );
+    assert!(
+        small * 3 < xml.len(),
+        "text compresses: {small} of {}",
+        xml.len()
+    );
 }

@@ -42,8 +42,12 @@ impl<'a> BitReader<'a> {
         if self.count > 48 {
             return;
         }
-        if let Some(bytes) = self.data.get(self.pos..self.pos + 8) {
-            let x = u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+        if let Some(bytes) = self
+            .data
+            .get(self.pos..self.pos + 8)
+            .and_then(<[u8]>::first_chunk::<8>)
+        {
+            let x = u64::from_le_bytes(*bytes);
             // Words w0..w3 (each little-endian) in stream order, w0 on top.
             let v = ((x & 0xFFFF) << 48)
                 | ((x & 0xFFFF_0000) << 16)

@@ -51,10 +51,10 @@ impl<const SIZE: usize, const MAX_LEN: u32> Table<SIZE, MAX_LEN> {
     pub(super) fn build(&mut self, lens: &[u8], what: &str) -> Result<(), String> {
         let mut count = [0u32; 17];
         for &l in lens {
-            if u32::from(l) > MAX_LEN {
-                return Err(format!("{what}: code length {l} exceeds {MAX_LEN}"));
+            match count.get_mut(usize::from(l)) {
+                Some(c) if u32::from(l) <= MAX_LEN => *c += 1,
+                _ => return Err(format!("{what}: code length {l} exceeds {MAX_LEN}")),
             }
-            count[usize::from(l)] += 1;
         }
         count[0] = 0;
         self.primary.fill(EMPTY << 16);
@@ -64,7 +64,7 @@ impl<const SIZE: usize, const MAX_LEN: u32> Table<SIZE, MAX_LEN> {
         }
         // Kraft: the code must fill the code space exactly.
         let mut left: i64 = 1;
-        for &c in &count[1..=MAX_LEN as usize] {
+        for &c in count.iter().skip(1).take(MAX_LEN as usize) {
             left = (left << 1) - i64::from(c);
             if left < 0 {
                 return Err(format!("{what}: the code lengths are oversubscribed"));
@@ -73,49 +73,65 @@ impl<const SIZE: usize, const MAX_LEN: u32> Table<SIZE, MAX_LEN> {
         if left != 0 {
             return Err(format!("{what}: the code lengths are incomplete"));
         }
-        // First canonical code of each length.
+        // First canonical code of each length: next[len] follows the codes
+        // of count[len - 1].
         let mut next = [0u32; 17];
         let mut code = 0u32;
-        for len in 1..=MAX_LEN as usize {
-            code = (code + count[len - 1]) << 1;
-            next[len] = code;
+        for (n, &c) in next.iter_mut().skip(1).zip(&count).take(MAX_LEN as usize) {
+            code = (code + c) << 1;
+            *n = code;
         }
         for (sym, &l) in lens.iter().enumerate() {
-            if l == 0 {
+            // Every length was checked against MAX_LEN above.
+            let Some(n) = next.get_mut(usize::from(l)).filter(|_| l != 0) else {
                 continue;
-            }
-            let len = u32::from(l);
-            let code = next[l as usize];
-            next[l as usize] += 1;
-            let sym = sym as u32;
-            if len <= Self::PRIMARY {
-                let start = (code << (Self::PRIMARY - len)) as usize;
-                let end = ((code + 1) << (Self::PRIMARY - len)) as usize;
-                self.primary[start..end].fill((sym << 16) | len);
-            } else {
-                let extra = len - Self::PRIMARY;
-                let prefix = (code >> extra) as usize;
-                let at = if self.primary[prefix] & SUBTABLE != 0 {
-                    (self.primary[prefix] >> 16) as usize
-                } else {
-                    let at = self.sub.len();
-                    self.sub.resize(at + (1 << Self::SUB_BITS), EMPTY << 16);
-                    self.primary[prefix] = ((at as u32) << 16) | SUBTABLE | Self::PRIMARY;
-                    at
-                };
-                let low = code & ((1 << extra) - 1);
-                let start = at + (low << (Self::SUB_BITS - extra)) as usize;
-                let end = at + ((low + 1) << (Self::SUB_BITS - extra)) as usize;
-                self.sub[start..end].fill((sym << 16) | extra);
-            }
+            };
+            let code = *n;
+            *n += 1;
+            self.place(sym as u32, code, u32::from(l))
+                .ok_or_else(|| format!("{what}: a code does not fit its table"))?;
         }
         Ok(())
+    }
+
+    /// Enters symbol `sym` with code `code` of `len` bits: in the primary
+    /// table if it is short enough, else in the secondary table under its
+    /// first `PRIMARY` bits. The Kraft check in [`Table::build`] keeps every
+    /// range inside the tables, so `None` (a range outside) cannot happen.
+    fn place(&mut self, sym: u32, code: u32, len: u32) -> Option<()> {
+        if len <= Self::PRIMARY {
+            let start = (code << (Self::PRIMARY - len)) as usize;
+            let end = ((code + 1) << (Self::PRIMARY - len)) as usize;
+            self.primary.get_mut(start..end)?.fill((sym << 16) | len);
+        } else {
+            let extra = len - Self::PRIMARY;
+            let entry = self.primary.get_mut((code >> extra) as usize)?;
+            let at = if *entry & SUBTABLE != 0 {
+                (*entry >> 16) as usize
+            } else {
+                let at = self.sub.len();
+                self.sub.resize(at + (1 << Self::SUB_BITS), EMPTY << 16);
+                *entry = ((at as u32) << 16) | SUBTABLE | Self::PRIMARY;
+                at
+            };
+            let low = code & ((1 << extra) - 1);
+            let start = at + (low << (Self::SUB_BITS - extra)) as usize;
+            let end = at + ((low + 1) << (Self::SUB_BITS - extra)) as usize;
+            self.sub.get_mut(start..end)?.fill((sym << 16) | extra);
+        }
+        Some(())
     }
 
     /// Decodes one symbol. The reader must hold at least `MAX_LEN` bits
     /// (it reads zeros past the end of its input). An empty code gives
     /// [`EMPTY`] and consumes nothing.
     #[inline(always)]
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "peek(PRIMARY) is below 2^PRIMARY = SIZE, the primary table's length; \
+                  a subtable entry holds where build() put a subtable of 2^SUB_BITS entries, \
+                  and peek(SUB_BITS) is below that"
+    )]
     pub(super) fn decode(&self, br: &mut BitReader<'_>) -> u32 {
         let e = self.primary[br.peek(Self::PRIMARY) as usize];
         if e & SUBTABLE == 0 {

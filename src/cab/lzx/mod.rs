@@ -43,7 +43,6 @@ const NUM_CHARS: usize = 256;
 /// Position slots for window sizes 2^15 to 2^21.
 const POSITION_SLOTS: [usize; 7] = [30, 32, 34, 36, 38, 42, 50];
 const MAX_SLOTS: usize = 50;
-const MAIN_MAX: usize = NUM_CHARS + MAX_SLOTS * 8;
 const LENGTH_SYMBOLS: usize = 249;
 const PRETREE_SYMBOLS: usize = 20;
 const ALIGNED_SYMBOLS: usize = 8;
@@ -58,6 +57,11 @@ const COPY_SLACK: usize = 16;
 
 /// Extra (footer) bits and base offset per position slot. The offset
 /// carried in the stream is the match distance plus 2.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "i runs below MAX_SLOTS, the arrays' length, and i - 1 only when i > 0; \
+              a const fn is evaluated at compile time, where a bad index is a build error"
+)]
 const fn slot_tables() -> ([u8; MAX_SLOTS], [u32; MAX_SLOTS]) {
     let mut extra = [0u8; MAX_SLOTS];
     let mut base = [0u32; MAX_SLOTS];
@@ -80,6 +84,12 @@ const fn slot_tables() -> ([u8; MAX_SLOTS], [u32; MAX_SLOTS]) {
 const SLOTS: ([u8; MAX_SLOTS], [u32; MAX_SLOTS]) = slot_tables();
 const EXTRA_BITS: [u8; MAX_SLOTS] = SLOTS.0;
 const POSITION_BASE: [u32; MAX_SLOTS] = SLOTS.1;
+
+/// The number of position slots for a window of 2^`window_bits` bytes, or
+/// `None` for a window size cabinets do not use.
+fn position_slots(window_bits: u8) -> Option<&'static usize> {
+    POSITION_SLOTS.get(usize::from(window_bits.checked_sub(15)?))
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum BlockType {
@@ -118,8 +128,9 @@ pub struct LzxDecoder {
     /// be skipped (it belongs to the next chunk when the block filled its
     /// frame's input exactly).
     pad_pending: bool,
-    main_slots: usize,
-    main_lens: [u8; MAIN_MAX],
+    /// The main tree's code lengths: 256 literals, then 8 per position slot
+    /// of the window size.
+    main_lens: Vec<u8>,
     length_lens: [u8; LENGTH_SYMBOLS],
     main: Table<2048, 16>,
     length: Table<1024, 16>,
@@ -135,11 +146,11 @@ pub struct LzxDecoder {
 impl LzxDecoder {
     /// A decoder for a window of 2^`window_bits` bytes (15 to 21).
     pub fn new(window_bits: u8) -> Result<LzxDecoder, String> {
-        if !(15..=21).contains(&window_bits) {
+        let Some(&slots) = position_slots(window_bits) else {
             return Err(format!(
                 "LZX window of 2^{window_bits} bytes; cabinets use 2^15 to 2^21"
             ));
-        }
+        };
         let window_size = 1usize << window_bits;
         let ring = window_size + MAX_FRAME;
         Ok(LzxDecoder {
@@ -157,8 +168,7 @@ impl LzxDecoder {
             block_len: 0,
             block_remaining: 0,
             pad_pending: false,
-            main_slots: POSITION_SLOTS[usize::from(window_bits - 15)],
-            main_lens: [0; MAIN_MAX],
+            main_lens: vec![0; NUM_CHARS + 8 * slots],
             length_lens: [0; LENGTH_SYMBOLS],
             main: Table::new(),
             length: Table::new(),
@@ -196,13 +206,9 @@ impl LzxDecoder {
             self.failed = true;
             return Err(e);
         }
-        out.clear();
-        let end = start + out_len;
-        if end <= self.ring {
-            out.extend_from_slice(&self.window[start..end]);
-        } else {
-            out.extend_from_slice(&self.window[start..self.ring]);
-            out.extend_from_slice(&self.window[..end - self.ring]);
+        if let Err(e) = self.copy_frame(start, out_len, out) {
+            self.failed = true;
+            return Err(e);
         }
         if self.e8_size != 0 && self.frames < E8_MAX_FRAMES {
             // The translation reads positions as i32: the first 1 GiB fits.
@@ -210,6 +216,24 @@ impl LzxDecoder {
         }
         self.frames += 1;
         self.total += out_len as u64;
+        Ok(())
+    }
+
+    /// Copies the `len` bytes decoded from ring position `start` on into
+    /// `out`: one piece, or two when the frame ran across the ring's end.
+    fn copy_frame(&self, start: usize, len: usize, out: &mut Vec<u8>) -> Result<(), String> {
+        let end = start + len;
+        let over = end.saturating_sub(self.ring);
+        let (Some(head), Some(tail)) =
+            (self.window.get(start..end - over), self.window.get(..over))
+        else {
+            return Err(format!(
+                "a frame of {len} bytes at ring position {start} lies outside the ring"
+            ));
+        };
+        out.clear();
+        out.extend_from_slice(head);
+        out.extend_from_slice(tail);
         Ok(())
     }
 
@@ -248,10 +272,15 @@ impl LzxDecoder {
                     let src = input
                         .get(at..at + run)
                         .ok_or("truncated: an uncompressed block runs past its data block")?;
-                    self.window[self.pos..end].copy_from_slice(src);
+                    self.window
+                        .get_mut(self.pos..end)
+                        .ok_or("an uncompressed block runs past the ring")?
+                        .copy_from_slice(src);
                     br.reset_to(at + run);
                 }
-                BlockType::None => unreachable!("a block header was read"),
+                // block_remaining is only set by a block header, which sets
+                // the type too.
+                BlockType::None => return Err("data before the first block header".into()),
             }
             self.pos = end;
             if self.pos == self.ring {
@@ -307,11 +336,16 @@ impl LzxDecoder {
                 } else {
                     self.block_type = BlockType::Verbatim;
                 }
-                let main_len = NUM_CHARS + 8 * self.main_slots;
                 let pre = &mut self.pretree;
-                read_lengths(br, pre, &mut self.main_lens[..NUM_CHARS])?;
-                read_lengths(br, pre, &mut self.main_lens[NUM_CHARS..main_len])?;
-                self.main.build(&self.main_lens[..main_len], "main tree")?;
+                // The literals' lengths and the matches' come with a
+                // pretree each.
+                let (chars, slots) = self
+                    .main_lens
+                    .split_at_mut_checked(NUM_CHARS)
+                    .ok_or("the main tree is shorter than its literals")?;
+                read_lengths(br, pre, chars)?;
+                read_lengths(br, pre, slots)?;
+                self.main.build(&self.main_lens, "main tree")?;
                 read_lengths(br, pre, &mut self.length_lens)?;
                 self.length.build(&self.length_lens, "length tree")?;
                 if br.overrun() {
@@ -323,11 +357,15 @@ impl LzxDecoder {
                 let at = br.align_for_bytes();
                 let data = br.data();
                 let raw = data
-                    .get(at..at + 12)
+                    .get(at..)
+                    .and_then(<[u8]>::first_chunk::<12>)
                     .ok_or("truncated: an uncompressed block header runs past its data block")?;
-                for (r, b) in self.r.iter_mut().zip(raw.chunks_exact(4)) {
-                    *r = u32::from_le_bytes(b.try_into().expect("four bytes"));
-                }
+                let [a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3] = *raw;
+                self.r = [
+                    u32::from_le_bytes([a0, a1, a2, a3]),
+                    u32::from_le_bytes([b0, b1, b2, b3]),
+                    u32::from_le_bytes([c0, c1, c2, c3]),
+                ];
                 br.reset_to(at + 12);
             }
             k => return Err(format!("invalid LZX block type {k}")),
@@ -337,6 +375,10 @@ impl LzxDecoder {
 
     /// Decodes a verbatim or aligned offset block's symbols until the window
     /// position reaches `end`.
+    ///
+    /// This is the decoder's hot loop: the pieces of a match (its length,
+    /// distance, source and copy) are `#[inline(always)]` helpers, so the
+    /// loop's state stays in registers as if it were written in one piece.
     fn decode_run<const ALIGNED: bool>(
         &mut self,
         reader: &mut BitReader<'_>,
@@ -348,11 +390,11 @@ impl LzxDecoder {
         let window_size = self.window_size;
         let ring = self.ring;
         let wrapped = self.wrapped;
-        let [mut r0, mut r1, mut r2] = self.r;
+        let mut r = self.r;
         let main = &self.main;
         let length = &self.length;
         let aligned = &self.aligned;
-        let window = &mut self.window[..];
+        let window = self.window.as_mut_slice();
         let mut pos = self.pos;
         let result = loop {
             if pos >= end {
@@ -361,7 +403,12 @@ impl LzxDecoder {
             br.refill();
             let sym = main.decode(br) as usize;
             if sym < NUM_CHARS {
-                window[pos] = sym as u8;
+                // pos < end <= ring, inside the window: get_mut costs the
+                // bounds check indexing would.
+                match window.get_mut(pos) {
+                    Some(b) => *b = sym as u8,
+                    None => break Err(outside_ring()),
+                }
                 pos += 1;
                 continue;
             }
@@ -369,91 +416,167 @@ impl LzxDecoder {
                 break Err("the main tree is empty".to_string());
             }
             let m = sym - NUM_CHARS;
-            let mut len = (m & 7) + MIN_MATCH;
-            if m & 7 == 7 {
-                let l = length.decode(br) as usize;
-                if l >= LENGTH_SYMBOLS {
-                    break Err("a long match needs the length tree, which is empty".into());
-                }
-                len += l;
-            }
-            let slot = m >> 3;
-            let dist = match slot {
-                0 => r0,
-                1 => {
-                    std::mem::swap(&mut r0, &mut r1);
-                    r0
-                }
-                2 => {
-                    std::mem::swap(&mut r0, &mut r2);
-                    r0
-                }
-                _ => {
-                    let extra = u32::from(EXTRA_BITS[slot]);
-                    let mut d = POSITION_BASE[slot] - 2;
-                    if ALIGNED && extra >= 3 {
-                        br.refill();
-                        d += br.bits(extra - 3) << 3;
-                        let a = aligned.decode(br);
-                        if a >= ALIGNED_SYMBOLS as u32 {
-                            break Err(
-                                "an aligned offset needs the aligned tree, which is empty".into()
-                            );
-                        }
-                        d += a;
-                    } else {
-                        d += br.bits(extra);
-                    }
-                    r2 = r1;
-                    r1 = r0;
-                    r0 = d;
-                    d
-                }
-            } as usize;
+            let len = match match_length(m, length, br) {
+                Ok(len) => len,
+                Err(e) => break Err(e),
+            };
+            let dist = match match_distance::<ALIGNED>(m >> 3, aligned, br, &mut r) {
+                Ok(dist) => dist,
+                Err(e) => break Err(e),
+            };
             if len > end - pos {
                 break Err(format!(
                     "a match of {len} bytes runs past the end of its block or frame"
                 ));
             }
-            // Where the match starts: behind us in this pass over the ring,
-            // or (dist > pos) in the previous pass.
-            let src = if dist.wrapping_sub(1) < pos {
-                pos - dist
-            } else if dist == 0 {
-                break Err("a match at distance 0".into());
-            } else if dist > window_size {
-                break Err(format!(
-                    "a match at distance {dist} is beyond the {window_size}-byte window"
-                ));
-            } else if wrapped {
-                pos + ring - dist
-            } else {
-                break Err(format!(
-                    "a match at distance {dist} reaches before the start of the stream"
-                ));
+            let src = match match_source(dist, pos, window_size, ring, wrapped) {
+                Ok(src) => src,
+                Err(e) => break Err(e),
             };
-            if dist >= COPY_SLACK && src + len <= ring {
-                // Each 16-byte step reads bytes at least 16 behind what it
-                // writes, so it sees them final; the last step may spill up
-                // to 15 bytes past the match (see the module comment).
-                let mut k = 0;
-                while k < len {
-                    window.copy_within(src + k..src + k + COPY_SLACK, pos + k);
-                    k += COPY_SLACK;
-                }
-            } else if dist == 1 {
-                let b = window[src];
-                window[pos..pos + len].fill(b);
-            } else {
-                copy_slow(window, ring, src, pos, len);
+            if let Err(e) = copy_match(window, ring, src, pos, dist, len) {
+                break Err(e);
             }
             pos += len;
         };
         *reader = local;
         self.pos = pos;
-        self.r = [r0, r1, r2];
+        self.r = r;
         result
     }
+}
+
+/// The length of the match whose main symbol is `m` past the literals: its
+/// low three bits, and when they are all ones, a length tree symbol more.
+#[inline(always)]
+fn match_length(
+    m: usize,
+    length: &Table<1024, 16>,
+    br: &mut BitReader<'_>,
+) -> Result<usize, String> {
+    let mut len = (m & 7) + MIN_MATCH;
+    if m & 7 == 7 {
+        let l = length.decode(br) as usize;
+        if l >= LENGTH_SYMBOLS {
+            return Err("a long match needs the length tree, which is empty".into());
+        }
+        len += l;
+    }
+    Ok(len)
+}
+
+/// The distance of a match in position slot `slot`: a repeated offset
+/// (slots 0 to 2, swapped to the front of `r`), or the slot's base plus its
+/// footer bits, which becomes R0.
+#[inline(always)]
+fn match_distance<const ALIGNED: bool>(
+    slot: usize,
+    aligned: &Table<128, 7>,
+    br: &mut BitReader<'_>,
+    r: &mut [u32; 3],
+) -> Result<usize, String> {
+    let dist = match slot {
+        0 => r[0],
+        1 => {
+            r.swap(0, 1);
+            r[0]
+        }
+        2 => {
+            r.swap(0, 2);
+            r[0]
+        }
+        _ => {
+            // The main tree has 8 symbols per slot of the window, at most
+            // MAX_SLOTS: the lookups cannot miss.
+            let (Some(&extra), Some(&base)) = (EXTRA_BITS.get(slot), POSITION_BASE.get(slot))
+            else {
+                return Err(format!("position slot {slot} does not exist"));
+            };
+            let extra = u32::from(extra);
+            let mut d = base - 2;
+            if ALIGNED && extra >= 3 {
+                br.refill();
+                d += br.bits(extra - 3) << 3;
+                let a = aligned.decode(br);
+                if a >= ALIGNED_SYMBOLS as u32 {
+                    return Err("an aligned offset needs the aligned tree, which is empty".into());
+                }
+                d += a;
+            } else {
+                d += br.bits(extra);
+            }
+            *r = [d, r[0], r[1]];
+            d
+        }
+    };
+    Ok(dist as usize)
+}
+
+/// Where a match `dist` bytes behind `pos` starts in the ring: behind us in
+/// this pass over the ring, or (dist > pos) in the previous pass, which
+/// exists only once the ring has `wrapped`.
+#[inline(always)]
+fn match_source(
+    dist: usize,
+    pos: usize,
+    window_size: usize,
+    ring: usize,
+    wrapped: bool,
+) -> Result<usize, String> {
+    if dist.wrapping_sub(1) < pos {
+        Ok(pos - dist)
+    } else if dist == 0 {
+        Err("a match at distance 0".into())
+    } else if dist > window_size {
+        Err(format!(
+            "a match at distance {dist} is beyond the {window_size}-byte window"
+        ))
+    } else if wrapped {
+        Ok(pos + ring - dist)
+    } else {
+        Err(format!(
+            "a match at distance {dist} reaches before the start of the stream"
+        ))
+    }
+}
+
+/// Copies a `len`-byte match from `src` to `pos`, `dist` bytes behind it.
+/// Both lie in the ring (decode_run checked the match against its end), so
+/// the lookups cannot miss; they cost what indexing's checks would.
+#[inline(always)]
+fn copy_match(
+    window: &mut [u8],
+    ring: usize,
+    src: usize,
+    pos: usize,
+    dist: usize,
+    len: usize,
+) -> Result<(), String> {
+    if dist >= COPY_SLACK && src + len <= ring {
+        // Each 16-byte step reads bytes at least 16 behind what it
+        // writes, so it sees them final; the last step may spill up
+        // to 15 bytes past the match (see the module comment).
+        let mut k = 0;
+        while k < len {
+            window.copy_within(src + k..src + k + COPY_SLACK, pos + k);
+            k += COPY_SLACK;
+        }
+    } else if dist == 1 {
+        let b = *window.get(src).ok_or_else(outside_ring)?;
+        window
+            .get_mut(pos..pos + len)
+            .ok_or_else(outside_ring)?
+            .fill(b);
+    } else {
+        copy_slow(window, ring, src, pos, len)?;
+    }
+    Ok(())
+}
+
+/// The error for a position outside the ring, which the decoder's checks
+/// rule out: kept out of the hot loop's way.
+#[cold]
+fn outside_ring() -> String {
+    "a match or literal lands outside the ring".to_string()
 }
 
 /// Reads delta-coded code lengths through a freshly read pretree.
@@ -468,11 +591,11 @@ fn read_lengths(
     }
     pretree.build(&pre, "pretree")?;
     let mut i = 0;
-    while i < lens.len() {
+    while let Some(&prev) = lens.get(i) {
         br.refill();
         let code = pretree.decode(br);
         let (run, value) = match code {
-            0..=16 => (1, (lens[i] + 17 - code as u8) % 17),
+            0..=16 => (1, (prev + 17 - code as u8) % 17),
             17 => (br.bits(4) as usize + 4, 0),
             18 => (br.bits(5) as usize + 20, 0),
             19 => {
@@ -481,7 +604,7 @@ fn read_lengths(
                 if code > 16 {
                     return Err(format!("invalid code length delta {code} after a run"));
                 }
-                (run, (lens[i] + 17 - code as u8) % 17)
+                (run, (prev + 17 - code as u8) % 17)
             }
             _ => return Err("the pretree is empty".into()),
         };
@@ -496,15 +619,23 @@ fn read_lengths(
 
 /// Copies a match byte by byte: short distances (the source overlaps the
 /// destination) and sources that run across the end of the ring.
-fn copy_slow(window: &mut [u8], ring: usize, src: usize, pos: usize, len: usize) {
+fn copy_slow(
+    window: &mut [u8],
+    ring: usize,
+    src: usize,
+    pos: usize,
+    len: usize,
+) -> Result<(), String> {
     for i in 0..len {
         let from = if src + i < ring {
             src + i
         } else {
             src + i - ring
         };
-        window[pos + i] = window[from];
+        let b = *window.get(from).ok_or_else(outside_ring)?;
+        *window.get_mut(pos + i).ok_or_else(outside_ring)? = b;
     }
+    Ok(())
 }
 
 /// Undoes the encoder's E8 translation in one frame of output, as
@@ -513,26 +644,31 @@ fn copy_slow(window: &mut [u8], ring: usize, src: usize, pos: usize, len: usize)
 /// position in the stream) becomes `abs - cur` if `abs >= 0`, else
 /// `abs + size`. The operand is then skipped.
 fn e8_translate(frame: &mut [u8], start: i32, size: i32) {
-    if frame.len() <= 10 {
+    let Some(limit) = frame.len().checked_sub(10) else {
         return;
-    }
-    let limit = frame.len() - 10;
+    };
     let mut i = 0;
-    while i < limit {
-        match memchr::memchr(0xE8, &frame[i..limit]) {
-            Some(k) => i += k,
-            None => break,
-        }
+    while let Some(k) = frame
+        .get(i..limit)
+        .and_then(|rest| memchr::memchr(0xE8, rest))
+    {
+        i += k;
         let cur = start.wrapping_add(i as i32);
-        let op = &mut frame[i + 1..i + 5];
-        let abs = i32::from_le_bytes([op[0], op[1], op[2], op[3]]);
+        // i < limit, so the operand's four bytes are in the frame.
+        let Some(op) = frame
+            .get_mut(i + 1..)
+            .and_then(<[u8]>::first_chunk_mut::<4>)
+        else {
+            break;
+        };
+        let abs = i32::from_le_bytes(*op);
         if abs >= cur.wrapping_neg() && abs < size {
             let rel = if abs >= 0 {
                 abs.wrapping_sub(cur)
             } else {
                 abs.wrapping_add(size)
             };
-            op.copy_from_slice(&rel.to_le_bytes());
+            *op = rel.to_le_bytes();
         }
         i += 5;
     }

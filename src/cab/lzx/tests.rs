@@ -107,7 +107,7 @@ impl Writer {
         Writer {
             bits,
             slots: POSITION_SLOTS[usize::from(window_bits - 15)],
-            main_prev: vec![0; MAIN_MAX],
+            main_prev: vec![0; NUM_CHARS + MAX_SLOTS * 8],
             len_prev: vec![0; LENGTH_SYMBOLS],
             main: Vec::new(),
             length: Vec::new(),

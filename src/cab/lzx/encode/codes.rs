@@ -22,12 +22,15 @@ pub(crate) fn code_lengths(freq: &[u32], max_len: u32, lens: &mut [u8]) {
         .filter(|(_, &f)| f > 0)
         .map(|(s, &f)| (f, s))
         .collect();
-    match used.len() {
-        0 => return,
-        1 => {
-            let s = used[0].1;
-            lens[s] = 1;
-            lens[usize::from(s == 0)] = 1;
+    // Symbols index `lens` as they index `freq`: the two are as long.
+    match used.as_slice() {
+        [] => return,
+        &[(_, s)] => {
+            for other in [s, usize::from(s == 0)] {
+                if let Some(l) = lens.get_mut(other) {
+                    *l = 1;
+                }
+            }
             return;
         }
         _ => {}
@@ -37,7 +40,9 @@ pub(crate) fn code_lengths(freq: &[u32], max_len: u32, lens: &mut [u8]) {
         let depths = huffman_depths(&used);
         if depths.iter().all(|&d| d <= max_len) {
             for (&(_, s), &d) in used.iter().zip(&depths) {
-                lens[s] = d as u8;
+                if let Some(l) = lens.get_mut(s) {
+                    *l = d as u8;
+                }
             }
             return;
         }
@@ -50,6 +55,11 @@ pub(crate) fn code_lengths(freq: &[u32], max_len: u32, lens: &mut [u8]) {
 /// Depths of the leaves of a Huffman tree over `sorted` (ascending
 /// weights), built with two queues: leaves in order, and internal nodes in
 /// the order they are made, which is also ascending.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "indices are node numbers below 2n - 1, the length of weight, parent and depth: \
+              take() returns a leaf below n or a made node below next, and next stops at 2n - 1"
+)]
 fn huffman_depths(sorted: &[(u32, usize)]) -> Vec<u32> {
     let n = sorted.len();
     let mut weight: Vec<u64> = sorted.iter().map(|&(f, _)| u64::from(f)).collect();
@@ -84,6 +94,11 @@ fn huffman_depths(sorted: &[(u32, usize)]) -> Vec<u32> {
 
 /// Canonical codes for `lens`: shorter codes first, equal lengths in
 /// symbol order, as the decoder's tables assume.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "lengths come from code_lengths with a limit of at most 16, and count and \
+              next have 17 entries"
+)]
 pub(crate) fn canonical_codes(lens: &[u8], codes: &mut [u16]) {
     let mut count = [0u32; 17];
     for &l in lens {
@@ -122,52 +137,61 @@ fn delta(prev: u8, new: u8) -> u8 {
 
 fn tokens(prev: &[u8], new: &[u8]) -> Vec<Token> {
     let mut out = Vec::with_capacity(new.len());
-    let mut i = 0;
-    while i < new.len() {
-        let same = new[i..].iter().take_while(|&&l| l == new[i]).count();
-        if new[i] == 0 && same >= 20 {
+    let (mut prev, mut new) = (prev, new);
+    while let (Some(&was), Some(&len)) = (prev.first(), new.first()) {
+        let same = new.iter().take_while(|&&l| l == len).count();
+        let (token, run) = if len == 0 && same >= 20 {
             let run = same.min(51);
-            out.push(Token {
+            let token = Token {
                 code: 18,
                 extra: (run - 20) as u8,
                 extra_bits: 5,
                 then: 0,
-            });
-            i += run;
-        } else if new[i] == 0 && same >= 4 {
+            };
+            (token, run)
+        } else if len == 0 && same >= 4 {
             let run = same.min(19);
-            out.push(Token {
+            let token = Token {
                 code: 17,
                 extra: (run - 4) as u8,
                 extra_bits: 4,
                 then: 0,
-            });
-            i += run;
+            };
+            (token, run)
         } else if same >= 4 {
             // Code 19 applies the first position's delta to the whole run.
             let run = same.min(5);
-            out.push(Token {
+            let token = Token {
                 code: 19,
                 extra: (run - 4) as u8,
                 extra_bits: 1,
-                then: delta(prev[i], new[i]),
-            });
-            i += run;
+                then: delta(was, len),
+            };
+            (token, run)
         } else {
-            out.push(Token {
-                code: delta(prev[i], new[i]),
+            let token = Token {
+                code: delta(was, len),
                 extra: 0,
                 extra_bits: 0,
                 then: 0,
-            });
-            i += 1;
-        }
+            };
+            (token, 1)
+        };
+        out.push(token);
+        // run <= same <= new.len(): the rest of both tables after the run.
+        prev = prev.get(run..).unwrap_or_default();
+        new = new.get(run..).unwrap_or_default();
     }
     out
 }
 
 /// Writes `new` as a pretree (20 lengths of 4 bits) and the delta-coded
 /// lengths, then makes `new` the lengths the next block is coded against.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "tokens() makes codes 0 to 19 only (16 at most for deltas), and the pretree \
+              has PRETREE_SYMBOLS = 20"
+)]
 pub(crate) fn write_lengths(w: &mut BitWriter, prev: &mut [u8], new: &[u8]) {
     let toks = tokens(prev, new);
     let mut freq = [0u32; PRETREE_SYMBOLS];

@@ -110,6 +110,10 @@ impl Matcher {
     }
 
     #[inline(always)]
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "callers hash only positions with HASH_LEN bytes of input after them"
+    )]
     fn hash(&self, at: usize) -> usize {
         let mut b = [0u8; 8];
         b[..HASH_LEN].copy_from_slice(&self.buf[at..at + HASH_LEN]);
@@ -120,6 +124,11 @@ impl Matcher {
     /// Puts every position below `upto` that has a full hash prefix into
     /// its chain.
     #[inline(always)]
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "hash() is below 2^HASH_BITS, head's length, and the chain index is masked \
+                  to prev's length, a power of two"
+    )]
     fn insert_upto(&mut self, upto: u64) {
         let limit = upto.min((self.end() + 1).saturating_sub(HASH_LEN as u64));
         let mask = self.prev.len() - 1;
@@ -135,23 +144,31 @@ impl Matcher {
     /// How many bytes at `a` equal those at `b` (b < a), up to `max`.
     #[inline(always)]
     fn common(&self, a: usize, b: usize, max: usize) -> usize {
-        let buf = &self.buf[..];
+        // best() passes ranges inside buf: max stops at the end of the
+        // input, and b is behind a.
+        let (Some(x), Some(y)) = (self.buf.get(a..a + max), self.buf.get(b..b + max)) else {
+            return 0;
+        };
         let mut n = 0;
-        while n + 8 <= max {
-            let x = u64::from_le_bytes(buf[a + n..a + n + 8].try_into().expect("8"));
-            let y = u64::from_le_bytes(buf[b + n..b + n + 8].try_into().expect("8"));
-            if x != y {
-                return n + ((x ^ y).trailing_zeros() / 8) as usize;
+        for (p, q) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
+            if let (Some(p), Some(q)) = (p.first_chunk::<8>(), q.first_chunk::<8>()) {
+                let diff = u64::from_le_bytes(*p) ^ u64::from_le_bytes(*q);
+                if diff != 0 {
+                    return n + (diff.trailing_zeros() / 8) as usize;
+                }
             }
             n += 8;
         }
-        while n < max && buf[a + n] == buf[b + n] {
-            n += 1;
-        }
-        n
+        n + x.iter().zip(y).skip(n).take_while(|(p, q)| p == q).count()
     }
 
     /// The best match at absolute position `p`, ending no later than `to`.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "hash() is below head's length, chain indices are masked to prev's, and \
+                  buffer positions are behind p by at most the history, or before the match's \
+                  end at to"
+    )]
     fn best(&mut self, p: u64, to: u64) -> Match {
         self.insert_upto(p);
         let max = (to - p).min(MAX_MATCH as u64) as usize;
@@ -238,6 +255,10 @@ impl Matcher {
 
     /// Codes the input from absolute `from` to `to` (within one frame) as
     /// symbols appended to `out`. Matches never run past `to`.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "p runs from `from` to `to`, inside the input appended to buf"
+    )]
     pub(super) fn parse(&mut self, from: u64, to: u64, out: &mut Vec<Sym>) {
         let mut p = from;
         let mut ahead: Option<Match> = None;
@@ -285,9 +306,7 @@ impl Matcher {
             }
             None => {
                 self.r = [m.dist, self.r[0], self.r[1]];
-                let f = m.dist + 2;
-                let slot = POSITION_BASE.partition_point(|&b| b <= f) - 1;
-                (slot, EXTRA_BITS[slot], f - POSITION_BASE[slot])
+                position_slot(m.dist)
             }
         };
         let low = m.len - MIN_MATCH;
@@ -312,8 +331,21 @@ fn literal(b: u8) -> Sym {
 }
 
 fn footer_bits(dist: u32) -> u8 {
+    position_slot(dist).1
+}
+
+/// The position slot of a new match distance, with the slot's footer bit
+/// count and footer: the stream carries the distance plus 2, as the slot's
+/// base plus the footer.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "distance + 2 is at least 3 and base[0] is 0, so the slot (the last base at most \
+              it) is a valid index into the slot tables"
+)]
+fn position_slot(dist: u32) -> (usize, u8, u32) {
     let f = dist + 2;
-    EXTRA_BITS[POSITION_BASE.partition_point(|&b| b <= f) - 1]
+    let slot = POSITION_BASE.partition_point(|&b| b <= f) - 1;
+    (slot, EXTRA_BITS[slot], f - POSITION_BASE[slot])
 }
 
 /// Bits a match saves against coding its bytes as literals.
