@@ -19,8 +19,13 @@ use crate::error::{Error, ErrorKind, Result};
 /// through [`Cabinet::open_folder`] / [`Cabinet::open_member`].
 #[derive(Debug, Clone)]
 pub struct Cabinet {
+    /// CFHEADER.
     pub header: Header,
+    /// The CFFOLDER table, in file order (a member names its folder by
+    /// index into it).
     pub folders: Vec<FolderEntry>,
+    /// The CFFILE table, in file order: the order members come out of their
+    /// folders.
     pub files: Vec<FileEntry>,
 }
 

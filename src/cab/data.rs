@@ -25,6 +25,7 @@ pub struct BlockHeader {
 }
 
 impl BlockHeader {
+    /// The three fields of the 8 bytes every CFDATA starts with.
     pub fn parse(bytes: &[u8; HEADER_LEN]) -> BlockHeader {
         BlockHeader {
             checksum: u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),

@@ -32,8 +32,9 @@ pub struct FileEntry {
     pub folder_offset: u32,
     /// Index of the folder holding the member.
     pub folder: u16,
-    /// MS-DOS date and time, as stored.
+    /// MS-DOS date, as stored.
     pub date: u16,
+    /// MS-DOS time, as stored.
     pub time: u16,
     /// Attribute bits, as stored.
     pub attributes: u16,

@@ -25,13 +25,18 @@ pub enum Compression {
     MsZip,
     /// Quantum (type 2), with its level and memory bits. Not decodable here.
     Quantum(u16),
-    /// LZX (type 3) with a window of 2^`window_bits` bytes (15 to 21).
-    Lzx { window_bits: u8 },
+    /// LZX (type 3).
+    Lzx {
+        /// The window is 2^`window_bits` bytes (15 to 21).
+        window_bits: u8,
+    },
     /// Any other value, kept so it can be reported.
     Unknown(u16),
 }
 
 impl Compression {
+    /// The compression a CFFOLDER's typeCompress field names (the low four
+    /// bits the method, bits 8–12 LZX's window).
     pub fn from_type(type_compress: u16) -> Compression {
         match type_compress & 0x000F {
             0 => Compression::None,
@@ -44,6 +49,8 @@ impl Compression {
         }
     }
 
+    /// The typeCompress field that names this compression (the writer's
+    /// inverse of [`Compression::from_type`]).
     pub fn to_type(self) -> u16 {
         match self {
             Compression::None => 0,
@@ -74,6 +81,7 @@ pub struct FolderEntry {
     pub data_offset: u32,
     /// cCFData: the number of data blocks.
     pub block_count: u16,
+    /// typeCompress: how every block of the folder is compressed.
     pub compression: Compression,
     /// The per-folder reserve, as stored.
     pub reserve: Vec<u8>,

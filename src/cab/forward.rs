@@ -9,6 +9,9 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+/// `inner`, of `len` bytes, as a `Read + Seek` that refuses to seek
+/// backwards (with `io::ErrorKind::Unsupported`, which the cabinet reader
+/// reports as a layout it cannot read forward-only).
 pub struct Forward<R> {
     inner: R,
     pos: u64,
@@ -16,10 +19,12 @@ pub struct Forward<R> {
 }
 
 impl<R: Read> Forward<R> {
+    /// A view of `inner`, positioned at 0, whose end is at `len`.
     pub fn new(inner: R, len: u64) -> Forward<R> {
         Forward { inner, pos: 0, len }
     }
 
+    /// The stream underneath, wherever this view left it.
     pub fn into_inner(self) -> R {
         self.inner
     }

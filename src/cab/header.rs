@@ -30,12 +30,19 @@ pub struct Header {
     pub cabinet_size: u32,
     /// coffFiles: where the CFFILE table starts.
     pub files_offset: u32,
+    /// versionMinor: 3 in every cabinet Microsoft writes.
     pub version_minor: u8,
+    /// versionMajor: 1 in every cabinet Microsoft writes.
     pub version_major: u8,
+    /// cFolders: entries in the CFFOLDER table.
     pub folder_count: u16,
+    /// cFiles: entries in the CFFILE table.
     pub file_count: u16,
+    /// flags: `FLAG_PREV_CABINET`, `FLAG_NEXT_CABINET`, `FLAG_RESERVE_PRESENT`.
     pub flags: u16,
+    /// setID: shared by the cabinets of one spanned set.
     pub set_id: u16,
+    /// iCabinet: this cabinet's place in a spanned set (0 for a lone one).
     pub cabinet_index: u16,
     /// The per-cabinet reserve (an Authenticode cabinet keeps its signature
     /// location here).

@@ -47,6 +47,7 @@ impl<R: Read + Seek> MemberReader<R> {
         ended_early(&self.file, at)
     }
 
+    /// The CFFILE entry of the member being read.
     pub fn file(&self) -> &FileEntry {
         &self.file
     }

@@ -67,6 +67,7 @@ impl<R: Read + Seek> FolderReader<R> {
         })
     }
 
+    /// The CFFOLDER entry of the folder being decoded.
     pub fn entry(&self) -> &FolderEntry {
         &self.entry
     }

@@ -169,6 +169,7 @@ fn mszip_block(c: &mut Compress, previous: &[u8], input: &[u8]) -> Vec<u8> {
 }
 
 impl CabBuilder {
+    /// An empty cabinet: no folders, no reserve, checksums on.
     pub fn new() -> CabBuilder {
         CabBuilder {
             folders: Vec::new(),
