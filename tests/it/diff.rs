@@ -3,6 +3,8 @@
 use crate::common::pair::pair;
 use crate::common::*;
 use serde_json::{json, Value};
+use std::path::Path;
+use wsuscat::commands::generate::mutate::Changes;
 
 fn strings(v: &Value, field: &str) -> Vec<String> {
     v.as_array()
@@ -20,11 +22,8 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-#[test]
-fn diff_reports_exactly_the_mutation_in_every_section() {
-    let (a, b) = pair();
-    let c = &b.changes;
-    // The pair exercises every section, or the test proves little.
+/// The pair exercises every section, or the test proves little.
+fn assert_every_section_is_exercised(c: &Changes) {
     for (name, n) in [
         ("added", c.added.len()),
         ("removed", c.removed.len()),
@@ -37,20 +36,15 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
     ] {
         assert!(n > 0, "the mutation has no {name}");
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (old, new) = (dir.path().join("old.cab"), dir.path().join("new.cab"));
-    std::fs::write(&old, &a.cab).unwrap();
-    std::fs::write(&new, &b.generated.cab).unwrap();
-    let r = run([
-        "diff",
-        "--format",
-        "json",
-        old.to_str().unwrap(),
-        new.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+}
 
+fn opt(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+/// Added, removed, newly expired and newly superseded updates, revisions
+/// and attribute changes.
+fn assert_update_sections(d: &Value, c: &Changes) {
     assert_eq!(sorted(strings(&d["added"], "update_id")), c.added);
     assert_eq!(sorted(strings(&d["removed"], "update_id")), c.removed);
     assert_eq!(sorted(strings(&d["newly_expired"], "update_id")), c.expired);
@@ -71,7 +65,6 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
         })
         .collect();
     assert_eq!(revised, c.revised);
-    let opt = |v: &Value| v.as_str().map(str::to_string);
     let mut changes: Vec<_> = d["attribute_changes"]
         .as_array()
         .unwrap()
@@ -87,6 +80,10 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
         .collect();
     changes.sort();
     assert_eq!(changes, c.attribute_changes);
+}
+
+/// Products, classifications and the root element's attributes.
+fn assert_product_classification_and_root_sections(d: &Value, c: &Changes) {
     assert_eq!(strings(&d["products_added"], ""), c.products_added);
     assert_eq!(strings(&d["products_removed"], ""), c.products_removed);
     assert_eq!(
@@ -110,9 +107,10 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
         })
         .collect();
     assert_eq!(root, c.root_changes);
+}
 
-    // Shards: every index.xml entry whose RANGESTART or presence changed.
-    let (s0, s1) = (&a.truth.shards, &b.generated.truth.shards);
+/// Shards: every index.xml entry whose RANGESTART or presence changed.
+fn assert_shard_changes(d: &Value, s0: &[(String, u32)], s1: &[(String, u32)]) {
     let mut names: Vec<&String> = s0.iter().chain(s1).map(|(n, _)| n).collect();
     names.sort();
     names.dedup();
@@ -142,7 +140,11 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
         })
         .collect();
     assert_eq!(shards, expected);
+}
 
+/// The vocabulary section: what a baseline of the old catalog flags in the
+/// new one, with the first RevisionIds carrying each term.
+fn assert_vocabulary_novelties(d: &Value, c: &Changes) {
     let novelties: Vec<(Value, u64, Vec<u64>)> = d["vocabulary"]
         .as_array()
         .unwrap()
@@ -172,8 +174,11 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
         })
         .collect();
     assert_eq!(novelties, expected);
+}
 
-    // CSV lists every item: one row per difference, after the header.
+/// CSV lists every item: one row per difference, after the header. Returns
+/// the number of differences.
+fn assert_csv_has_a_row_per_difference(old: &Path, new: &Path, d: &Value) -> usize {
     let csv = run([
         "diff",
         "--format",
@@ -202,8 +207,11 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
         .map(|s| d[s].as_array().unwrap().len())
         .sum();
     assert_eq!(csv.stdout.lines().count(), total + 1);
+    total
+}
 
-    // The human summary names the sections and the counts.
+/// The human summary names the sections and the counts.
+fn assert_human_summary_counts(old: &Path, new: &Path, c: &Changes, total: usize) {
     let human = run([
         "diff",
         "--color",
@@ -220,6 +228,33 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
         human.stdout
     );
     assert!(human.stdout.contains(&format!("{total} difference(s)")));
+}
+
+#[test]
+fn diff_reports_exactly_the_mutation_in_every_section() {
+    let (a, b) = pair();
+    let c = &b.changes;
+    assert_every_section_is_exercised(c);
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.cab"), dir.path().join("new.cab"));
+    std::fs::write(&old, &a.cab).unwrap();
+    std::fs::write(&new, &b.generated.cab).unwrap();
+    let r = run([
+        "diff",
+        "--format",
+        "json",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+
+    assert_update_sections(&d, c);
+    assert_product_classification_and_root_sections(&d, c);
+    assert_shard_changes(&d, &a.truth.shards, &b.generated.truth.shards);
+    assert_vocabulary_novelties(&d, c);
+    let total = assert_csv_has_a_row_per_difference(&old, &new, &d);
+    assert_human_summary_counts(&old, &new, c, total);
 }
 
 #[test]

@@ -5,6 +5,9 @@
 use crate::common::pair::pair;
 use crate::common::*;
 use serde_json::Value;
+use std::path::Path;
+use wsuscat::commands::generate::model::Truth;
+use wsuscat::commands::generate::mutate::Mutated;
 use wsuscat::rules::constraints::unix_seconds;
 
 fn catalog_findings(report: &Value) -> &Vec<Value> {
@@ -23,40 +26,18 @@ fn schema_errors(doc: &Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_baseline_finds_nothing_in_its_own_catalog_and_exactly_the_novelties_in_the_next() {
-    let (a, b) = pair();
-    let dir = tempfile::tempdir().unwrap();
-    let (old, new) = (dir.path().join("a.cab"), dir.path().join("b.cab"));
-    let toml = dir.path().join("baseline.toml");
-    std::fs::write(&old, &a.cab).unwrap();
-    std::fs::write(&new, &b.generated.cab).unwrap();
-    let r = run([
-        "baseline",
-        "--allow-unsigned",
-        old.to_str().unwrap(),
-        "-o",
-        toml.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let text = std::fs::read_to_string(&toml).unwrap();
-    assert!(text.contains(&a.truth.package_id), "names its source");
-    assert!(text.contains("kind = \"baseline\""));
-    let t = toml.to_str().unwrap();
-
-    let (code, report) = check_json(&old, &["--allow-unsigned", "--baseline", t]);
+/// A baseline of a catalog flags nothing in that same catalog.
+fn assert_own_catalog_has_no_findings(old: &Path, t: &str) {
+    let (code, report) = check_json(old, &["--allow-unsigned", "--baseline", t]);
     assert_eq!(code, 0, "{report}");
     assert!(catalog_findings(&report).is_empty(), "{report}");
     assert!(report["findings"].as_array().unwrap().is_empty());
+}
 
-    let (code, report) = check_json(&new, &["--allow-unsigned", "--baseline", t]);
-    assert_eq!(code, 1, "{report}");
-    assert!(
-        schema_errors(&report).is_empty(),
-        "{:?}",
-        schema_errors(&report)
-    );
-    let found: Vec<(Value, u64, Vec<u64>, String)> = catalog_findings(&report)
+/// The successor's findings are exactly the mutation's novelties, each with
+/// its update count, first RevisionIds and "breaks". Returns how many.
+fn assert_findings_are_exactly_the_novelties(report: &Value, b: &Mutated) -> usize {
+    let found: Vec<(Value, u64, Vec<u64>, String)> = catalog_findings(report)
         .iter()
         .map(|f| {
             (
@@ -89,20 +70,24 @@ fn a_baseline_finds_nothing_in_its_own_catalog_and_exactly_the_novelties_in_the_
     found_sorted.sort_by_key(|f| f.0.to_string());
     expected.sort_by_key(|f| f.0.to_string());
     assert_eq!(found_sorted, expected);
-    // The first updates are named from their l\en fragments.
-    for f in catalog_findings(&report) {
+    expected.len()
+}
+
+/// The first updates are named from their l\en fragments.
+fn assert_first_updates_are_titled(report: &Value, generated: &Truth) {
+    for f in catalog_findings(report) {
         for u in f["first"].as_array().unwrap() {
             let rev = u["revision_id"].as_u64().unwrap() as u32;
-            let truth = b
-                .generated
-                .truth
-                .by_revision(rev)
-                .expect("a generated update");
+            let truth = generated.by_revision(rev).expect("a generated update");
             assert_eq!(u["title"], truth.title.as_str(), "{rev}");
         }
     }
-    // The four injected kinds are all there.
-    let rules: Vec<&str> = catalog_findings(&report)
+}
+
+/// The four injected kinds are all there, the nested bundle among the new
+/// combinations; returns its finding.
+fn assert_every_injected_kind_is_found(report: &Value) -> &Value {
+    let rules: Vec<&str> = catalog_findings(report)
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
@@ -114,16 +99,19 @@ fn a_baseline_finds_nothing_in_its_own_catalog_and_exactly_the_novelties_in_the_
     ] {
         assert!(rules.contains(&rule), "{rule} in {rules:?}");
     }
-    let nested = catalog_findings(&report)
+    let nested = catalog_findings(report)
         .iter()
         .find(|f| f["term"]["kind"] == "combination" && f["term"]["is_bundle"] == "true")
         .expect("the nested bundle is a new combination");
     assert_eq!(nested["term"]["deployment_action"], "Bundle");
+    nested
+}
 
-    // Combined with a built-in profile, whose combination rule names the
-    // nested bundle too and whose value rule names each update.
+/// Combined with a built-in profile, whose combination rule names the
+/// nested bundle too and whose value rule names each update.
+fn assert_baseline_combines_with_a_builtin_profile(new: &Path, t: &str, nested: &Value) {
     let (code, report) = check_json(
-        &new,
+        new,
         &[
             "--allow-unsigned",
             "--profile",
@@ -143,9 +131,16 @@ fn a_baseline_finds_nothing_in_its_own_catalog_and_exactly_the_novelties_in_the_
         nested["first"][0]["revision_id"]
     );
     assert_eq!(report["findings"].as_array().unwrap().len(), 4);
+}
 
-    // A baseline written with --severity warn reports without failing.
-    let warn = dir.path().join("warn.toml");
+/// A baseline written with --severity warn reports without failing.
+fn assert_warn_baseline_reports_without_failing(
+    dir: &Path,
+    old: &Path,
+    new: &Path,
+    novelties: usize,
+) {
+    let warn = dir.join("warn.toml");
     let r = run([
         "baseline",
         "--allow-unsigned",
@@ -157,14 +152,52 @@ fn a_baseline_finds_nothing_in_its_own_catalog_and_exactly_the_novelties_in_the_
     ]);
     assert_eq!(r.code, 0);
     let (code, report) = check_json(
-        &new,
+        new,
         &["--allow-unsigned", "--profile", warn.to_str().unwrap()],
     );
     assert_eq!(code, 0, "{report}");
-    assert_eq!(catalog_findings(&report).len(), expected.len());
+    assert_eq!(catalog_findings(&report).len(), novelties);
     assert!(catalog_findings(&report)
         .iter()
         .all(|f| f["severity"] == "warn"));
+}
+
+#[test]
+fn a_baseline_finds_nothing_in_its_own_catalog_and_exactly_the_novelties_in_the_next() {
+    let (a, b) = pair();
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("a.cab"), dir.path().join("b.cab"));
+    let toml = dir.path().join("baseline.toml");
+    std::fs::write(&old, &a.cab).unwrap();
+    std::fs::write(&new, &b.generated.cab).unwrap();
+    let r = run([
+        "baseline",
+        "--allow-unsigned",
+        old.to_str().unwrap(),
+        "-o",
+        toml.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.contains(&a.truth.package_id), "names its source");
+    assert!(text.contains("kind = \"baseline\""));
+    let t = toml.to_str().unwrap();
+
+    assert_own_catalog_has_no_findings(&old, t);
+
+    let (code, report) = check_json(&new, &["--allow-unsigned", "--baseline", t]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        schema_errors(&report).is_empty(),
+        "{:?}",
+        schema_errors(&report)
+    );
+    let novelties = assert_findings_are_exactly_the_novelties(&report, &b);
+    assert_first_updates_are_titled(&report, &b.generated.truth);
+    let nested = assert_every_injected_kind_is_found(&report);
+
+    assert_baseline_combines_with_a_builtin_profile(&new, t, nested);
+    assert_warn_baseline_reports_without_failing(dir.path(), &old, &new, novelties);
 }
 
 #[test]

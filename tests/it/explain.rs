@@ -160,13 +160,9 @@ fn show_names_updates_in_the_first_and_last_shard_and_at_a_boundary() {
     }
 }
 
-#[test]
-fn show_resolves_references_and_finds_updates_by_update_id_and_kb() {
-    let f = fixture();
-    let t = &f.truth;
-    // A bundle that supersedes something and is superseded by something.
-    let bundle = t
-        .updates
+/// A bundle that supersedes something and is superseded by something.
+fn chained_bundle(t: &Truth) -> &TruthUpdate {
+    t.updates
         .iter()
         .find(|u| {
             u.kind == Kind::Bundle
@@ -175,20 +171,55 @@ fn show_resolves_references_and_finds_updates_by_update_id_and_kb() {
                     .iter()
                     .any(|o| o.superseded_by.contains(&u.revision_id))
         })
-        .expect("the generator makes supersedence chains");
-    let v = show(&f.path, &format!("{{{}}}", bundle.update_id.to_uppercase()));
-    let shown = &v["updates"][0];
-    assert_eq!(shown["entry"]["revision_id"], bundle.revision_id);
-    let revs = |key: &str| -> Vec<u64> {
-        shown[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["revision_id"].as_u64().unwrap())
-            .collect()
-    };
+        .expect("the generator makes supersedence chains")
+}
+
+/// The RevisionIds of the updates the generator put in a bundle.
+fn bundle_members(t: &Truth, bundle: &TruthUpdate) -> Vec<u64> {
+    t.updates
+        .iter()
+        .filter(|o| o.bundled_by == Some(bundle.revision_id))
+        .map(|o| u64::from(o.revision_id))
+        .collect()
+}
+
+/// `show` of an update named by its braced, upper-case UpdateId: the one
+/// update it answers is that update.
+fn show_by_update_id(f: &Fixture, u: &TruthUpdate) -> Value {
+    let v = show(&f.path, &format!("{{{}}}", u.update_id.to_uppercase()));
+    let shown = v["updates"][0].clone();
+    assert_eq!(shown["entry"]["revision_id"], u.revision_id);
+    shown
+}
+
+/// The RevisionIds of the references `show` lists under `key`.
+fn referenced_revisions(shown: &Value, key: &str) -> Vec<u64> {
+    shown[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["revision_id"].as_u64().unwrap())
+        .collect()
+}
+
+/// The titles of the references `show` lists under `key`.
+fn referenced_titles<'a>(shown: &'a Value, key: &str) -> Vec<&'a str> {
+    shown[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn show_by_update_id_resolves_supersedence_and_bundle_members() {
+    let f = fixture();
+    let t = &f.truth;
+    let bundle = chained_bundle(t);
+    let shown = show_by_update_id(f, bundle);
     assert_eq!(
-        revs("superseded_by"),
+        referenced_revisions(&shown, "superseded_by"),
         bundle
             .superseded_by
             .iter()
@@ -213,21 +244,19 @@ fn show_resolves_references_and_finds_updates_by_update_id_and_kb() {
         .filter(|o| o.superseded_by.contains(&bundle.revision_id))
         .map(|o| u64::from(o.revision_id))
         .collect();
-    assert_eq!(revs("supersedes"), supersedes);
-    let children: Vec<u64> = t
-        .updates
-        .iter()
-        .filter(|o| o.bundled_by == Some(bundle.revision_id))
-        .map(|o| u64::from(o.revision_id))
-        .collect();
-    assert_eq!(revs("bundles"), children);
-    // Prerequisites and categories resolve to the generator's titles.
-    let prereq_titles: Vec<&str> = shown["prerequisites"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["title"].as_str().unwrap())
-        .collect();
+    assert_eq!(referenced_revisions(&shown, "supersedes"), supersedes);
+    assert_eq!(
+        referenced_revisions(&shown, "bundles"),
+        bundle_members(t, bundle)
+    );
+}
+
+#[test]
+fn show_resolves_prerequisites_and_categories_to_the_generators_titles() {
+    let f = fixture();
+    let t = &f.truth;
+    let bundle = chained_bundle(t);
+    let shown = show_by_update_id(f, bundle);
     let expected: Vec<&str> = bundle
         .prerequisites
         .iter()
@@ -240,22 +269,20 @@ fn show_resolves_references_and_finds_updates_by_update_id_and_kb() {
                 .as_str()
         })
         .collect();
-    assert_eq!(prereq_titles, expected);
-    let category_titles: Vec<&str> = shown["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["title"].as_str().unwrap())
-        .collect();
+    assert_eq!(referenced_titles(&shown, "prerequisites"), expected);
     let expected: Vec<&str> = bundle
         .categories
         .iter()
         .map(|&c| t.updates[c].title.as_str())
         .collect();
-    assert_eq!(category_titles, expected);
+    assert_eq!(referenced_titles(&shown, "categories"), expected);
+}
 
-    // By KB: the bundle and every child carrying its KB article.
-    let kb = bundle.kb.unwrap();
+#[test]
+fn show_by_kb_finds_the_bundle_and_every_child_carrying_its_kb_article() {
+    let f = fixture();
+    let t = &f.truth;
+    let kb = chained_bundle(t).kb.unwrap();
     let v = show(&f.path, &format!("KB{kb}"));
     let mut got: Vec<u64> = v["updates"]
         .as_array()
@@ -271,7 +298,13 @@ fn show_resolves_references_and_finds_updates_by_update_id_and_kb() {
         .map(|u| u64::from(u.revision_id))
         .collect();
     assert_eq!(got, expected);
-    // Payload files carry their FileLocation URLs.
+}
+
+#[test]
+fn show_lists_payload_files_with_their_file_location_urls() {
+    let f = fixture();
+    let t = &f.truth;
+    let children = bundle_members(t, chained_bundle(t));
     let child = t.by_revision(children[0] as u32).unwrap();
     let v = show(&f.path, &child.revision_id.to_string());
     let payload = v["updates"][0]["payload"].as_array().unwrap();

@@ -328,65 +328,55 @@ fn osslsigncode_sha256_multifolder_cab_agrees() {
     );
 }
 
-/// An expired leaf is accepted when a trusted RFC 3161 timestamp shows it
-/// signed inside its validity, and rejected without one.
-#[test]
-fn expired_leaf_rfc3161_timestamp_agrees() {
-    let Some(dir) = crate::common::corpus() else {
-        return;
-    };
-    if !tools_present() {
-        return;
-    }
-    let pki = Pki::new("cabsig timestamp CA");
-    let (cert, key) = pki.issue(
-        "leaf",
-        "cabsig expired signer",
-        "leafext",
-        "20200101000000Z",
-        "20210101000000Z",
-    );
-    let (tsa, tsa_key) = pki.issue(
-        "tsa",
-        "cabsig test TSA",
-        "tsaext",
-        "20190101000000Z",
-        "20390101000000Z",
-    );
+/// A TSA certificate issued by `issuer`, with the chain osslsigncode wants
+/// (the TSA certificate, then its CA) written into `pki`'s directory as
+/// `chain_name`. Returns (chain.pem, tsa key.pem).
+fn tsa_with_chain(pki: &Pki, issuer: &Pki, cn: &str, chain_name: &str) -> (PathBuf, PathBuf) {
+    let (tsa, tsa_key) = issuer.issue("tsa", cn, "tsaext", "20190101000000Z", "20390101000000Z");
     let mut chain = std::fs::read(&tsa).unwrap();
-    chain.extend(std::fs::read(pki.ca()).unwrap());
-    let tsa_chain = pki.write("tsa-chain.pem", &chain);
-    let input = dir.join("python-cabarchive/simple.cab");
+    chain.extend(std::fs::read(issuer.ca()).unwrap());
+    (pki.write(chain_name, &chain), tsa_key)
+}
+
+/// Signs `input` at TS_2020 with `leaf` (cert.pem, key.pem), RFC 3161
+/// timestamped at TS_2020 by the TSA `tsa` (chain.pem, key.pem).
+fn sign_timestamped(
+    pki: &Pki,
+    input: &Path,
+    out: &str,
+    leaf: &(PathBuf, PathBuf),
+    tsa: &(PathBuf, PathBuf),
+) -> Vec<u8> {
     let t = TS_2020.to_string();
-    let stamped = pki.sign(
-        &input,
-        "stamped.cab",
-        &cert,
-        &key,
+    pki.sign(
+        input,
+        out,
+        &leaf.0,
+        &leaf.1,
         &[
             "-h",
             "sha256",
             "-time",
             &t,
             "-TSA-certs",
-            tsa_chain.to_str().unwrap(),
+            tsa.0.to_str().unwrap(),
             "-TSA-key",
-            tsa_key.to_str().unwrap(),
+            tsa.1.to_str().unwrap(),
             "-TSA-time",
             &t,
         ],
-    );
-    let plain = pki.sign(
-        &input,
-        "plain.cab",
-        &cert,
-        &key,
-        &["-h", "sha256", "-time", &t],
-    );
-    let anchors = pki.anchors();
-    let now = std::time::SystemTime::now();
+    )
+}
 
-    let r = crate::common::signature::verify_bytes(&stamped, &anchors, now)
+/// A trusted timestamp validates the expired leaf at the stamped time, and
+/// osslsigncode, given the TSA's CA, agrees.
+fn assert_trusted_timestamp_validates_at_signing_time(
+    pki: &Pki,
+    stamped: &[u8],
+    anchors: &TrustAnchors,
+    now: std::time::SystemTime,
+) {
+    let r = crate::common::signature::verify_bytes(stamped, anchors, now)
         .expect("timestamped signature verifies");
     assert_eq!(r.signing_time_source, TimeSource::Rfc3161);
     assert!(r.timestamp_verified, "{:?}", r.notes);
@@ -398,8 +388,17 @@ fn expired_leaf_rfc3161_timestamp_agrees() {
         &pki.dir().join("stamped.cab"),
         &["-TSA-CAfile", ca.to_str().unwrap()]
     ));
+}
 
-    match crate::common::signature::verify_bytes(&plain, &anchors, now) {
+/// Without a timestamp the expired leaf fails now (in both tools) and
+/// passes when validated at a 2020 "now".
+fn assert_untimestamped_expired_leaf_fails_now_but_not_in_2020(
+    pki: &Pki,
+    plain: &[u8],
+    anchors: &TrustAnchors,
+    now: std::time::SystemTime,
+) {
+    match crate::common::signature::verify_bytes(plain, anchors, now) {
         Err(e @ Error::CertificateExpired { .. }) => {
             let msg = e.to_string();
             assert!(
@@ -412,53 +411,73 @@ fn expired_leaf_rfc3161_timestamp_agrees() {
     assert!(!pki.ossl_verify(&pki.dir().join("plain.cab"), &[]));
     // Validated at a 2020 "now", the untimestamped file is fine.
     let r = crate::common::signature::verify_bytes(
-        &plain,
-        &anchors,
+        plain,
+        anchors,
         crate::common::signature::unix(TS_2020),
     )
     .expect("valid in 2020");
     assert_eq!(r.signing_time_source, TimeSource::SignedAttribute);
     assert!(!r.timestamp_verified);
+}
 
-    // A TSA from a CA we do not trust: its time is not used, so the expired
-    // leaf fails at the current time.
-    let rogue = Pki::new("cabsig rogue TSA CA");
-    let (rtsa, rtsa_key) = rogue.issue(
-        "tsa",
-        "cabsig rogue TSA",
-        "tsaext",
-        "20190101000000Z",
-        "20390101000000Z",
-    );
-    let mut rchain = std::fs::read(&rtsa).unwrap();
-    rchain.extend(std::fs::read(rogue.ca()).unwrap());
-    let rchain = pki.write("rogue-chain.pem", &rchain);
-    let rogue_stamped = pki.sign(
-        &input,
-        "rogue.cab",
-        &cert,
-        &key,
-        &[
-            "-h",
-            "sha256",
-            "-time",
-            &t,
-            "-TSA-certs",
-            rchain.to_str().unwrap(),
-            "-TSA-key",
-            rtsa_key.to_str().unwrap(),
-            "-TSA-time",
-            &t,
-        ],
-    );
+/// A TSA from a CA we do not trust: its time is not used, so the expired
+/// leaf fails at the current time, in both tools.
+fn assert_untrusted_timestamp_is_not_used(
+    pki: &Pki,
+    rogue_stamped: &[u8],
+    anchors: &TrustAnchors,
+    now: std::time::SystemTime,
+) {
     assert!(matches!(
-        crate::common::signature::verify_bytes(&rogue_stamped, &anchors, now),
+        crate::common::signature::verify_bytes(rogue_stamped, anchors, now),
         Err(Error::CertificateExpired { .. })
     ));
+    let ca = pki.ca();
     assert!(!pki.ossl_verify(
         &pki.dir().join("rogue.cab"),
         &["-TSA-CAfile", ca.to_str().unwrap()]
     ));
+}
+
+/// An expired leaf is accepted when a trusted RFC 3161 timestamp shows it
+/// signed inside its validity, and rejected without one.
+#[test]
+fn expired_leaf_rfc3161_timestamp_agrees() {
+    let Some(dir) = crate::common::corpus() else {
+        return;
+    };
+    if !tools_present() {
+        return;
+    }
+    let pki = Pki::new("cabsig timestamp CA");
+    let leaf = pki.issue(
+        "leaf",
+        "cabsig expired signer",
+        "leafext",
+        "20200101000000Z",
+        "20210101000000Z",
+    );
+    let tsa = tsa_with_chain(&pki, &pki, "cabsig test TSA", "tsa-chain.pem");
+    let input = dir.join("python-cabarchive/simple.cab");
+    let stamped = sign_timestamped(&pki, &input, "stamped.cab", &leaf, &tsa);
+    let t = TS_2020.to_string();
+    let plain = pki.sign(
+        &input,
+        "plain.cab",
+        &leaf.0,
+        &leaf.1,
+        &["-h", "sha256", "-time", &t],
+    );
+    let anchors = pki.anchors();
+    let now = std::time::SystemTime::now();
+
+    assert_trusted_timestamp_validates_at_signing_time(&pki, &stamped, &anchors, now);
+    assert_untimestamped_expired_leaf_fails_now_but_not_in_2020(&pki, &plain, &anchors, now);
+
+    let rogue = Pki::new("cabsig rogue TSA CA");
+    let rogue_tsa = tsa_with_chain(&pki, &rogue, "cabsig rogue TSA", "rogue-chain.pem");
+    let rogue_stamped = sign_timestamped(&pki, &input, "rogue.cab", &leaf, &rogue_tsa);
+    assert_untrusted_timestamp_is_not_used(&pki, &rogue_stamped, &anchors, now);
 }
 
 /// A leaf whose EKU is serverAuth only may not sign code.
