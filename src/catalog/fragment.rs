@@ -79,7 +79,10 @@ impl FragmentKind {
 /// What a core fragment says.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Core {
+    /// `UpdateIdentity/@UpdateID`, as written; `None` when absent.
     pub update_id: Option<String>,
+    /// `UpdateIdentity/@RevisionNumber`, as written (not checked to be a
+    /// number); `None` when absent.
     pub revision_number: Option<String>,
     /// `Properties/@UpdateType`: Software, Driver, Category, Detector.
     pub update_type: Option<String>,
@@ -88,8 +91,13 @@ pub struct Core {
 /// A payload file as the extended fragment describes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FileInfo {
+    /// `File/@FileName`: the name the file is downloaded as; `None` when
+    /// absent.
     pub file_name: Option<String>,
+    /// `File/@Digest`: base64 of the file's digest (SHA-1 in the catalogs
+    /// seen, as `DigestAlgorithm` says); `None` when absent.
     pub digest: Option<String>,
+    /// `File/@Size` in bytes, as written; `None` when absent.
     pub size: Option<String>,
 }
 
@@ -98,17 +106,32 @@ pub struct FileInfo {
 pub struct Extended {
     /// `KBArticleID`, as written (digits, without "KB").
     pub kb: Option<String>,
+    /// `SecurityBulletinID` (`MS16-087`); `None` when absent, as for
+    /// updates published since bulletins ended in 2017.
     pub security_bulletin: Option<String>,
+    /// `MsrcSeverity` (`Critical`, `Important`, `Moderate`, `Low`);
+    /// `None` when absent, as for every update that is not a security
+    /// update.
     pub msrc_severity: Option<String>,
+    /// Every `Files/File`, in document order; always empty from
+    /// [`parse_brief`].
     pub files: Vec<FileInfo>,
 }
 
-/// What a localized fragment says.
+/// What a localized fragment says: each field is the text of a child of
+/// `<LocalizedProperties>`, trimmed, the first one when it is repeated, and
+/// `None` when absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Localized {
+    /// `Language`: the language the text is in (`en`), as the fragment
+    /// says it.
     pub language: Option<String>,
+    /// `Title`: what consoles show as the update's name.
     pub title: Option<String>,
+    /// `Description`; always `None` from [`parse_brief`].
     pub description: Option<String>,
+    /// `MoreInfoUrl`: the support article; always `None` from
+    /// [`parse_brief`].
     pub more_info_url: Option<String>,
 }
 
@@ -116,8 +139,11 @@ pub struct Localized {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Facts {
+    /// From a `c\<rev>` fragment.
     Core(Core),
+    /// From an `x\<rev>` fragment.
     Extended(Extended),
+    /// From an `l\<lang>\<rev>` fragment.
     Localized(Localized),
     /// EULA and full-update fragments: only their raw text is of interest.
     Other,

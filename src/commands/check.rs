@@ -21,28 +21,42 @@ use crate::trust::integrity::{self, SignatureStatus, TrustOptions};
 /// A profile as the report names it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ProfileRef {
+    /// The profile's name, as findings carry it (`configmgr2007-legacy`).
     pub name: String,
+    /// The profile's one line on what consumer it describes.
     pub description: String,
 }
 
 /// Updates counted by kind.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Counts {
+    /// Every `<Update>` in package.xml: the sum of `by_kind`.
     pub updates_checked: u64,
+    /// Updates per kind, every kind present (0 when there are none).
     pub by_kind: BTreeMap<Kind, u64>,
 }
 
 /// Everything `check` established.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CheckReport {
+    /// The catalog's path, size, SHA-256 and root attributes.
     pub catalog: CatalogIdentity,
+    /// What the signature check established: verified, unsigned (when
+    /// allowed) or not checked.
     pub signature: SignatureStatus,
+    /// The profiles checked against, in the order given.
     pub profiles: Vec<ProfileRef>,
+    /// How many updates were checked, by kind.
     pub counts: Counts,
+    /// One per rule an update breaks, sorted by RevisionId, then UpdateId,
+    /// profile and rule, whatever the thread count.
     pub findings: Vec<Finding>,
     /// Findings about the catalog as a whole: novelties against a baseline,
-    /// combination rules, `--wua-version`, `--max-age`.
+    /// combination rules, `--wua-version`, `--max-age`. Sorted by profile,
+    /// rule and subject.
     pub catalog_findings: Vec<CatalogFinding>,
+    /// `incompatible` when any finding, per-update or catalog-level, has
+    /// severity `breaks`.
     pub verdict: Verdict,
     /// What the catalog uses, when it was collected (for `baseline`, or to
     /// compare with a baseline).
@@ -68,6 +82,7 @@ impl CheckReport {
         self.count(Severity::Breaks)
     }
 
+    /// Findings of severity `warn`, per-update and catalog-level together.
     pub fn warnings(&self) -> usize {
         self.count(Severity::Warn)
     }
@@ -93,9 +108,14 @@ impl CheckReport {
 
 /// How to run a check.
 pub struct CheckOptions<'a> {
+    /// The profiles every update is checked against; with none, nothing
+    /// can break (as when only learning a baseline).
     pub profiles: Vec<Profile>,
     /// What the signature must prove (default: a valid Microsoft signature).
     pub trust: TrustOptions,
+    /// How to stream package.xml (threads, batch size, limits); its thread
+    /// count also reads the shards, and above 1 lets the signature be
+    /// verified alongside the scan.
     pub scan: ScanOptions,
     /// Told the package.xml size, then the position as it streams.
     pub progress: Option<&'a dyn CheckProgress>,
@@ -104,6 +124,8 @@ pub struct CheckOptions<'a> {
     /// Preferred language for titles (falling back to each update's
     /// DefaultLanguage).
     pub lang: String,
+    /// What the catalog is held to beyond its profiles (`--wua-version`,
+    /// `--max-age`).
     pub constraints: Constraints,
     /// Collect the catalog's vocabulary into the report (for `baseline`).
     pub learn: bool,
@@ -129,7 +151,10 @@ impl Default for CheckOptions<'_> {
 
 /// Progress over package.xml's bytes.
 pub trait CheckProgress: Progress {
+    /// Called once before package.xml is streamed, with its decompressed
+    /// size in bytes.
     fn start(&self, total: u64);
+    /// Called once the stream has ended, whether or not it failed.
     fn finish(&self);
 }
 

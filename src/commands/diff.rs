@@ -154,86 +154,150 @@ fn read(path: &Path, options: &ScanOptions) -> Result<Side> {
 /// Who a catalog is.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CatalogSummary {
+    /// The catalog's path as the caller gave it.
     pub path: String,
+    /// The root's PackageId attribute, as written (a braced GUID); `None`
+    /// when absent.
     pub package_id: Option<String>,
+    /// The root's CreationDate attribute, as written; `None` when absent.
     pub creation_date: Option<String>,
+    /// How many `<Update>` elements its package.xml holds.
     pub updates: u64,
 }
 
 /// An update as `diff` names it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UpdateBrief {
+    /// Its UpdateId attribute, as written; empty when absent.
     pub update_id: String,
+    /// Its RevisionId attribute.
     pub revision_id: u64,
+    /// Its RevisionNumber attribute; `None` when missing or not a number.
     pub revision_number: Option<u64>,
 }
 
 /// The same UpdateId with another revision.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Revised {
+    /// The UpdateId both catalogs carry.
     pub update_id: String,
+    /// Its RevisionId in OLD.
     pub old_revision_id: u64,
+    /// Its RevisionId in NEW (the same as OLD's when only the
+    /// RevisionNumber changed).
     pub new_revision_id: u64,
+    /// Its RevisionNumber in OLD; `None` when missing or not a number.
     pub old_revision_number: Option<u64>,
+    /// Its RevisionNumber in NEW; `None` when missing or not a number.
     pub new_revision_number: Option<u64>,
 }
 
 /// An attribute of a matched update that changed; `None` is absent.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AttributeChange {
+    /// The update's UpdateId, the same in both catalogs.
     pub update_id: String,
-    /// In NEW.
+    /// Its RevisionId in NEW.
     pub revision_id: u64,
+    /// The `<Update>` attribute's name, as written: never UpdateId,
+    /// RevisionId or RevisionNumber, which `revised` covers.
     pub attribute: String,
+    /// Its value in OLD, after XML unescaping; `None` when absent there.
     pub old: Option<String>,
+    /// Its value in NEW, after XML unescaping; `None` when absent there.
     pub new: Option<String>,
 }
 
 /// A root attribute that changed.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RootChange {
+    /// The `<OfflineSyncPackage>` attribute's name, as written (namespace
+    /// declarations are not compared).
     pub attribute: String,
+    /// Its value in OLD; `None` when absent there.
     pub old: Option<String>,
+    /// Its value in NEW; `None` when absent there.
     pub new: Option<String>,
 }
 
 /// An index.xml entry that appeared, disappeared or changed.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ShardChange {
+    /// The cabinet's name (`package3.cab`), which entries are matched by.
     pub name: String,
+    /// Its `<CAB>` entry in OLD's index.xml; `None` when NEW added it.
     pub old: Option<IndexEntry>,
+    /// Its `<CAB>` entry in NEW's index.xml; `None` when NEW dropped it.
     pub new: Option<IndexEntry>,
 }
 
 /// Something NEW uses that OLD never did.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Novelty {
+    /// The baseline rule it would break: `new-element`, `new-attribute`,
+    /// `new-value` or `new-combination`.
     pub rule: String,
+    /// What it is, in one line (`value Update@DeploymentAction="X"`), as
+    /// `check` reports it against a baseline.
     pub subject: String,
+    /// The vocabulary item: an element path, an attribute, a value or a
+    /// kind-combination, in package.xml or index.xml.
     pub term: Term,
+    /// Updates in NEW carrying it (0 when it is not about updates).
     pub updates: u64,
+    /// Elements (or updates, for values and combinations) in NEW carrying
+    /// it.
     pub occurrences: u64,
-    /// The first updates carrying it, sorted.
+    /// RevisionIds of the first updates carrying it in NEW's document
+    /// order (at most [`FIRST`](crate::rules::vocab::FIRST)), sorted.
     pub first: Vec<u64>,
 }
 
 /// Everything `diff` found. Every list is sorted.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DiffReport {
+    /// The older catalog: path, PackageId, CreationDate, update count.
     pub old: CatalogSummary,
+    /// The newer catalog, likewise.
     pub new: CatalogSummary,
+    /// Updates only NEW holds: UpdateIds OLD does not have, and revisions
+    /// of a multi-revision UpdateId that pair with none in OLD. By
+    /// UpdateId, then RevisionId.
     pub added: Vec<UpdateBrief>,
+    /// Updates only OLD holds, likewise. By UpdateId, then RevisionId.
     pub removed: Vec<UpdateBrief>,
+    /// Updates in both whose RevisionId or RevisionNumber differs, by
+    /// UpdateId.
     pub revised: Vec<Revised>,
+    /// For updates in both, every `<Update>` attribute (other than
+    /// UpdateId, RevisionId and RevisionNumber) whose value differs, by
+    /// UpdateId, then attribute name.
     pub attribute_changes: Vec<AttributeChange>,
+    /// Updates in both with no `<SupersededBy>` in OLD and one in NEW,
+    /// named as NEW has them; by UpdateId.
     pub newly_superseded: Vec<UpdateBrief>,
+    /// Updates superseded in OLD and absent from NEW: what WSUS calls
+    /// expired. Each is in `removed` too; named as OLD had them.
     pub newly_expired: Vec<UpdateBrief>,
+    /// UpdateIds that some update in NEW references as `Category
+    /// Type="Product"` and none in OLD did, as written.
     pub products_added: Vec<String>,
+    /// UpdateIds that some update in OLD referenced as `Category
+    /// Type="Product"` and none in NEW does, as written.
     pub products_removed: Vec<String>,
+    /// Like `products_added`, for `Type="UpdateClassification"`.
     pub classifications_added: Vec<String>,
+    /// Like `products_removed`, for `Type="UpdateClassification"`.
     pub classifications_removed: Vec<String>,
+    /// `<OfflineSyncPackage>` attributes that differ, by name (PackageId
+    /// and CreationDate change with every publication).
     pub root_changes: Vec<RootChange>,
+    /// index.xml entries added, removed, or with another RANGESTART or
+    /// FILESDIR, by cabinet name.
     pub shard_changes: Vec<ShardChange>,
+    /// Element paths, attribute names, enumerated values and
+    /// kind-combinations NEW uses and OLD never did: the novelties a
+    /// baseline of OLD reports in `check`. In [`Term`]'s order.
     pub vocabulary: Vec<Novelty>,
 }
 

@@ -24,6 +24,9 @@ use crate::trust::integrity::{self, SignaturePolicy, SignatureStatus, TrustOptio
 
 /// How to verify.
 pub struct VerifyOptions<'a> {
+    /// What the signature must prove and which roots to trust; `Skip`
+    /// (`--no-verify`) is read as `AllowUnsigned`, since verifying is the
+    /// point.
     pub trust: TrustOptions,
     /// Total threads (the outer stream's included).
     pub threads: usize,
@@ -33,17 +36,27 @@ pub struct VerifyOptions<'a> {
 
 /// Progress over the outer cabinet's compressed bytes.
 pub trait VerifyProgress: Sync {
+    /// Called once before the outer cabinet is streamed, with its size in
+    /// bytes as its CFHEADER records it (cbCabinet).
     fn start(&self, total: u64);
+    /// The outer cabinet's compressed bytes read so far.
     fn position(&self, bytes: u64);
+    /// Called once the outer stream has ended, whether or not it failed.
     fn finish(&self);
 }
 
 /// A nested cabinet, verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NestedCab {
+    /// Its member name in the outer cabinet (`package.cab`,
+    /// `package2.cab` …).
     pub name: String,
+    /// Its size as a member of the outer cabinet, in bytes: the nested
+    /// cabinet file itself, before its own decompression.
     pub compressed_bytes: u64,
+    /// How many folders (CFFOLDER) it has.
     pub folders: usize,
+    /// How many members (CFFILE) it has.
     pub files: usize,
     /// Decompressed bytes of all its members.
     pub bytes: u64,
@@ -52,26 +65,38 @@ pub struct NestedCab {
 /// package.xml, read to its end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PackageXmlSummary {
+    /// Its decompressed size in bytes.
     pub bytes: u64,
+    /// How many `<Update>` elements it holds.
     pub updates: u64,
 }
 
 /// Everything `verify` established.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
+    /// The catalog's path as the caller gave it.
     pub path: String,
+    /// The file's size in bytes.
     pub size: u64,
+    /// SHA-256 of the whole file, lower-case hex.
     pub sha256: String,
+    /// What the signature check established: verified, or unsigned when
+    /// that was allowed.
     pub signature: SignatureStatus,
-    /// Outer cabinet: folders, members, decompressed bytes.
+    /// How many folders (CFFOLDER) the outer cabinet has.
     pub folders: usize,
+    /// How many members (CFFILE) the outer cabinet has.
     pub files: usize,
+    /// Decompressed bytes of all the outer cabinet's members.
     pub bytes: u64,
+    /// index.xml, parsed; every cabinet it names is in the outer cabinet.
     pub index: Index,
+    /// package.xml's size and update count, read to its end.
     pub package_xml: PackageXmlSummary,
     /// Every nested cabinet, in the outer cabinet's order.
     pub cabs: Vec<NestedCab>,
-    /// Member names that would escape a directory if used as paths.
+    /// Member names that would escape a directory if used as paths, the
+    /// outer cabinet's first; a nested cabinet's as `package2.cab > name`.
     pub unsafe_names: Vec<String>,
 }
 

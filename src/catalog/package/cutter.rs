@@ -44,6 +44,8 @@ pub struct Cutter {
 const CUT_DEPTH: usize = 2;
 
 impl Cutter {
+    /// A cutter at the start of package.xml, which fails when a tag or a
+    /// batch outgrows `limits`.
     pub fn new(limits: Limits) -> Cutter {
         Cutter {
             state: State::Text,

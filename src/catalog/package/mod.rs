@@ -50,6 +50,9 @@ pub struct Batch {
     pub offset: u64,
     /// Qualified names of the elements open where the batch starts, root first.
     pub context: Vec<String>,
+    /// The batch's text, as decompressed: from right before an element two
+    /// levels below the root (or the document's start) to where the next
+    /// batch starts (or the document's end).
     pub bytes: Vec<u8>,
 }
 
@@ -57,6 +60,7 @@ pub struct Batch {
 /// joins the batches' outcomes in document order.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// The batch's position in the document (its [`Batch::index`]).
     pub index: usize,
     /// The stack the batch assumed at its start.
     pub context_in: Vec<String>,
@@ -68,17 +72,25 @@ pub struct Outcome {
     pub updates: u64,
     /// Bytes in the batch (for progress and offsets).
     pub len: u64,
+    /// Why the batch could not be parsed, with its offset in package.xml;
+    /// `None` when it parsed. Parsing stops at the first error.
     pub error: Option<Error>,
 }
 
 /// Attributes of the root element.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RootInfo {
+    /// Its qualified name as written (`OfflineSyncPackage`, or with a
+    /// prefix).
     pub name: String,
+    /// Every attribute as (qualified name, value after XML normalization),
+    /// in document order, namespace declarations included.
     pub attributes: Vec<(String, String)>,
 }
 
 impl RootInfo {
+    /// The value of the attribute whose qualified name is `name`
+    /// (`CreationDate`); `None` when absent.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()

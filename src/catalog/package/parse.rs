@@ -23,6 +23,9 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Collects what one batch's updates say.
 pub trait Visitor: Send {
+    /// Called with each `<Update>` the batch completes (at its end tag, or
+    /// its empty-element tag), in document order. The record is reused for
+    /// the next update: copy what must outlive the call.
     fn update(&mut self, update: &Update);
     /// Asked once the `<Update>` start tag is read (attributes only):
     /// whether to collect the references its children make
@@ -119,6 +122,7 @@ impl Element<'_> {
         self.stack.depth()
     }
 
+    /// Its name without a namespace prefix (`Update` for `ns:Update`).
     pub fn local_name(&self) -> &str {
         local_name(self.name)
     }

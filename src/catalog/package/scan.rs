@@ -44,6 +44,8 @@ impl Chunks for &[u8] {
 
 /// Gets told how far the stream has got.
 pub trait Progress: Sync {
+    /// The decompressed bytes read from the source so far, after each
+    /// chunk, from the decompressing thread.
     fn position(&self, bytes: u64);
 }
 
@@ -54,6 +56,7 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Target batch size in bytes.
     pub batch_size: usize,
+    /// Bounds on hostile input: nesting depth, tag length, batch length.
     pub limits: Limits,
 }
 
@@ -69,7 +72,10 @@ impl Default for ScanOptions {
 
 /// The document's facts and each batch's visitor, in document order.
 pub struct Scanned<V> {
+    /// The root's attributes, the update count and the length read.
     pub document: Document,
+    /// One visitor per batch, each having seen that batch's updates, in
+    /// document order: merging them in this order gives document order.
     pub visitors: Vec<V>,
 }
 
@@ -81,9 +87,11 @@ pub(crate) struct Gate {
     max: usize,
 }
 
+/// One batch's place in the [`Gate`], freed when dropped.
 pub(crate) struct Slot<'a>(&'a Gate);
 
 impl Gate {
+    /// A gate letting at most `max` batches (at least one) in at a time.
     pub(crate) fn new(max: usize) -> Gate {
         Gate {
             in_flight: Mutex::new(0),

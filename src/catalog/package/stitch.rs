@@ -11,8 +11,12 @@ use crate::error::{Error, ErrorKind, Result};
 /// What the whole of package.xml established.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// The root element's name and attributes.
     pub root: RootInfo,
+    /// How many `<Update>` elements under `<Updates>` it holds (at least
+    /// one: an empty catalog is an error).
     pub updates: u64,
+    /// Its decompressed length in bytes, byte order mark included.
     pub len: u64,
 }
 

@@ -7,15 +7,22 @@ use crate::catalog::update::Kind;
 /// A category update's role, as `Category/@Type` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CategoryType {
+    /// The publisher (`Microsoft Corporation`), the top of the tree.
     Company,
+    /// A product family (`Windows`, `Office`), filed under the company.
     ProductFamily,
+    /// A product (`Windows 11`), filed under its family; every bundle
+    /// names one.
     Product,
+    /// A classification (`Security Updates`, `Definition Updates`); every
+    /// bundle names one.
     UpdateClassification,
     /// A detectoid: an applicability test, not a category.
     Detectoid,
 }
 
 impl CategoryType {
+    /// The role as `Category/@Type` spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             CategoryType::Company => "Company",
@@ -30,16 +37,29 @@ impl CategoryType {
 /// One generated update.
 #[derive(Debug, Clone)]
 pub struct TruthUpdate {
+    /// Its RevisionId attribute, unique in the catalog; it also names its
+    /// fragments (`c\<RevisionId>` …).
     pub revision_id: u32,
+    /// Its UpdateId attribute: a lower-case GUID without braces.
     pub update_id: String,
+    /// Its RevisionNumber attribute (mostly 200 or 201, as in real
+    /// catalogs).
     pub revision_number: u32,
+    /// What it was written as (IsBundle, DeploymentAction and IsSoftware
+    /// follow from it), and so what wsuscat must classify it as.
     pub kind: Kind,
     /// The DeploymentAction attribute as written: `None` when absent.
     pub deployment_action: Option<String>,
+    /// A category update's role; `None` for every other kind.
     pub category_type: Option<CategoryType>,
     /// Title (the `l\en` fragment).
     pub title: String,
+    /// The KBArticleID its `x\` fragment carries; `None` when it carries
+    /// none (categories, stand-alone tools).
     pub kb: Option<u32>,
+    /// The MsrcSeverity its `x\` fragment carries (`Critical`,
+    /// `Important`, `Moderate`, `Low`); `None` when it carries none (only
+    /// security updates and their children carry one).
     pub severity: Option<&'static str>,
     /// Indices into `Truth::updates` of the categories it belongs to.
     pub categories: Vec<usize>,
@@ -51,6 +71,8 @@ pub struct TruthUpdate {
     pub payload: Vec<[u8; 20]>,
     /// RevisionIds that supersede it (some absent from the catalog).
     pub superseded_by: Vec<u32>,
+    /// Its CreationDate attribute (`2021-03-14T05:53:36Z`); a child
+    /// shares its bundle's.
     pub creation_date: String,
     /// Attributes beyond the ones above, as written (for drift tests).
     pub extra_attributes: Vec<(String, String)>,
@@ -96,9 +118,16 @@ pub struct Truth {
     pub updates: Vec<TruthUpdate>,
     /// The order in which package.xml lists them (indices into `updates`).
     pub document_order: Vec<usize>,
+    /// The root's PackageId attribute: a GUID in braces, new with every
+    /// catalog.
     pub package_id: String,
+    /// The root's SourceId attribute: a GUID in braces, which a mutated
+    /// catalog keeps.
     pub source_id: String,
+    /// The root's CreationDate attribute, as the spec gave it.
     pub creation_date: String,
+    /// The root's MinimumClientVersion attribute (`5.8.0.2678` unless a
+    /// mutation changes it).
     pub minimum_client_version: String,
     /// Shards as (cab name, RANGESTART), in index.xml order.
     pub shards: Vec<(String, u32)>,
@@ -128,6 +157,8 @@ impl Truth {
         }
     }
 
+    /// The update with RevisionId `revision_id`, found by binary search in
+    /// `updates`; `None` when there is none.
     pub fn by_revision(&self, revision_id: u32) -> Option<&TruthUpdate> {
         self.updates
             .binary_search_by_key(&revision_id, |u| u.revision_id)

@@ -17,6 +17,8 @@ use crate::rules::vocab::{Combination, Term, UPDATE_PATH};
 /// What to change.
 #[derive(Debug, Clone)]
 pub struct MutateSpec {
+    /// Seed of the mutation's own [`Rng`]: the same previous catalog, spec
+    /// and seed give the same bytes.
     pub seed: u64,
     /// New bundles, each with bundled children.
     pub add_bundles: usize,
@@ -36,7 +38,11 @@ pub struct MutateSpec {
     pub nested_bundles: usize,
     /// A new product category (its title), used by every added bundle.
     pub add_product: Option<String>,
+    /// The new root MinimumClientVersion; `None` keeps the previous
+    /// catalog's.
     pub minimum_client_version: Option<String>,
+    /// The new catalog's CreationDate (root attribute), also given to
+    /// every update it adds.
     pub creation_date: String,
     /// Compression, shards and XML style; `seed`, `updates` and `inject`
     /// are ignored.
@@ -70,7 +76,11 @@ pub type AttributeChange = (String, String, Option<String>, Option<String>);
 /// sorted.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
+    /// UpdateIds of the updates added: the new product, if any, and the new
+    /// bundles with their children.
     pub added: Vec<String>,
+    /// UpdateIds of the updates removed: whole bundles with their
+    /// children.
     pub removed: Vec<String>,
     /// Removed while superseded in the previous catalog (see docs/diff.md).
     pub expired: Vec<String>,
@@ -78,11 +88,18 @@ pub struct Changes {
     pub revised: Vec<(String, u32, u32)>,
     /// Sorted by UpdateId, then attribute.
     pub attribute_changes: Vec<AttributeChange>,
+    /// UpdateIds of bundles that stay and were given a `<SupersededBy>`
+    /// they did not have.
     pub newly_superseded: Vec<String>,
-    /// UpdateIds referenced as `Category Type="Product"`.
+    /// UpdateIds referenced as `Category Type="Product"` in the new
+    /// catalog and not in the previous one.
     pub products_added: Vec<String>,
+    /// UpdateIds referenced as `Category Type="Product"` in the previous
+    /// catalog and not in the new one.
     pub products_removed: Vec<String>,
+    /// Like `products_added`, for `Type="UpdateClassification"`.
     pub classifications_added: Vec<String>,
+    /// Like `products_removed`, for `Type="UpdateClassification"`.
     pub classifications_removed: Vec<String>,
     /// Root attributes: (name, old, new).
     pub root_changes: Vec<(String, Option<String>, Option<String>)>,
@@ -93,7 +110,10 @@ pub struct Changes {
 
 /// A mutated catalog and what changed.
 pub struct Mutated {
+    /// The new catalog's bytes and ground truth.
     pub generated: Generated,
+    /// What changed from the previous catalog, for tests to compare
+    /// `diff` and baselines with.
     pub changes: Changes,
 }
 
