@@ -5,8 +5,7 @@
 use std::error::Error as _;
 use std::path::Path;
 
-use wsuscat::cab::Compression;
-use wsuscat::commands::generate::{self, Spec};
+use wsuscat::commands::generate;
 use wsuscat::commands::verify::{verify, VerifyOptions};
 use wsuscat::trust::integrity::{SignaturePolicy, TrustOptions};
 
@@ -36,17 +35,7 @@ fn a_missing_file_keeps_its_io_error() {
 
 #[test]
 fn ill_formed_xml_keeps_the_quick_xml_error() {
-    let spec = Spec {
-        seed: 11,
-        updates: 40,
-        shards: 1,
-        outer: Compression::MsZip,
-        inner: Compression::MsZip,
-        ..Spec::default()
-    };
-    let g = generate::generate(&spec);
-    let package_cab =
-        generate::single_member_cab("package.xml", &g.package_xml, Compression::MsZip);
+    let (spec, package_cab) = small_catalog_parts(11, 40, 1);
     // The end tag does not match the start tag: quick-xml itself refuses it.
     let index = b"<INDEX><CABLIST><CAB NAME=\"package2.cab\" RANGESTART=\"0\"/></CABLISTX></INDEX>";
     let bytes = generate::assemble(&spec, index, &package_cab, &[]);

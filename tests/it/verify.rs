@@ -215,17 +215,7 @@ fn a_checksum_error_in_one_shard_names_that_shard() {
 
 #[test]
 fn verify_rejects_a_broken_index_or_missing_package_cab() {
-    let spec = Spec {
-        seed: 6,
-        updates: 120,
-        shards: 2,
-        outer: Compression::MsZip,
-        inner: Compression::MsZip,
-        ..Spec::default()
-    };
-    let g = generate::generate(&spec);
-    let package_cab =
-        generate::single_member_cab("package.xml", &g.package_xml, Compression::MsZip);
+    let (spec, package_cab) = small_catalog_parts(6, 120, 2);
     // index.xml names a shard that is not there.
     let index = generate::index_xml(&[("package2.cab".into(), 0), ("package9.cab".into(), 5)]);
     let bytes = generate::assemble(&spec, &index, &package_cab, &[]);

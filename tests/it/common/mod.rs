@@ -192,3 +192,27 @@ pub mod signature;
 pub mod lzx;
 
 pub mod pair;
+
+/// A small generated catalog's parts, MSZIP inside and out, for tests that
+/// assemble a catalog around a damaged index.xml or shard: the spec (for
+/// `generate::assemble`) and package.cab.
+pub fn small_catalog_parts(
+    seed: u64,
+    updates: usize,
+    shards: usize,
+) -> (wsuscat::commands::generate::Spec, Vec<u8>) {
+    use wsuscat::cab::Compression;
+    use wsuscat::commands::generate::{self, Spec};
+    let spec = Spec {
+        seed,
+        updates,
+        shards,
+        outer: Compression::MsZip,
+        inner: Compression::MsZip,
+        ..Spec::default()
+    };
+    let g = generate::generate(&spec);
+    let package_cab =
+        generate::single_member_cab("package.xml", &g.package_xml, Compression::MsZip);
+    (spec, package_cab)
+}
