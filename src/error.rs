@@ -199,15 +199,15 @@ impl Error {
     /// error carries a wsuscat error (a nested cabinet read through an outer
     /// one's stream), that error is returned as it is, sealed.
     pub fn io(err: std::io::Error, what: &str) -> Error {
-        if err.get_ref().is_some_and(|e| e.is::<Error>()) {
-            if let Some(Ok(inner)) = err.into_inner().map(|e| e.downcast::<Error>()) {
-                let mut e = *inner;
-                e.0.sealed = true;
-                return e;
+        match err.downcast::<Error>() {
+            Ok(mut inner) => {
+                inner.0.sealed = true;
+                inner
             }
-            return Error::new(ErrorKind::Io, format!("cannot read {what}"));
+            Err(err) => {
+                Error::new(ErrorKind::Io, format!("cannot read {what}: {err}")).with_source(err)
+            }
         }
-        Error::new(ErrorKind::Io, format!("cannot read {what}: {err}")).with_source(err)
     }
 
     /// A failed seek to `what`. A forward-only stream (a cabinet nested in a

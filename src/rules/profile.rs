@@ -372,6 +372,7 @@ impl Profile {
                 ErrorKind::Io,
                 format!("cannot read profile {}: {e}", path.display()),
             )
+            .with_source(e)
         })?;
         Profile::from_toml(&text, &path.display().to_string())
     }

@@ -119,8 +119,11 @@ pub struct Preflighted {
 }
 
 fn open(path: &Path) -> Result<File> {
-    File::open(path)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_file(path))
+    File::open(path).map_err(|e| {
+        Error::new(ErrorKind::Io, format!("cannot open: {e}"))
+            .with_source(e)
+            .with_file(path)
+    })
 }
 
 /// Checks the header's sizes against the file's, reading only the header.

@@ -20,17 +20,26 @@ fn verify_with(path: &Path, trust: TrustOptions) -> wsuscat::Error {
     verify(path, &options).expect_err("the catalog is refused")
 }
 
+/// The io::Error under `err`, which must be there.
+fn io_source(err: &wsuscat::Error) -> &std::io::Error {
+    err.source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .unwrap_or_else(|| panic!("source is the io::Error: {err:?}"))
+}
+
 #[test]
 fn a_missing_file_keeps_its_io_error() {
-    let Err(err) = wsuscat::catalog::Catalog::open(Path::new("/no/such/dir/wsusscn2.cab")) else {
+    let missing = Path::new("/no/such/dir/wsusscn2.cab");
+    let Err(err) = wsuscat::Catalog::open(missing) else {
         panic!("a missing file opens");
     };
     assert_eq!(err.kind(), wsuscat::ErrorKind::Io);
-    let io = err
-        .source()
-        .and_then(|s| s.downcast_ref::<std::io::Error>())
-        .unwrap_or_else(|| panic!("source is the io::Error: {err:?}"));
-    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(io_source(&err).kind(), std::io::ErrorKind::NotFound);
+    // The commands open the file first for the size preflight.
+    let err = wsuscat::check(missing, &wsuscat::CheckOptions::default())
+        .expect_err("a missing file is checked");
+    assert_eq!(err.kind(), wsuscat::ErrorKind::Io);
+    assert_eq!(io_source(&err).kind(), std::io::ErrorKind::NotFound);
 }
 
 #[test]

@@ -67,7 +67,6 @@ fn format(f: FormatArg) -> Format {
     }
 }
 
-/// A diagnostic on stderr, rendered by the report layer.
 /// An error about an option's value, named by the option: only the binary
 /// knows which option carried it.
 fn flag_error(flag: &str, err: Error) -> Error {
@@ -94,6 +93,7 @@ fn advise(err: &Error) -> Error {
     err.clone()
 }
 
+/// A diagnostic on stderr, rendered by the report layer.
 fn diagnose(err: &Error) {
     eprint!("{}", report::error(err, Format::Human));
 }

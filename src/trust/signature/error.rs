@@ -293,7 +293,21 @@ fn file_fault(e: &Error) -> Option<(crate::error::ErrorKind, String)> {
             K::Usage,
             format!("cannot load the trust anchors: {reason}"),
         ),
-        _ => return None,
+        // Exhaustive, so that a new variant must be placed in one group or
+        // the other.
+        Error::HeaderInconsistent { .. }
+        | Error::Unsigned
+        | Error::MalformedSignature { .. }
+        | Error::UnsupportedAlgorithm { .. }
+        | Error::DigestMismatch { .. }
+        | Error::MessageDigestMismatch { .. }
+        | Error::DigestNotComputed { .. }
+        | Error::SignerCertificateMissing { .. }
+        | Error::BadSignature { .. }
+        | Error::UntrustedChain { .. }
+        | Error::CertificateExpired { .. }
+        | Error::NotYetValid { .. }
+        | Error::WrongKeyUsage { .. } => return None,
     })
 }
 
@@ -341,7 +355,13 @@ fn signature_fault(e: &Error) -> String {
         Error::WrongKeyUsage { subject, reason } => format!(
                 "signature: certificate not allowed for this use: '{subject}': {reason}"
             ),
-        _ => format!("signature: {e}"),
+        // File faults never reach here (file_fault takes them first);
+        // listed, not wildcarded, so that a new variant is a compile error.
+        Error::Io(_)
+        | Error::NotCabinet { .. }
+        | Error::UnsupportedVersion { .. }
+        | Error::SizeMismatch { .. }
+        | Error::TrustAnchor { .. } => format!("signature: {e}"),
     }
 }
 
