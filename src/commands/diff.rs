@@ -31,6 +31,7 @@ use crate::catalog::update::{RefKind, Update};
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::rules::vocab::{Collector, Term, Vocabulary};
+use crate::trust::integrity::{self, TrustOptions};
 
 /// One update's facts that `diff` compares.
 struct Record {
@@ -117,7 +118,7 @@ struct Side {
     index: Index,
 }
 
-fn read(path: &Path, options: &ScanOptions) -> Result<Side> {
+fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
     let catalog = Catalog::open(path)?;
     let index_bytes = catalog.read_index_xml()?;
     let index = Index::parse(&index_bytes).map_err(|e| e.with_file(path))?;
@@ -325,6 +326,9 @@ impl DiffReport {
 pub struct DiffOptions {
     /// Threads in total; each catalog gets half.
     pub scan: ScanOptions,
+    /// What each catalog's signature must prove, as for `check`: a damaged
+    /// download is an error, never "no differences".
+    pub trust: TrustOptions,
 }
 
 fn summary(path: &Path, side: &Side) -> CatalogSummary {
@@ -336,17 +340,24 @@ fn summary(path: &Path, side: &Side) -> CatalogSummary {
     }
 }
 
-/// Compares the catalogs at `old` and `new`. Fails closed: either catalog
-/// unreadable is an error, never a partial diff.
+/// Compares the catalogs at `old` and `new`. Fails closed: each catalog
+/// goes through the same size preflight and signature check as `check`,
+/// and either catalog unreadable is an error, never a partial diff.
 pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport> {
     let mut half = options.scan;
     half.threads = (options.scan.threads / 2).max(1);
+    let read = |path: &Path| {
+        integrity::with_identity(path, &options.trust, half.threads > 1, |_| {
+            read_side(path, &half)
+        })
+        .map(|(_, side)| side)
+    };
     let (a, b) = if options.scan.threads <= 1 {
-        (read(old, &half), read(new, &half))
+        (read(old), read(new))
     } else {
         std::thread::scope(|s| {
-            let other = s.spawn(|| read(old, &half));
-            let b = read(new, &half);
+            let other = s.spawn(|| read(old));
+            let b = read(new);
             (other.join().expect("reading does not panic"), b)
         })
     };

@@ -20,6 +20,7 @@ use crate::catalog::shards::ShardReport;
 use crate::catalog::update::Kind;
 use crate::catalog::Catalog;
 use crate::error::Result;
+use crate::trust::integrity::{self, TrustOptions};
 
 /// Which updates to list. Every filter that is set must match.
 #[derive(Debug, Clone, Default)]
@@ -110,6 +111,9 @@ pub struct ListOptions {
     /// How to stream package.xml (threads, batch size, limits); its thread
     /// count also reads the shards.
     pub scan: ScanOptions,
+    /// What the signature must prove, as for `check`: a list of a damaged
+    /// or unsigned download is refused, not printed.
+    pub trust: TrustOptions,
 }
 
 /// One listed update. Its categories are indices into
@@ -139,8 +143,17 @@ pub struct ListReport {
     pub shards: ShardReport,
 }
 
-/// Lists the updates of the catalog at `path` that match the filters.
+/// Lists the updates of the catalog at `path` that match the filters,
+/// after the same size preflight and signature check as `check`.
 pub fn list(path: &Path, options: &ListOptions) -> Result<ListReport> {
+    let parallel = options.scan.threads > 1;
+    let (_, report) = integrity::with_identity(path, &options.trust, parallel, |_| {
+        list_content(path, options)
+    })?;
+    Ok(report)
+}
+
+fn list_content(path: &Path, options: &ListOptions) -> Result<ListReport> {
     let catalog = Catalog::open(path)?;
     let mut inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
     let filters = &options.filters;

@@ -21,6 +21,7 @@ use crate::catalog::shards::{self, Request, ShardReport};
 use crate::catalog::update::{RefKind, Update};
 use crate::catalog::Catalog;
 use crate::error::{Error, ErrorKind, Result};
+use crate::trust::integrity::{self, TrustOptions};
 
 /// What to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,10 +164,20 @@ pub struct ShowOptions {
     /// How to stream package.xml (threads, batch size, limits); its thread
     /// count also reads the shards.
     pub scan: ScanOptions,
+    /// What the signature must prove, as for `check`.
+    pub trust: TrustOptions,
 }
 
 /// Shows the update `target` names in the catalog at `path`.
 pub fn show(path: &Path, target: &Target, options: &ShowOptions) -> Result<ShowReport> {
+    let parallel = options.scan.threads > 1;
+    let (_, report) = integrity::with_identity(path, &options.trust, parallel, |_| {
+        show_content(path, target, options)
+    })?;
+    Ok(report)
+}
+
+fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<ShowReport> {
     let catalog = Catalog::open(path)?;
     let index = catalog.read_index()?;
     let threads = options.scan.threads;

@@ -70,22 +70,32 @@ fn info_output() {
 
 #[test]
 fn list_output() {
-    human_and_json("list_bundles", &["list", "--kind", "bundle", SAMPLE], 0);
+    human_and_json(
+        "list_bundles",
+        &["list", ANCHOR, "--kind", "bundle", SAMPLE],
+        0,
+    );
     human_and_json(
         "list_breaking_action",
-        &["list", "--deployment-action", "PreDeploymentCheck", SAMPLE],
+        &[
+            "list",
+            ANCHOR,
+            "--deployment-action",
+            "PreDeploymentCheck",
+            SAMPLE,
+        ],
         0,
     );
 }
 
 #[test]
 fn show_output() {
-    human_and_json("show_incident", &["show", SAMPLE, "1293995"], 0);
+    human_and_json("show_incident", &["show", ANCHOR, SAMPLE, "1293995"], 0);
 }
 
 #[test]
 fn diff_output() {
-    human_and_json("diff_clean_sample", &["diff", CLEAN, SAMPLE], 1);
+    human_and_json("diff_clean_sample", &["diff", ANCHOR, CLEAN, SAMPLE], 1);
 }
 
 #[test]

@@ -181,6 +181,7 @@ fn assert_vocabulary_novelties(d: &Value, c: &Changes) {
 fn assert_csv_has_a_row_per_difference(old: &Path, new: &Path, d: &Value) -> usize {
     let csv = run([
         "diff",
+        "--allow-unsigned",
         "--format",
         "csv",
         old.to_str().unwrap(),
@@ -214,6 +215,7 @@ fn assert_csv_has_a_row_per_difference(old: &Path, new: &Path, d: &Value) -> usi
 fn assert_human_summary_counts(old: &Path, new: &Path, c: &Changes, total: usize) {
     let human = run([
         "diff",
+        "--allow-unsigned",
         "--color",
         "never",
         old.to_str().unwrap(),
@@ -241,6 +243,7 @@ fn diff_reports_exactly_the_mutation_in_every_section() {
     std::fs::write(&new, &b.generated.cab).unwrap();
     let r = run([
         "diff",
+        "--allow-unsigned",
         "--format",
         "json",
         old.to_str().unwrap(),
@@ -262,17 +265,19 @@ fn a_catalog_does_not_differ_from_itself_and_errors_are_not_differences() {
     let (a, _) = pair();
     let (_dir, path) = temp_file("a.cab", &a.cab);
     let p = path.to_str().unwrap();
-    let r = run(["diff", "--format", "json", p, p]);
+    let r = run(["diff", "--allow-unsigned", "--format", "json", p, p]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let d: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(d["added"], json!([]));
     assert_eq!(d["vocabulary"], json!([]));
-    assert!(run(["diff", p, p]).stdout.contains("NO DIFFERENCES"));
+    assert!(run(["diff", "--allow-unsigned", p, p])
+        .stdout
+        .contains("NO DIFFERENCES"));
     // A damaged NEW is an error (3), never a partial diff.
     let mut cut = a.cab.clone();
     cut.truncate(cut.len() / 2);
     let (_d2, broken) = temp_file("cut.cab", &cut);
-    let r = run(["diff", p, broken.to_str().unwrap()]);
+    let r = run(["diff", "--allow-unsigned", p, broken.to_str().unwrap()]);
     assert_eq!(r.code, 3, "{}", r.stdout);
-    assert_eq!(run(["diff", p, "/no/such.cab"]).code, 2);
+    assert_eq!(run(["diff", "--allow-unsigned", p, "/no/such.cab"]).code, 2);
 }

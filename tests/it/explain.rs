@@ -14,6 +14,7 @@ use wsuscat::catalog::update::Kind;
 use wsuscat::commands::generate::model::{CategoryType, Truth, TruthUpdate};
 use wsuscat::commands::generate::{self, Spec};
 use wsuscat::commands::list::{list, Filters, ListOptions};
+use wsuscat::{SignaturePolicy, TrustOptions};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -62,6 +63,7 @@ fn json(args: &[&str], path: &Path) -> (i32, Value) {
 fn show(path: &Path, id: &str) -> Value {
     let r = run([
         "show".as_ref(),
+        "--allow-unsigned".as_ref(),
         "--format".as_ref(),
         "json".as_ref(),
         path.as_os_str(),
@@ -352,6 +354,7 @@ fn unmapped_revisions_and_missing_shards_are_reported_not_errors() {
     // The human report says the same in words.
     let r = run([
         "show".as_ref(),
+        "--allow-unsigned".as_ref(),
         f.path.as_os_str(),
         below.to_string().as_ref(),
     ]);
@@ -359,7 +362,12 @@ fn unmapped_revisions_and_missing_shards_are_reported_not_errors() {
     assert!(r.stdout.contains("below every RANGESTART"), "{}", r.stdout);
 
     // A RevisionId that is not in the catalog at all is an error (exit 2).
-    let r = run(["show".as_ref(), f.path.as_os_str(), "7".as_ref()]);
+    let r = run([
+        "show".as_ref(),
+        "--allow-unsigned".as_ref(),
+        f.path.as_os_str(),
+        "7".as_ref(),
+    ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("no update with RevisionId 7"),
@@ -370,7 +378,7 @@ fn unmapped_revisions_and_missing_shards_are_reported_not_errors() {
 }
 
 fn listed(args: &[&str]) -> BTreeSet<u64> {
-    let mut all = vec!["list", "--format", "json"];
+    let mut all = vec!["list", "--allow-unsigned", "--format", "json"];
     all.extend_from_slice(args);
     let (code, v) = json(&all, &fixture().path);
     assert_eq!(code, 0, "{v}");
@@ -477,6 +485,7 @@ fn csv_round_trips_through_a_csv_parser() {
     let t = &f.truth;
     let r = run([
         "list".as_ref(),
+        "--allow-unsigned".as_ref(),
         "--format".as_ref(),
         "csv".as_ref(),
         f.path.as_os_str(),
@@ -691,6 +700,10 @@ fn each_shard_is_decoded_once_however_many_updates_are_named() {
         lang: "en".into(),
         names: true,
         scan: ScanOptions::default(),
+        trust: TrustOptions {
+            policy: SignaturePolicy::AllowUnsigned,
+            ..TrustOptions::default()
+        },
     };
     let r = list(&f.path, &options).unwrap();
     assert_eq!(r.rows.len(), f.truth.updates.len());

@@ -5,6 +5,64 @@ use std::io::Cursor;
 use crate::common::*;
 use wsuscat::cab::Cabinet;
 
+/// A damaged or padded copy of the signed clean fixture, each with what was
+/// done to it.
+fn damaged_copies() -> Vec<(String, Vec<u8>)> {
+    let clean = std::fs::read(testdata("clean-wsusscn2.cab")).unwrap();
+    let mut out = Vec::new();
+    // Flips spread over the first half of the file: digested bytes (the
+    // signature sits at the end), most of them in folders that list, show
+    // and diff never decode.
+    for at in (100..clean.len() / 2).step_by(clean.len() / 40) {
+        let mut b = clean.clone();
+        b[at] ^= 0x01;
+        out.push((format!("bit flipped at byte {at}"), b));
+    }
+    let mut padded = clean.clone();
+    padded.extend_from_slice(&[0u8; 4096]);
+    out.push(("padded with 4 KiB".to_string(), padded));
+    for cut in [clean.len() - 1, clean.len() - 200, clean.len() / 2] {
+        out.push((format!("cut to {cut} bytes"), clean[..cut].to_vec()));
+    }
+    out
+}
+
+/// `diff clean.cab damaged.cab` said "NO DIFFERENCES" (exit 0) for a copy
+/// with a bit flipped, cut inside the signature, or padded: diff did not
+/// check size or signature.
+#[test]
+fn diff_of_a_damaged_download_is_an_error_not_no_differences() {
+    let clean = testdata("clean-wsusscn2.cab");
+    let [t, a] = trust();
+    for (what, bytes) in damaged_copies() {
+        let (_d, path) = temp_file("damaged.cab", &bytes);
+        let r = run([
+            "diff",
+            &t,
+            &a,
+            clean.to_str().unwrap(),
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 3, "diff against a copy {what}: {}", r.stdout);
+        assert!(!r.stdout.contains("NO DIFFERENCES"), "{what}");
+    }
+}
+
+/// `list` and `show` exited 0 on truncated and padded files: they read
+/// package.xml and never checked the file's size or signature.
+#[test]
+fn list_and_show_refuse_a_damaged_download() {
+    let [t, a] = trust();
+    for (what, bytes) in damaged_copies() {
+        let (_d, path) = temp_file("damaged.cab", &bytes);
+        let p = path.to_str().unwrap();
+        let r = run(["list", &t, &a, "--no-names", p]);
+        assert_eq!(r.code, 3, "list on a copy {what}: {}", r.stderr);
+        let r = run(["show", &t, &a, p, "1000000"]);
+        assert_eq!(r.code, 3, "show on a copy {what}: {}", r.stderr);
+    }
+}
+
 /// The first broken-flipped-byte fixture flipped a bit in a folder `check`
 /// never reads (package.cab sat in the other folder), so `check` said
 /// "compatible" on a damaged file. The fixture now damages the folder that

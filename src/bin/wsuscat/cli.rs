@@ -373,6 +373,11 @@ pub struct InfoArgs {
 pub struct ListArgs {
     /// The catalog (wsusscn2.cab).
     pub cab: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Do not check the signature at all (the size preflight still runs).
+    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
+    pub no_verify: bool,
     /// Only updates whose KBArticleID is N (with or without "KB").
     #[arg(long, value_name = "N")]
     pub kb: Option<String>,
@@ -416,6 +421,11 @@ pub struct ShowArgs {
     pub cab: PathBuf,
     /// A RevisionId, an UpdateId, or KB1234567.
     pub id: String,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Do not check the signature at all (the size preflight still runs).
+    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
+    pub no_verify: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Language of titles (falling back to the update's DefaultLanguage).
@@ -468,6 +478,11 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The newer catalog.
     pub new: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Do not check either signature (the size preflight still runs).
+    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
+    pub no_verify: bool,
     /// Format human shows counts and the first items per section; json,
     /// jsonl and csv list every item.
     #[command(flatten)]

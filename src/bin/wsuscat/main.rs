@@ -392,6 +392,7 @@ fn run_list(args: cli::ListArgs) -> i32 {
         lang: args.names.lang.clone(),
         names: !args.names.no_names,
         scan: scan_options(args.threads),
+        trust: trust_options(&args.trust, args.no_verify),
     };
     match list(&args.cab, &options) {
         Ok(r) => emit(&report::list::list(&r, fmt), &args.output),
@@ -408,6 +409,7 @@ fn run_show(args: cli::ShowArgs) -> i32 {
     let options = ShowOptions {
         lang: args.lang.clone(),
         scan: scan_options(args.threads),
+        trust: trust_options(&args.trust, args.no_verify),
     };
     match show(&args.cab, &target, &options) {
         Ok(r) => emit(
@@ -546,6 +548,7 @@ fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
     let fmt = format(args.output.format);
     let options = wsuscat::DiffOptions {
         scan: scan_options(args.threads),
+        trust: trust_options(&args.trust, args.no_verify),
     };
     match wsuscat::diff(&args.old, &args.new, &options) {
         Ok(r) => {
