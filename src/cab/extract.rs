@@ -27,17 +27,20 @@ impl Cabinet {
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
         self.stream(open, &|_| true, wanted, false, &mut |_| {}, on_member)
+            .map(|_| ())
     }
 
     /// Decodes every block of every folder (data after the last member
     /// included, so every checksum is verified) and hands every member to
     /// `on_member`. `progress` is told the compressed bytes read so far.
+    /// Returns how many blocks carry a checksum of 0 (MS-CAB's "not
+    /// computed"): decoded, but not checksummed.
     pub fn stream_all<R, F>(
         &self,
         open: impl FnMut() -> Result<R>,
         progress: &mut dyn FnMut(u64),
         on_member: F,
-    ) -> Result<()>
+    ) -> Result<u64>
     where
         R: Read + Seek,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
@@ -45,13 +48,14 @@ impl Cabinet {
         self.stream(open, &|_| true, |_| true, true, progress, on_member)
     }
 
-    /// Like [`Cabinet::stream_all`], for the folders `folders` selects only.
+    /// Like [`Cabinet::stream_all`], for the folders `folders` selects only;
+    /// the count of blocks not checksummed is theirs.
     pub fn stream_folders<R, F>(
         &self,
         open: impl FnMut() -> Result<R>,
         folders: &dyn Fn(u16) -> bool,
         on_member: F,
-    ) -> Result<()>
+    ) -> Result<u64>
     where
         R: Read + Seek,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
@@ -67,13 +71,14 @@ impl Cabinet {
         drain: bool,
         progress: &mut dyn FnMut(u64),
         mut on_member: F,
-    ) -> Result<()>
+    ) -> Result<u64>
     where
         R: Read + Seek,
         W: Fn(&FileEntry) -> bool,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
         let mut consumed_before = 0u64;
+        let mut unchecksummed = 0u64;
         for folder in self.folders.iter().filter(|f| folders(f.index)) {
             let mut members: Vec<&FileEntry> = self
                 .files
@@ -126,8 +131,9 @@ impl Cabinet {
                 }
             }
             consumed_before += reader.consumed();
+            unchecksummed += reader.blocks_not_checksummed();
         }
-        Ok(())
+        Ok(unchecksummed)
     }
 }
 

@@ -62,6 +62,12 @@ impl<R: Read + Seek> MemberReader<R> {
         self.folder.consumed()
     }
 
+    /// How many blocks of the folder read so far carry a checksum of 0
+    /// (not computed), see [`FolderReader::blocks_not_checksummed`].
+    pub fn blocks_not_checksummed(&self) -> u64 {
+        self.folder.blocks_not_checksummed()
+    }
+
     /// The next piece of the member (at most `max` bytes, at most one
     /// block), or an empty slice at its end.
     pub fn next_chunk(&mut self, max: usize) -> Result<&[u8]> {

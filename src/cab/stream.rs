@@ -32,6 +32,9 @@ pub struct FolderReader<R> {
     produced: u64,
     /// Compressed bytes (headers included) read so far.
     consumed: u64,
+    /// Blocks read so far whose stored checksum is 0 ("not computed" in
+    /// MS-CAB), so that nothing could be compared.
+    unchecksummed: u64,
     /// One block's compressed bytes: [`MAX_BLOCK_COMPRESSED`], the most a
     /// block may hold.
     input: Vec<u8>,
@@ -63,6 +66,7 @@ impl<R: Read + Seek> FolderReader<R> {
             out_pos: 0,
             produced: 0,
             consumed: 0,
+            unchecksummed: 0,
             input: vec![0; MAX_BLOCK_COMPRESSED],
         })
     }
@@ -80,6 +84,13 @@ impl<R: Read + Seek> FolderReader<R> {
     /// Compressed bytes read so far, block headers included.
     pub fn consumed(&self) -> u64 {
         self.consumed
+    }
+
+    /// How many of the blocks decoded so far carry a checksum of 0, which
+    /// MS-CAB reads as "not computed": their bytes were decoded but not
+    /// checksummed.
+    pub fn blocks_not_checksummed(&self) -> u64 {
+        self.unchecksummed
     }
 
     /// Whether every block has been decoded.
@@ -190,7 +201,9 @@ impl<R: Read + Seek> FolderReader<R> {
                 )
             })?;
         self.read_exact(data, block, data_offset, "block data")?;
-        if h.checksum != 0 {
+        if h.checksum == 0 {
+            self.unchecksummed += 1;
+        } else {
             let computed =
                 BlockHeader::compute_checksum(h.compressed_len, h.uncompressed_len, data);
             if computed != h.checksum {

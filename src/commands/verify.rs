@@ -60,6 +60,9 @@ pub struct NestedCab {
     pub files: usize,
     /// Decompressed bytes of all its members.
     pub bytes: u64,
+    /// How many of its data blocks (CFDATA) carry a checksum of 0, which
+    /// MS-CAB reads as "not computed": decoded, but not checksummed.
+    pub blocks_not_checksummed: u64,
 }
 
 /// package.xml, read to its end.
@@ -89,6 +92,10 @@ pub struct VerifyReport {
     pub files: usize,
     /// Decompressed bytes of all the outer cabinet's members.
     pub bytes: u64,
+    /// How many of the outer cabinet's own data blocks (CFDATA) carry a
+    /// checksum of 0, which MS-CAB reads as "not computed": decoded, but not
+    /// checksummed. A nested cabinet's are in its entry in `cabs`.
+    pub blocks_not_checksummed: u64,
     /// index.xml, parsed; every cabinet it names is in the outer cabinet.
     pub index: Index,
     /// package.xml's size and update count, read to its end.
@@ -98,6 +105,19 @@ pub struct VerifyReport {
     /// Member names that would escape a directory if used as paths, the
     /// outer cabinet's first; a nested cabinet's as `package2.cab > name`.
     pub unsafe_names: Vec<String>,
+}
+
+impl VerifyReport {
+    /// Blocks not checksummed (checksum 0) in the whole catalog: the outer
+    /// cabinet's and every nested cabinet's.
+    pub fn total_blocks_not_checksummed(&self) -> u64 {
+        self.blocks_not_checksummed
+            + self
+                .cabs
+                .iter()
+                .map(|c| c.blocks_not_checksummed)
+                .sum::<u64>()
+    }
 }
 
 enum Outcome {
@@ -122,12 +142,14 @@ impl Visitor for Counter {
 /// Verifies the nested cabinet `name` held in `bytes`.
 fn verify_nested(name: &str, bytes: &[u8]) -> Result<Outcome> {
     let cab = Cabinet::parse(&mut Cursor::new(bytes)).map_err(|e| e.inside(name))?;
+    integrity::check_cabinet_end(bytes, &cab.header).map_err(|e| e.inside(name))?;
     let mut summary = NestedCab {
         name: name.to_string(),
         compressed_bytes: bytes.len() as u64,
         folders: cab.folders.len(),
         files: cab.files.len(),
         bytes: 0,
+        blocks_not_checksummed: 0,
     };
     let unsafe_names: Vec<String> = cab
         .files
@@ -166,6 +188,7 @@ fn verify_nested(name: &str, bytes: &[u8]) -> Result<Outcome> {
             }
         })?;
         xml.finish_folder().map_err(|e| e.inside(name))?;
+        summary.blocks_not_checksummed += xml.blocks_not_checksummed();
         summary.bytes += u64::from(file.size);
         skip_folder = Some(file.folder);
         package = Some(PackageXmlSummary {
@@ -173,15 +196,18 @@ fn verify_nested(name: &str, bytes: &[u8]) -> Result<Outcome> {
             updates: scanned.visitors.iter().map(|c| c.0).sum(),
         });
     }
-    cab.stream_folders(
-        || Ok(Cursor::new(bytes)),
-        &|folder| Some(folder) != skip_folder,
-        |_, data| {
-            summary.bytes += data.len() as u64;
-            Ok(())
-        },
-    )
-    .map_err(|e| e.inside(name))?;
+    let mut bytes_out = 0u64;
+    summary.blocks_not_checksummed += cab
+        .stream_folders(
+            || Ok(Cursor::new(bytes)),
+            &|folder| Some(folder) != skip_folder,
+            |_, data| {
+                bytes_out += data.len() as u64;
+                Ok(())
+            },
+        )
+        .map_err(|e| e.inside(name))?;
+    summary.bytes += bytes_out;
     Ok(Outcome::Cab(summary, package, unsafe_names))
 }
 
@@ -230,7 +256,7 @@ fn verify_content(
     // The first failure in the outer cabinet's order wins; a nested failure
     // comes before a later failure of the outer stream itself.
     let members = Members::of(streamed.outcomes, path)?;
-    streamed.result.map_err(|e| e.with_file(path))?;
+    let blocks_not_checksummed = streamed.result.map_err(|e| e.with_file(path))?;
     unsafe_names.extend(members.unsafe_names);
 
     let index = members.index.ok_or_else(|| {
@@ -252,6 +278,7 @@ fn verify_content(
         folders: outer.folders.len(),
         files: outer.files.len(),
         bytes: streamed.bytes,
+        blocks_not_checksummed,
         index,
         package_xml,
         cabs: members.cabs,
@@ -277,8 +304,9 @@ struct Streamed {
     outcomes: Vec<(usize, Result<Outcome>)>,
     /// Decompressed bytes of all members.
     bytes: u64,
-    /// The outer stream's own failure.
-    result: Result<()>,
+    /// The outer stream's own failure, or how many of its blocks were not
+    /// checksummed (checksum 0).
+    result: Result<u64>,
 }
 
 /// Streams the outer cabinet, handing each nested cabinet to the pool.

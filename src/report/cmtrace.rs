@@ -227,11 +227,15 @@ pub fn verify(r: &VerifyReport) -> Vec<Entry> {
         Entry::new(
             Level::Info,
             format!(
-                "verdict INTACT: {} folders, {} members, {} nested cabinets, package.xml {} updates; every block checksum and size verified",
+                "verdict INTACT: {} folders, {} members, {} nested cabinets, package.xml {} updates; {}",
                 r.folders,
                 r.files,
                 r.cabs.len(),
-                r.package_xml.updates
+                r.package_xml.updates,
+                match r.total_blocks_not_checksummed() {
+                    0 => "every block checksum and size verified".to_string(),
+                    _ => super::verify::checked_clause(r),
+                }
             ),
         ),
     ]

@@ -42,6 +42,17 @@ pub(super) fn signature_lines(status: &SignatureStatus, label: &str) -> String {
     }
 }
 
+/// What was checked of the blocks and members, for the human report and
+/// the log: every checksum, unless some blocks carry none (checksum 0, "not
+/// computed" in MS-CAB), which the clause then counts instead of claiming.
+pub(super) fn checked_clause(r: &VerifyReport) -> String {
+    match r.total_blocks_not_checksummed() {
+        0 => "every block checksum and member size verified".to_string(),
+        1 => "1 block not checksummed (checksum 0), every other block checksum and member size verified".to_string(),
+        n => format!("{n} blocks not checksummed (checksum 0), every other block checksum and member size verified"),
+    }
+}
+
 /// The columns of `verify --format csv`: one row per verified catalog.
 pub const VERIFY_CSV_COLUMNS: [&str; 13] = [
     "path",
@@ -87,6 +98,7 @@ pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
                 folders: usize,
                 files: usize,
                 bytes: u64,
+                blocks_not_checksummed: u64,
                 index: &'a crate::catalog::index::Index,
                 package_xml: &'a crate::commands::verify::PackageXmlSummary,
                 cabs: &'a [crate::commands::verify::NestedCab],
@@ -108,6 +120,7 @@ pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
                     folders: r.folders,
                     files: r.files,
                     bytes: r.bytes,
+                    blocks_not_checksummed: r.blocks_not_checksummed,
                     index: &r.index,
                     package_xml: &r.package_xml,
                     cabs: &r.cabs,
@@ -161,8 +174,11 @@ fn verify_human(r: &VerifyReport, style: Style) -> String {
     let _ = write!(out, "{}", signature_lines(&r.signature, "Signature "));
     let _ = writeln!(
         out,
-        "Contents  {} folders, {} members, {} bytes decompressed; every block checksum and member size verified",
-        r.folders, r.files, r.bytes
+        "Contents  {} folders, {} members, {} bytes decompressed; {}",
+        r.folders,
+        r.files,
+        r.bytes,
+        checked_clause(r)
     );
     let _ = writeln!(
         out,

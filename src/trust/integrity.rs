@@ -15,6 +15,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::cab::Header;
 use crate::error::{Error, ErrorKind, Result};
 use crate::trust::signature::{
     self, AuthenticodeSignature, CabDigester, SignatureLayout, TrustAnchors,
@@ -143,6 +144,36 @@ pub fn preflight(path: &Path) -> Result<Preflighted> {
         file_len,
         signed: pf.signed,
     })
+}
+
+/// A cabinet held in memory (a nested cabinet, `bytes` long, whose header
+/// was parsed into `header`) must end where its header says it does: bytes
+/// past cbCabinet are refused unless the Authenticode signature area its
+/// header declares accounts for exactly them. The same preflight as a
+/// file's ([`preflight`]), so a nested cabinet is held to what the outer
+/// one is; a header that declares a signature the bytes do not carry (none
+/// past cbCabinet) is left alone, since nested signatures are not checked.
+pub fn check_cabinet_end(bytes: &[u8], header: &Header) -> Result<()> {
+    let len = bytes.len() as u64;
+    let end = u64::from(header.cabinet_size);
+    if len <= end {
+        return Ok(());
+    }
+    let head = bytes.get(..signature::HEAD_LEN).unwrap_or(bytes);
+    let pf = signature::preflight(head, len);
+    if matches!(&pf, Ok(p) if p.signed.is_some()) {
+        return Ok(());
+    }
+    let mut message = format!(
+        "{} bytes past the cabinet's end (cbCabinet {end}, member {len})",
+        len - end
+    );
+    if let (Some((offset, sig_len)), Err(e)) = (header.signature_location(), &pf) {
+        message.push_str(&format!(
+            "; the signature area its header declares (offset {offset}, {sig_len} bytes) does not account for them: {e}"
+        ));
+    }
+    Err(Error::new(ErrorKind::Truncated, message))
 }
 
 fn summarize(r: signature::SignatureReport) -> SignatureSummary {

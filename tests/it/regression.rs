@@ -173,3 +173,101 @@ fn lzx_match_before_the_window_start_is_an_error() {
     assert_eq!(err.kind(), wsuscat::ErrorKind::Decompress, "{err}");
     assert!(err.to_string().contains("before the start"), "{err}");
 }
+
+/// verify said every checksum verified on a catalog whose checksums are all 0.
+#[test]
+fn verify_counts_blocks_whose_checksum_is_zero() {
+    use wsuscat::cab::writer::CabBuilder;
+    use wsuscat::cab::Compression;
+    use wsuscat::commands::generate;
+    let (spec, _) = small_catalog_parts(7, 60, 1);
+    let g = generate::generate(&spec);
+    let mut inner = CabBuilder::new().checksums(false);
+    inner
+        .add_folder(Compression::MsZip)
+        .add_file("package.xml", &g.package_xml);
+    let package_cab = inner.finish();
+    let mut outer = CabBuilder::new().checksums(false);
+    outer
+        .add_folder(Compression::MsZip)
+        .add_file("index.xml", &generate::index_xml(&[]))
+        .add_file("package.cab", &package_cab);
+    let (dir, path) = temp_file("zero-checksums.cab", &outer.finish());
+    let log = dir.path().join("wsuscat.log");
+    let r = run([
+        "verify",
+        "--allow-unsigned",
+        "--log",
+        log.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("blocks not checksummed (checksum 0)")
+            && !r.stdout.contains("every block checksum"),
+        "{}",
+        r.stdout
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("blocks not checksummed (checksum 0)")
+            && !logged.contains("every block checksum"),
+        "{logged}"
+    );
+    let r = run([
+        "verify",
+        "--allow-unsigned",
+        "--format",
+        "json",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v["blocks_not_checksummed"].as_u64().unwrap() > 0, "{v}");
+    assert!(
+        v["cabs"][0]["blocks_not_checksummed"].as_u64().unwrap() > 0,
+        "{v}"
+    );
+}
+
+/// a nested cab with 4 KiB of trailing bytes passed verify.
+#[test]
+fn verify_refuses_bytes_past_a_nested_cabinets_end() {
+    use wsuscat::commands::generate;
+    let (spec, package_cab) = small_catalog_parts(8, 60, 1);
+    let mut padded = package_cab.clone();
+    padded.extend_from_slice(&[0u8; 4096]);
+    let bytes = generate::assemble(&spec, &generate::index_xml(&[]), &padded, &[]);
+    let (_d, path) = temp_file("padded-nested.cab", &bytes);
+    let r = run(["verify", "--allow-unsigned", path.to_str().unwrap()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let expected = format!(
+        "package.cab: 4096 bytes past the cabinet's end (cbCabinet {}, member {})",
+        package_cab.len(),
+        padded.len()
+    );
+    assert!(r.stderr.contains(&expected), "{}", r.stderr);
+    assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+
+    // A signed nested cabinet: the bytes past cbCabinet are its signature
+    // area, exactly as its header declares, and pass; 4 KiB more do not.
+    let signed = std::fs::read(testdata("clean-wsusscn2.cab")).unwrap();
+    let shards = vec![("package2.cab".to_string(), signed.clone())];
+    let index = generate::index_xml(&[("package2.cab".into(), 0)]);
+    let bytes = generate::assemble(&spec, &index, &package_cab, &shards);
+    let (_d, path) = temp_file("signed-nested.cab", &bytes);
+    let r = run(["verify", "--allow-unsigned", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut signed_padded = signed;
+    signed_padded.extend_from_slice(&[0u8; 4096]);
+    let shards = vec![("package2.cab".to_string(), signed_padded)];
+    let bytes = generate::assemble(&spec, &index, &package_cab, &shards);
+    let (_d, path) = temp_file("signed-padded-nested.cab", &bytes);
+    let r = run(["verify", "--allow-unsigned", path.to_str().unwrap()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("package2.cab: ") && r.stderr.contains("does not account for them"),
+        "{}",
+        r.stderr
+    );
+}
