@@ -117,6 +117,15 @@ impl AuthenticodeSignature {
                 ),
             ));
         }
+        if sd.version != 1 {
+            return Err(malformed(
+                "SignedData.version",
+                format!(
+                    "version {}; Authenticode signatures are PKCS#7 SignedData version 1",
+                    sd.version
+                ),
+            ));
+        }
         if sd.content_type != SPC_INDIRECT_DATA {
             return Err(malformed(
                 "SignedData.contentInfo.contentType",
