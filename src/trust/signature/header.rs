@@ -83,7 +83,9 @@ fn short(what: &str, need: usize, have: usize) -> Error {
 ///
 /// Checks the `MSCF` magic, version 1.3 and that offsets lie inside the file.
 /// Signed (flags & 4, cbCFHeader == 20, reserve starting `00 00 10 00`):
-/// `sig_offset == cbCabinet` and `sig_offset + sig_len == file_len`.
+/// `sig_offset == cbCabinet` and `sig_offset + sig_len == file_len`, and
+/// that the unhashed `reserved1` is 0 and, outside a set, `iCabinet` is 0
+/// ([`Error::HeaderInconsistent`]).
 /// Unsigned: `cbCabinet == file_len`. A size mismatch is
 /// [`Error::SizeMismatch`] (truncated or padded download).
 pub fn preflight(head: &[u8], file_len: u64) -> Result<Preflight, Error> {
