@@ -306,3 +306,20 @@ impl AuthenticodeSignature {
         find_signer(sid, &[&self.sd.certs])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::signature::pkcs7::tests::{landmarks, sample_blob};
+
+    #[test]
+    fn authenticode_wants_signed_data_version_1() {
+        let blob = sample_blob();
+        AuthenticodeSignature::parse(&blob).unwrap();
+        let (v, _, _) = landmarks(&blob);
+        let mut v3 = blob;
+        v3[v + 2] = 3;
+        let e = AuthenticodeSignature::parse(&v3).unwrap_err().to_string();
+        assert!(e.contains("SignedData version 1"), "{e}");
+    }
+}

@@ -494,12 +494,11 @@ pub(crate) fn check_signer_info(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::trust::signature::authenticode::AuthenticodeSignature;
 
     /// The signature blob of testdata/sample-wsusscn2.cab.
-    fn sample_blob() -> Vec<u8> {
+    pub(crate) fn sample_blob() -> Vec<u8> {
         let cab = std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-wsusscn2.cab"),
         )
@@ -515,7 +514,7 @@ mod tests {
 
     /// Offsets in the blob of SignedData.version, SignedData.digestAlgorithms
     /// and the SignerInfo's version, found by parsing.
-    fn landmarks(blob: &[u8]) -> (usize, usize, usize) {
+    pub(crate) fn landmarks(blob: &[u8]) -> (usize, usize, usize) {
         let (ci, _) = Tlv::parse_first(blob, "t").unwrap();
         let mut c = ci.children("t").unwrap();
         c.next("t").unwrap();
@@ -533,13 +532,16 @@ mod tests {
     }
 
     fn parse_err(blob: &[u8]) -> String {
-        AuthenticodeSignature::parse(blob).unwrap_err().to_string()
+        SignedData::parse_content_info(blob, "ContentInfo")
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
     fn the_sample_signature_parses() {
         let blob = sample_blob();
-        AuthenticodeSignature::parse(&blob).unwrap();
+        let (sd, _) = SignedData::parse_content_info(&blob, "ContentInfo").unwrap();
+        assert_eq!((sd.version, sd.signer.version), (1, 1));
         let (v, da, siv) = landmarks(&blob);
         assert_eq!(&blob[v..v + 3], [2, 1, 1]);
         assert_eq!(blob[da], 0x31);
@@ -581,13 +583,12 @@ mod tests {
     }
 
     #[test]
-    fn signed_data_version_must_be_one_for_authenticode() {
+    fn signed_data_version_must_be_one_cms_allows() {
         let blob = sample_blob();
         let (v, _, _) = landmarks(&blob);
         for (version, expect) in [
             (0u8, "allows 1, 3, 4 or 5"),
             (2, "allows 1, 3, 4 or 5"),
-            (3, "SignedData version 1"),
             (0x80, "small version number"),
         ] {
             let mut bad = blob.clone();
@@ -595,6 +596,10 @@ mod tests {
             let e = parse_err(&bad);
             assert!(e.contains(expect), "version {version}: {e}");
         }
+        let mut v3 = blob.clone();
+        v3[v + 2] = 3;
+        let (sd, _) = SignedData::parse_content_info(&v3, "ContentInfo").unwrap();
+        assert_eq!(sd.version, 3);
     }
 
     #[test]
