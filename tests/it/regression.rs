@@ -271,3 +271,117 @@ fn verify_refuses_bytes_past_a_nested_cabinets_end() {
         r.stderr
     );
 }
+
+/// The sample catalog with `patch` applied, written to a temp file; `check`
+/// and `verify` must both exit 3 with the test root, and osslsigncode (when
+/// present) must refuse it too unless `osslsigncode_refuses` is false.
+fn assert_signed_mutant_refused(
+    name: &str,
+    patch: impl Fn(&mut Vec<u8>),
+    says: &str,
+    osslsigncode_refuses: bool,
+) {
+    let mut bytes = std::fs::read(testdata("sample-wsusscn2.cab")).unwrap();
+    patch(&mut bytes);
+    let (_dir, path) = temp_file(name, &bytes);
+    let [t, a] = trust();
+    for cmd in ["check", "verify"] {
+        let r = run([cmd, &t, &a, path.to_str().unwrap()]);
+        assert_eq!(r.code, 3, "{cmd} {name}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{cmd} {name}: {}", r.stderr);
+    }
+    if have_tool("osslsigncode") {
+        let ok = std::process::Command::new("osslsigncode")
+            .args(["verify", "-CAfile"])
+            .arg(test_anchor())
+            .arg("-in")
+            .arg(&path)
+            .output()
+            .expect("run osslsigncode")
+            .status
+            .success();
+        assert_eq!(ok, !osslsigncode_refuses, "osslsigncode on {name}");
+    }
+}
+
+/// A DER header at `pos`: (header length, content length).
+fn der_header(b: &[u8], pos: usize) -> (usize, usize) {
+    match b[pos + 1] {
+        n @ 0..=0x7F => (2, n as usize),
+        0x81 => (3, b[pos + 2] as usize),
+        0x82 => (4, u16::from_be_bytes([b[pos + 2], b[pos + 3]]) as usize),
+        n => panic!("length form {n:#x} at {pos}"),
+    }
+}
+
+/// File offset of SignedData.digestAlgorithms in a signed cabinet, found by
+/// walking ContentInfo { OID, [0] { SignedData { version, SET ... } } }.
+fn digest_algorithms_offset(cab: &[u8]) -> usize {
+    let sig = u32::from_le_bytes(cab[44..48].try_into().unwrap()) as usize;
+    assert_eq!(cab[sig], 0x30, "ContentInfo");
+    let mut pos = sig + der_header(cab, sig).0;
+    assert_eq!(cab[pos], 0x06, "contentType");
+    let (hl, len) = der_header(cab, pos);
+    pos += hl + len;
+    assert_eq!(cab[pos], 0xA0, "[0] content");
+    pos += der_header(cab, pos).0;
+    assert_eq!(cab[pos], 0x30, "SignedData");
+    pos += der_header(cab, pos).0;
+    assert_eq!(cab[pos], 0x02, "SignedData.version");
+    let (hl, len) = der_header(cab, pos);
+    pos += hl + len;
+    assert_eq!(cab[pos], 0x31, "digestAlgorithms");
+    pos
+}
+
+/// Nonzero reserved1 was accepted (osslsigncode refuses it); the digest
+/// does not cover CFHEADER bytes 4..8.
+#[test]
+fn nonzero_reserved1_in_a_signed_cabinet_is_refused() {
+    assert_signed_mutant_refused(
+        "reserved1.cab",
+        |b| b[5] = 0x01,
+        "reserved1 (u32 at byte 4)",
+        true,
+    );
+}
+
+/// Damaged DER inside SignedData.digestAlgorithms was accepted (osslsigncode
+/// refuses it); the SET was skipped as opaque and is outside every digest.
+#[test]
+fn damaged_digest_algorithms_set_is_refused() {
+    let sample = std::fs::read(testdata("sample-wsusscn2.cab")).unwrap();
+    let da = digest_algorithms_offset(&sample);
+    let (hl, _) = der_header(&sample, da);
+    let inner = da + hl;
+    assert_eq!(sample[inner], 0x30, "AlgorithmIdentifier");
+    // The AlgorithmIdentifier's length now reaches past the end of the SET.
+    assert_signed_mutant_refused(
+        "digest-algorithms-length.cab",
+        |b| b[inner + 1] += 1,
+        "SignedData.digestAlgorithms",
+        true,
+    );
+    // Its tag is no longer SEQUENCE.
+    assert_signed_mutant_refused(
+        "digest-algorithms-tag.cab",
+        |b| b[inner] = 0x04,
+        "SignedData.digestAlgorithms",
+        true,
+    );
+}
+
+/// Nonzero iCabinet in a lone signed cabinet was accepted (osslsigncode
+/// accepts it too; wsuscat is stricter on purpose, see docs/signature.md).
+#[test]
+fn nonzero_icabinet_in_a_lone_signed_cabinet_is_refused() {
+    assert_signed_mutant_refused(
+        "icabinet.cab",
+        |b| {
+            assert_eq!(u16::from_le_bytes([b[30], b[31]]) & 3, 0, "no prev/next");
+            b[34] = 0x01;
+        },
+        "iCabinet (u16 at byte 34)",
+        false,
+    );
+}

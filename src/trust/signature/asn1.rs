@@ -53,6 +53,32 @@ impl<'a> Tlv<'a> {
         Ok(self)
     }
 
+    /// Check that this element is well-formed DER all the way down: every
+    /// constructed element's content octets must be a sequence of complete
+    /// elements (definite, minimal lengths, as `der` parses them), to
+    /// [`MAX_DEPTH`] levels. Primitive contents are left to their decoders.
+    ///
+    /// Why: parts of the envelope that verification does not otherwise read
+    /// (the `crls`, unknown certificate choices, algorithm parameters) would
+    /// be accepted as opaque bytes; OpenSSL decodes the whole PKCS#7 and
+    /// refuses them (see `docs/signature.md`, "Strict DER").
+    pub fn check_tree(&self, at: &str) -> Result<(), Error> {
+        self.check_tree_at(at, 0)
+    }
+
+    fn check_tree_at(&self, at: &str, depth: usize) -> Result<(), Error> {
+        if !self.tag.is_constructed() {
+            return Ok(());
+        }
+        if depth >= MAX_DEPTH {
+            return Err(malformed(at, format!("nested more than {MAX_DEPTH} deep")));
+        }
+        for child in self.children(at)?.rest(at)? {
+            child.check_tree_at(at, depth + 1)?;
+        }
+        Ok(())
+    }
+
     /// Decode as an OBJECT IDENTIFIER.
     pub fn oid(&self, at: &str) -> Result<der::oid::ObjectIdentifier, Error> {
         if self.tag != Tag::ObjectIdentifier {
@@ -74,6 +100,20 @@ impl<'a> Tlv<'a> {
             ));
         }
         Ok(self.value)
+    }
+
+    /// A small non-negative INTEGER (a version number), minimally encoded.
+    pub fn small_uint(&self, at: &str) -> Result<u8, Error> {
+        match self.integer(at)? {
+            [v] if *v < 0x80 => Ok(*v),
+            other => Err(malformed(
+                at,
+                format!(
+                    "expected a small version number, found INTEGER {}",
+                    crate::trust::signature::algorithm::hex(other)
+                ),
+            )),
+        }
     }
 
     /// Content octets of an INTEGER.
@@ -100,6 +140,9 @@ impl<'a> Tlv<'a> {
         Ok(out)
     }
 }
+
+/// How deep [`Tlv::check_tree`] descends; real signatures stay below 20.
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Context-specific constructed tag `[n]`.
 pub(crate) fn ctx(number: TagNumber) -> Tag {

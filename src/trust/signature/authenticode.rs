@@ -117,6 +117,15 @@ impl AuthenticodeSignature {
                 ),
             ));
         }
+        if sd.version != 1 {
+            return Err(malformed(
+                "SignedData.version",
+                format!(
+                    "version {}; Authenticode signatures are PKCS#7 SignedData version 1",
+                    sd.version
+                ),
+            ));
+        }
         if sd.content_type != SPC_INDIRECT_DATA {
             return Err(malformed(
                 "SignedData.contentInfo.contentType",
@@ -295,5 +304,22 @@ impl AuthenticodeSignature {
     fn signer_cert(&self) -> Result<&Cert, Error> {
         let sid: &SignerId = &self.sd.signer.sid;
         find_signer(sid, &[&self.sd.certs])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::signature::pkcs7::tests::{landmarks, sample_blob};
+
+    #[test]
+    fn authenticode_wants_signed_data_version_1() {
+        let blob = sample_blob();
+        AuthenticodeSignature::parse(&blob).unwrap();
+        let (v, _, _) = landmarks(&blob);
+        let mut v3 = blob;
+        v3[v + 2] = 3;
+        let e = AuthenticodeSignature::parse(&v3).unwrap_err().to_string();
+        assert!(e.contains("SignedData version 1"), "{e}");
     }
 }

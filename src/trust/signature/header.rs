@@ -12,7 +12,8 @@
 //!  0 "MSCF"  4 reserved1  8 cbCabinet  12 reserved2  16 coffFiles  20 reserved3
 //! 24 versionMinor  25 versionMajor  26 cFolders  28 cFiles  30 flags  32 setID
 //! 34 iCabinet  [flags & 4: 36 cbCFHeader(u16) 38 cbCFFolder 39 cbCFData 40 reserve...]
-//! Authenticode reserve (cbCFHeader == 20): 40: 00 00 10 00, 44: sig offset, 48: sig len, 52: 8 zero bytes
+//! Authenticode reserve (cbCFHeader == 20): 40: 00 00 10 00, 44: sig offset, 48: sig len, 52: 8 bytes
+//! (zero as signers write them; 52..56 are not hashed and not checked, 56..60 are hashed)
 //! ```
 
 use crate::trust::signature::error::Error;
@@ -82,7 +83,9 @@ fn short(what: &str, need: usize, have: usize) -> Error {
 ///
 /// Checks the `MSCF` magic, version 1.3 and that offsets lie inside the file.
 /// Signed (flags & 4, cbCFHeader == 20, reserve starting `00 00 10 00`):
-/// `sig_offset == cbCabinet` and `sig_offset + sig_len == file_len`.
+/// `sig_offset == cbCabinet` and `sig_offset + sig_len == file_len`, and
+/// that the unhashed `reserved1` is 0 and, outside a set, `iCabinet` is 0
+/// ([`Error::HeaderInconsistent`]).
 /// Unsigned: `cbCabinet == file_len`. A size mismatch is
 /// [`Error::SizeMismatch`] (truncated or padded download).
 pub fn preflight(head: &[u8], file_len: u64) -> Result<Preflight, Error> {
@@ -90,7 +93,10 @@ pub fn preflight(head: &[u8], file_len: u64) -> Result<Preflight, Error> {
     let fixed = FixedHeader::parse(head)?;
     let signed = authenticode_reserve(head, &fixed, file_len)?;
     match &signed {
-        Some(layout) => check_signed_layout(layout, &fixed, file_len)?,
+        Some(layout) => {
+            check_signed_layout(layout, &fixed, file_len)?;
+            check_signed_unhashed_fields(&fixed)?;
+        }
         None => check_unsigned_layout(&fixed, file_len)?,
     }
     Ok(Preflight {
@@ -131,6 +137,10 @@ struct FixedHeader {
     folders: u16,
     files: u16,
     flags: u16,
+    /// `reserved1` (u32 at byte 4): MS-CAB says 0.
+    reserved1: u32,
+    /// `iCabinet` (u16 at byte 34): the cabinet's index in its set.
+    i_cabinet: u16,
 }
 
 impl FixedHeader {
@@ -147,7 +157,12 @@ impl FixedHeader {
         ) else {
             return Err(short("the fixed CFHEADER", 36, avail));
         };
-        let (Some(&minor), Some(&major)) = (head.get(24), head.get(25)) else {
+        let (Some(&minor), Some(&major), Some(reserved1), Some(i_cabinet)) = (
+            head.get(24),
+            head.get(25),
+            u32_at(head, 4),
+            u16_at(head, 34),
+        ) else {
             return Err(short("the fixed CFHEADER", 36, avail));
         };
         if avail < 36 {
@@ -162,6 +177,8 @@ impl FixedHeader {
             folders,
             files,
             flags,
+            reserved1,
+            i_cabinet,
         })
     }
 }
@@ -238,6 +255,34 @@ fn check_signed_layout(
             reason: format!(
                 "coffFiles (u32 at byte 16) is {coff_files}; it must lie between {HEAD_LEN} and the signature offset {}",
                 l.sig_offset
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The CFHEADER fields of a signed cabinet that the Authenticode digest
+/// leaves out and that have one right value: `reserved1` must be 0 (MS-CAB;
+/// osslsigncode refuses anything else too), and `iCabinet` must be 0 in a
+/// cabinet that is not part of a set (neither `FLAG_PREV_CABINET` nor
+/// `FLAG_NEXT_CABINET`), since the first cabinet of a set is number 0 and a
+/// lone cabinet is the first. Why these are refused although the signature
+/// does not cover them, and why bytes 52..56 are not: `docs/signature.md`.
+fn check_signed_unhashed_fields(fixed: &FixedHeader) -> Result<(), Error> {
+    if fixed.reserved1 != 0 {
+        return Err(Error::HeaderInconsistent {
+            reason: format!(
+                "reserved1 (u32 at byte 4) is {:#010x}; MS-CAB requires 0, and the signature does not cover it",
+                fixed.reserved1
+            ),
+        });
+    }
+    let in_a_set = fixed.flags & (FLAG_PREV_CABINET | FLAG_NEXT_CABINET) != 0;
+    if fixed.i_cabinet != 0 && !in_a_set {
+        return Err(Error::HeaderInconsistent {
+            reason: format!(
+                "iCabinet (u16 at byte 34) is {} in a signed cabinet that is not part of a set (flags {:#06x} name no previous or next cabinet); a lone cabinet is number 0, and the signature does not cover this field",
+                fixed.i_cabinet, fixed.flags
             ),
         });
     }
