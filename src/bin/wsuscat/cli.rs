@@ -260,6 +260,19 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
+/// What the signature must prove, for every command that reads a catalog
+/// and reports on it; `verify` takes [`TrustArgs`] alone, since skipping the
+/// signature would defeat it.
+#[derive(Args, Debug)]
+pub struct SignatureArgs {
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Do not check the signature at all (the report says so; the size
+    /// preflight still runs).
+    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
+    pub no_verify: bool,
+}
+
 #[derive(Args, Debug)]
 pub struct TrustArgs {
     /// A PEM or DER root certificate to trust instead of Microsoft's
@@ -313,10 +326,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub log: LogArgs,
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Do not check the signature at all (the report says so).
-    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
-    pub no_verify: bool,
+    pub signature: SignatureArgs,
     /// Threads for decompressing and parsing, the decompressing one included
     /// (default: all cores). With more than one, one more thread hashes the
     /// file for the signature meanwhile; --threads 1 does everything on one.
@@ -358,10 +368,7 @@ pub struct InfoArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Do not check the signature at all (the report says so).
-    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
-    pub no_verify: bool,
+    pub signature: SignatureArgs,
     #[command(flatten)]
     pub names: NamesArgs,
     /// Total threads (default: all cores).
@@ -374,10 +381,7 @@ pub struct ListArgs {
     /// The catalog (wsusscn2.cab).
     pub cab: PathBuf,
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Do not check the signature at all (the size preflight still runs).
-    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
-    pub no_verify: bool,
+    pub signature: SignatureArgs,
     /// Only updates whose KBArticleID is N (with or without "KB").
     #[arg(long, value_name = "N")]
     pub kb: Option<String>,
@@ -422,10 +426,7 @@ pub struct ShowArgs {
     /// A RevisionId, an UpdateId, or KB1234567.
     pub id: String,
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Do not check the signature at all (the size preflight still runs).
-    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
-    pub no_verify: bool,
+    pub signature: SignatureArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Language of titles (falling back to the update's DefaultLanguage).
@@ -450,10 +451,7 @@ pub struct BaselineArgs {
     #[arg(long, value_enum, default_value = "breaks")]
     pub severity: SeverityArg,
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Do not check the signature.
-    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
-    pub no_verify: bool,
+    pub signature: SignatureArgs,
     /// Total threads (default: all cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
@@ -479,10 +477,7 @@ pub struct DiffArgs {
     /// The newer catalog.
     pub new: PathBuf,
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Do not check either signature (the size preflight still runs).
-    #[arg(long, conflicts_with_all = ["allow_unsigned", "trust_anchors"])]
-    pub no_verify: bool,
+    pub signature: SignatureArgs,
     /// Format human shows counts and the first items per section; json,
     /// jsonl and csv list every item.
     #[command(flatten)]

@@ -206,7 +206,7 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
     };
     let options = CheckOptions {
         profiles,
-        trust: trust_options(&args.trust, args.no_verify),
+        trust: signature_options(&args.signature),
         scan,
         progress: bar.as_ref().map(|b| b as &dyn wsuscat::CheckProgress),
         names: !args.names.no_names,
@@ -262,7 +262,7 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
     }
     let options = CheckOptions {
         profiles: Vec::new(),
-        trust: trust_options(&args.trust, args.no_verify),
+        trust: signature_options(&args.signature),
         scan,
         progress: None,
         names: false,
@@ -346,7 +346,7 @@ fn scan_options(threads: Option<u16>) -> ScanOptions {
 fn run_info(args: cli::InfoArgs) -> i32 {
     let fmt = format(args.output.format);
     let options = InfoOptions {
-        trust: trust_options(&args.trust, args.no_verify),
+        trust: signature_options(&args.signature),
         scan: scan_options(args.threads),
         names: !args.names.no_names,
         lang: args.names.lang.clone(),
@@ -392,7 +392,7 @@ fn run_list(args: cli::ListArgs) -> i32 {
         lang: args.names.lang.clone(),
         names: !args.names.no_names,
         scan: scan_options(args.threads),
-        trust: trust_options(&args.trust, args.no_verify),
+        trust: signature_options(&args.signature),
     };
     match list(&args.cab, &options) {
         Ok(r) => emit(&report::list::list(&r, fmt), &args.output),
@@ -409,7 +409,7 @@ fn run_show(args: cli::ShowArgs) -> i32 {
     let options = ShowOptions {
         lang: args.lang.clone(),
         scan: scan_options(args.threads),
-        trust: trust_options(&args.trust, args.no_verify),
+        trust: signature_options(&args.signature),
     };
     match show(&args.cab, &target, &options) {
         Ok(r) => emit(
@@ -448,6 +448,10 @@ fn run_man(args: &ManArgs) -> i32 {
         }
     }
     exit_codes::COMPATIBLE
+}
+
+fn signature_options(args: &cli::SignatureArgs) -> TrustOptions {
+    trust_options(&args.trust, args.no_verify)
 }
 
 fn trust_options(args: &cli::TrustArgs, no_verify: bool) -> TrustOptions {
@@ -548,7 +552,7 @@ fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
     let fmt = format(args.output.format);
     let options = wsuscat::DiffOptions {
         scan: scan_options(args.threads),
-        trust: trust_options(&args.trust, args.no_verify),
+        trust: signature_options(&args.signature),
     };
     match wsuscat::diff(&args.old, &args.new, &options) {
         Ok(r) => {
