@@ -38,7 +38,54 @@ const SEED: u64 = 0x0012_2026;
 /// Mutant classes that osslsigncode accepts and wsuscat refuses, with the
 /// reason (docs/signature.md, "Where wsuscat is stricter"). A class that
 /// disagrees this way and is not listed fails the test.
-const STRICTER: &[(&str, &str)] = &[];
+const STRICTER: &[(&str, &str)] = &[
+    (
+        "flip CFHEADER.iCabinet",
+        "a lone signed cabinet must be number 0; the digest skips the field",
+    ),
+    (
+        "saturate CFHEADER.iCabinet",
+        "a lone signed cabinet must be number 0; the digest skips the field",
+    ),
+    (
+        "flip PKCS#7 DER header in SignedData.digestAlgorithms",
+        "strict DER: a SET or SEQUENCE without its constructed bit, or NULL \
+         parameters retagged as an unknown universal type (0x07, 0x0D); \
+         OpenSSL reads both",
+    ),
+    (
+        "flip PKCS#7 DER header in SignedData.certificates",
+        "strict DER: [0] certificates without its constructed bit",
+    ),
+    (
+        "flip PKCS#7 DER header in SignedData.signerInfos",
+        "strict DER: the signerInfos SET without its constructed bit",
+    ),
+    (
+        "flip PKCS#7 DER header in SignerInfo.sid",
+        "strict DER: the issuer's SEQUENCE or RDN SET without its constructed bit",
+    ),
+    (
+        "flip PKCS#7 DER header in SignerInfo.digestAlgorithm",
+        "strict DER: NULL parameters retagged as an unknown universal type",
+    ),
+    (
+        "flip PKCS#7 DER header in SignerInfo.signatureAlgorithm",
+        "strict DER: NULL parameters retagged as an unknown universal type; or \
+         the OID's length grown over them, so the OID is not rsaEncryption \
+         (OpenSSL takes the algorithm from the signer's key)",
+    ),
+    (
+        "flip PKCS#7 DER header in SignerInfo.signedAttrs",
+        "strict DER: [0] signedAttrs or an attribute's value SET without its \
+         constructed bit",
+    ),
+    (
+        "random flip in PKCS#7 DER content in SignerInfo.sid",
+        "the signer's issuer name must match its certificate's byte for byte; \
+         OpenSSL compares names case-insensitively (a flipped case bit)",
+    ),
+];
 
 /// Mutant classes where the rules above do not hold, with the reason
 /// (docs/signature.md). Matched on the class and the outcome: see
@@ -318,7 +365,13 @@ fn report(harness: &str, mutants: &[Mutant], judged: &[Judged]) {
     for (i, (m, j)) in mutants.iter().zip(judged).enumerate() {
         match &j.verdict {
             Verdict::Refused => refused += 1,
-            Verdict::AcceptedSame => accepted += 1,
+            Verdict::AcceptedSame => {
+                accepted += 1;
+                by_class
+                    .entry((&m.class, j.verdict.label()))
+                    .or_default()
+                    .push(i);
+            }
             Verdict::RefusedStricter => {
                 stricter += 1;
                 if !STRICTER.iter().any(|(c, _)| *c == m.class) {
@@ -355,6 +408,18 @@ fn report(harness: &str, mutants: &[Mutant], judged: &[Judged]) {
             j.check.describe(),
             j.verify.describe()
         );
+        // WSUSCAT_MUTATION_LIST=1 lists every mutant of the group.
+        if std::env::var_os("WSUSCAT_MUTATION_LIST").is_some_and(|v| v == "1") {
+            for &i in &idx[1..] {
+                let j = &judged[i];
+                println!(
+                    "mutation({harness}):           {}: check {}; verify {}",
+                    mutants[i].what,
+                    j.check.describe(),
+                    j.verify.describe()
+                );
+            }
+        }
     }
     assert!(
         unlisted.is_empty(),

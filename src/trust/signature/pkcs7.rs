@@ -630,6 +630,16 @@ pub(crate) mod tests {
         let bad = [0x30, 0x05, 0x30, 0x81, 0x02, 0x05, 0x00];
         let t = Tlv::parse_exact(&bad, "t").unwrap();
         assert!(t.check_tree("t").is_err());
+        // An AlgorithmIdentifier whose NULL parameters became an empty
+        // BOOLEAN (OpenSSL refuses it), or a NULL with content.
+        for bad in [
+            &[0x30, 0x04, 0x06, 0x00, 0x01, 0x00][..],
+            &[0x30, 0x05, 0x06, 0x01, 0x2A, 0x01, 0x00],
+            &[0x30, 0x06, 0x06, 0x01, 0x2A, 0x05, 0x01, 0x00],
+        ] {
+            let t = Tlv::parse_exact(bad, "t").unwrap();
+            assert!(t.check_tree("t").is_err(), "{bad:02x?}");
+        }
         let good = [0x30, 0x04, 0x30, 0x02, 0x05, 0x00];
         Tlv::parse_exact(&good, "t")
             .unwrap()

@@ -257,9 +257,10 @@ fn data_blocks(r: &mut Regions, b: &[u8], folder: usize, mut pos: usize, n: usiz
 }
 
 /// The PKCS#7 blob: every DER header (structural) and primitive content,
-/// then whatever pads the area to its declared length.
+/// named by the part of SignedData it is in, then whatever pads the area to
+/// its declared length.
 fn signature(r: &mut Regions, b: &[u8], start: usize, end: usize) {
-    let der_end = der(r, b, start, end, 0);
+    let der_end = der(r, b, start, end, &[]);
     r.bulk(
         der_end,
         end,
@@ -268,11 +269,48 @@ fn signature(r: &mut Regions, b: &[u8], start: usize, end: usize) {
     );
 }
 
-/// Walks the DER elements in `[pos, end)`; returns where the last one ends.
-fn der(r: &mut Regions, b: &[u8], mut pos: usize, end: usize, depth: usize) -> usize {
+/// The part of the PKCS#7 ContentInfo an element is in, from the (tag,
+/// index among its siblings) of it and its ancestors, outermost first.
+fn section(path: &[(u8, usize)]) -> String {
+    let signed_data = match path.get(3) {
+        None => {
+            return match path {
+                [_] => "ContentInfo",
+                [_, (_, 0)] => "ContentInfo.contentType",
+                [_, _] => "ContentInfo.content",
+                _ => "SignedData",
+            }
+            .to_string()
+        }
+        Some((0x02, 0)) => "version",
+        Some((_, 1)) => "digestAlgorithms",
+        Some((_, 2)) => "contentInfo",
+        Some((0xA0, _)) => "certificates",
+        Some((0xA1, _)) => "crls",
+        Some(_) => "signerInfos",
+    };
+    let signer_info = match (signed_data, path.get(5)) {
+        ("signerInfos", Some((tag, i))) => match (tag, i) {
+            (0x02, 0) => "version",
+            (_, 1) => "sid",
+            (_, 2) => "digestAlgorithm",
+            (0xA0, _) => "signedAttrs",
+            (0x04, _) => "signature",
+            (0xA1, _) => "unsignedAttrs",
+            _ => "signatureAlgorithm",
+        },
+        _ => return format!("SignedData.{signed_data}"),
+    };
+    format!("SignerInfo.{signer_info}")
+}
+
+/// Walks the DER elements in `[pos, end)` under `parent` (tags and
+/// sibling indices); returns where the last one ends.
+fn der(r: &mut Regions, b: &[u8], mut pos: usize, end: usize, parent: &[(u8, usize)]) -> usize {
+    let mut index = 0;
     while pos + 2 <= end {
         let tag = b[pos];
-        if depth == 0 && tag == 0 {
+        if parent.is_empty() && tag == 0 {
             break; // padding after the ContentInfo
         }
         let (hl, len) = match b[pos + 1] {
@@ -281,25 +319,30 @@ fn der(r: &mut Regions, b: &[u8], mut pos: usize, end: usize, depth: usize) -> u
             0x82 => (4, usize::from(b[pos + 2]) << 8 | usize::from(b[pos + 3])),
             n => panic!("DER length form {n:#x} at {pos}"),
         };
+        let mut path = parent.to_vec();
+        path.push((tag, index));
+        let part = section(&path);
+        let depth = parent.len();
         r.field(
             pos,
             hl,
-            "PKCS#7 DER header",
-            format!("PKCS#7 DER header, tag {tag:#04x}, depth {depth}, at {pos}"),
+            &format!("PKCS#7 DER header in {part}"),
+            format!("PKCS#7 DER header, tag {tag:#04x}, depth {depth}, at {pos}, in {part}"),
         );
         let content = pos + hl;
         if tag & 0x20 != 0 {
-            der(r, b, content, content + len, depth + 1);
+            der(r, b, content, content + len, &path);
         } else {
             r.bulk(
                 content,
                 content + len,
-                "PKCS#7 DER content",
-                format!("PKCS#7 DER content, tag {tag:#04x}, at {content}"),
+                &format!("PKCS#7 DER content in {part}"),
+                format!("PKCS#7 DER content, tag {tag:#04x}, at {content}, in {part}"),
             );
         }
         pos = content + len;
-        if depth == 0 {
+        index += 1;
+        if parent.is_empty() {
             break; // one ContentInfo
         }
     }
@@ -340,7 +383,7 @@ pub fn mutants(orig: &[u8], regions: &[Region], plan: &Plan) -> Vec<Mutant> {
 
 fn structural(orig: &[u8], regions: &[Region], plan: &Plan, out: &mut Vec<Mutant>) {
     for r in regions.iter().filter(|r| r.structural) {
-        let mask = if r.class == "PKCS#7 DER header" {
+        let mask = if r.class.starts_with("PKCS#7 DER header") {
             plan.der_bits
         } else {
             plan.structural_bits
