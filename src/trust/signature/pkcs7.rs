@@ -562,11 +562,15 @@ pub(crate) mod tests {
         bad[da + 2] = 0x04;
         let e = parse_err(&bad);
         assert!(e.contains("SignedData.digestAlgorithms[0]"), "{e}");
-        // Its OID's tag is damaged.
+        // Its OID's tag is damaged: now a NULL with content, which the
+        // SET's check_tree refuses before the element is read.
         let mut bad = blob;
         bad[da + 4] = 0x05;
         let e = parse_err(&bad);
-        assert!(e.contains("SignedData.digestAlgorithms[0]"), "{e}");
+        assert!(
+            e.contains("SignedData.digestAlgorithms") && e.contains("NULL with 9 content octets"),
+            "{e}"
+        );
     }
 
     #[test]
