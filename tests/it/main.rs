@@ -23,6 +23,7 @@ mod error_sources;
 mod explain;
 mod lzx;
 mod lzx_encode;
+mod mutation;
 mod output_file;
 mod regression;
 mod report_formats;

@@ -56,7 +56,10 @@ impl<'a> Tlv<'a> {
     /// Check that this element is well-formed DER all the way down: every
     /// constructed element's content octets must be a sequence of complete
     /// elements (definite, minimal lengths, as `der` parses them), to
-    /// [`MAX_DEPTH`] levels. Primitive contents are left to their decoders.
+    /// [`MAX_DEPTH`] levels. Primitive contents are left to their decoders,
+    /// except the lengths DER fixes for every BOOLEAN (1), NULL (0), INTEGER,
+    /// ENUMERATED and OBJECT IDENTIFIER (at least 1), which OpenSSL enforces
+    /// wherever it decodes them, `ANY` algorithm parameters included.
     ///
     /// Why: parts of the envelope that verification does not otherwise read
     /// (the `crls`, unknown certificate choices, algorithm parameters) would
@@ -68,7 +71,7 @@ impl<'a> Tlv<'a> {
 
     fn check_tree_at(&self, at: &str, depth: usize) -> Result<(), Error> {
         if !self.tag.is_constructed() {
-            return Ok(());
+            return self.check_primitive_length(at);
         }
         if depth >= MAX_DEPTH {
             return Err(malformed(at, format!("nested more than {MAX_DEPTH} deep")));
@@ -77,6 +80,24 @@ impl<'a> Tlv<'a> {
             child.check_tree_at(at, depth + 1)?;
         }
         Ok(())
+    }
+
+    /// The content length DER requires of a universal primitive type.
+    fn check_primitive_length(&self, at: &str) -> Result<(), Error> {
+        let ok = match self.tag {
+            Tag::Boolean => self.value.len() == 1,
+            Tag::Null => self.value.is_empty(),
+            Tag::Integer | Tag::Enumerated | Tag::ObjectIdentifier => !self.value.is_empty(),
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(malformed(
+                at,
+                format!("{} with {} content octets", self.tag, self.value.len()),
+            ))
+        }
     }
 
     /// Decode as an OBJECT IDENTIFIER.

@@ -562,11 +562,15 @@ pub(crate) mod tests {
         bad[da + 2] = 0x04;
         let e = parse_err(&bad);
         assert!(e.contains("SignedData.digestAlgorithms[0]"), "{e}");
-        // Its OID's tag is damaged.
+        // Its OID's tag is damaged: now a NULL with content, which the
+        // SET's check_tree refuses before the element is read.
         let mut bad = blob;
         bad[da + 4] = 0x05;
         let e = parse_err(&bad);
-        assert!(e.contains("SignedData.digestAlgorithms[0]"), "{e}");
+        assert!(
+            e.contains("SignedData.digestAlgorithms") && e.contains("NULL with 9 content octets"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -630,6 +634,16 @@ pub(crate) mod tests {
         let bad = [0x30, 0x05, 0x30, 0x81, 0x02, 0x05, 0x00];
         let t = Tlv::parse_exact(&bad, "t").unwrap();
         assert!(t.check_tree("t").is_err());
+        // An AlgorithmIdentifier whose NULL parameters became an empty
+        // BOOLEAN (OpenSSL refuses it), or a NULL with content.
+        for bad in [
+            &[0x30, 0x04, 0x06, 0x00, 0x01, 0x00][..],
+            &[0x30, 0x05, 0x06, 0x01, 0x2A, 0x01, 0x00],
+            &[0x30, 0x06, 0x06, 0x01, 0x2A, 0x05, 0x01, 0x00],
+        ] {
+            let t = Tlv::parse_exact(bad, "t").unwrap();
+            assert!(t.check_tree("t").is_err(), "{bad:02x?}");
+        }
         let good = [0x30, 0x04, 0x30, 0x02, 0x05, 0x00];
         Tlv::parse_exact(&good, "t")
             .unwrap()

@@ -191,6 +191,8 @@ pub mod signature;
 
 pub mod lzx;
 
+pub mod mutants;
+
 pub mod pair;
 
 /// A small generated catalog's parts, MSZIP inside and out, for tests that
