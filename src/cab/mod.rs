@@ -54,6 +54,7 @@ pub mod lzx;
 pub mod member;
 mod read;
 pub mod stream;
+pub mod walk;
 pub mod writer;
 
 pub use cabinet::Cabinet;

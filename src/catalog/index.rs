@@ -23,7 +23,11 @@ use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use serde::Serialize;
 
+use crate::cab::Cabinet;
 use crate::error::{Error, ErrorKind, Result};
+
+/// Members of the outer cabinet every catalog has besides its shards.
+pub const KNOWN_MEMBERS: [&str; 2] = ["index.xml", "package.cab"];
 
 /// One `<CAB>` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,6 +54,41 @@ fn xml_error(msg: impl Into<String>, offset: u64) -> Error {
         .inside("index.xml")
 }
 
+/// One `<CAB>`'s attributes, the element starting at byte `at`.
+fn cab_entry(e: &quick_xml::events::BytesStart<'_>, at: u64) -> Result<IndexEntry> {
+    let mut entry = IndexEntry {
+        name: String::new(),
+        range_start: None,
+        files_dir: false,
+    };
+    for attr in e.attributes() {
+        let attr =
+            attr.map_err(|err| xml_error(format!("bad attribute: {err}"), at).with_source(err))?;
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| xml_error(format!("bad attribute value: {err}"), at).with_source(err))?;
+        let key = attr.key.local_name();
+        let key = key.as_ref();
+        if key.eq_ignore_ascii_case("NAME") {
+            entry.name = value.trim().to_string();
+        } else if key.eq_ignore_ascii_case("RANGESTART") {
+            let n = value.trim().parse::<u64>().map_err(|_| {
+                xml_error(
+                    format!("RANGESTART {value:?} is not a non-negative integer"),
+                    at,
+                )
+            })?;
+            entry.range_start = Some(n);
+        } else if key.eq_ignore_ascii_case("FILESDIR") {
+            entry.files_dir = value.trim() == "1";
+        }
+    }
+    if entry.name.is_empty() {
+        return Err(xml_error("a <CAB> without a NAME", at));
+    }
+    Ok(entry)
+}
+
 impl Index {
     /// Parses index.xml.
     pub fn parse(bytes: &[u8]) -> Result<Index> {
@@ -60,6 +99,8 @@ impl Index {
         let mut cabs = Vec::new();
         let mut saw_root = false;
         let mut depth = 0usize;
+        // Depth of the open <CABLIST> directly under the root, if any.
+        let mut cablist: Option<usize> = None;
         loop {
             let at = reader.buffer_position();
             let event = reader.read_event().map_err(|e| {
@@ -82,50 +123,28 @@ impl Index {
                         }
                         saw_root = true;
                     }
+                    if depth == 1
+                        && name.eq_ignore_ascii_case("CABLIST")
+                        && matches!(event, Event::Start(_))
+                    {
+                        cablist = Some(depth + 1);
+                    }
                     if name.eq_ignore_ascii_case("CAB") {
-                        let mut entry = IndexEntry {
-                            name: String::new(),
-                            range_start: None,
-                            files_dir: false,
-                        };
-                        for attr in e.attributes() {
-                            let attr = attr.map_err(|err| {
-                                xml_error(format!("bad attribute: {err}"), at).with_source(err)
-                            })?;
-                            let value =
-                                attr.normalized_value(XmlVersion::Implicit1_0)
-                                    .map_err(|err| {
-                                        xml_error(format!("bad attribute value: {err}"), at)
-                                            .with_source(err)
-                                    })?;
-                            let key = attr.key.local_name();
-                            let key = key.as_ref();
-                            if key.eq_ignore_ascii_case("NAME") {
-                                entry.name = value.trim().to_string();
-                            } else if key.eq_ignore_ascii_case("RANGESTART") {
-                                let n = value.trim().parse::<u64>().map_err(|_| {
-                                    xml_error(
-                                        format!(
-                                            "RANGESTART {value:?} is not a non-negative integer"
-                                        ),
-                                        at,
-                                    )
-                                })?;
-                                entry.range_start = Some(n);
-                            } else if key.eq_ignore_ascii_case("FILESDIR") {
-                                entry.files_dir = value.trim() == "1";
-                            }
+                        if cablist != Some(depth) {
+                            return Err(xml_error("a <CAB> outside <INDEX><CABLIST>", at));
                         }
-                        if entry.name.is_empty() {
-                            return Err(xml_error("a <CAB> without a NAME", at));
-                        }
-                        cabs.push(entry);
+                        cabs.push(cab_entry(e, at)?);
                     }
                     if matches!(event, Event::Start(_)) {
                         depth += 1;
                     }
                 }
-                Event::End(_) => depth = depth.saturating_sub(1),
+                Event::End(_) => {
+                    if cablist == Some(depth) {
+                        cablist = None;
+                    }
+                    depth = depth.saturating_sub(1);
+                }
                 Event::DocType(_) => return Err(xml_error("a DOCTYPE in index.xml", at)),
                 Event::Eof => break,
                 _ => {}
@@ -141,6 +160,54 @@ impl Index {
             ));
         }
         Ok(Index { cabs })
+    }
+
+    /// Reconciles index.xml with the outer cabinet's members: every cabinet
+    /// it names must be a member, and the shards' RANGESTARTs must increase
+    /// strictly in document order. Returns the members that are neither
+    /// named by index.xml nor one of [`KNOWN_MEMBERS`], in the cabinet's
+    /// order: a new kind of file in a genuine catalog, which callers report
+    /// without failing.
+    pub fn reconcile(&self, outer: &Cabinet) -> Result<Vec<String>> {
+        for entry in &self.cabs {
+            if outer.find(&entry.name).is_none() {
+                return Err(Error::new(
+                    ErrorKind::MissingMember,
+                    format!(
+                        "index.xml names {}, which the catalog does not contain",
+                        entry.name
+                    ),
+                )
+                .inside("index.xml"));
+            }
+        }
+        let mut previous: Option<&IndexEntry> = None;
+        for shard in self.shards() {
+            if let (Some(p), Some(start)) = (previous, shard.range_start) {
+                if p.range_start.is_some_and(|before| start <= before) {
+                    return Err(Error::new(
+                        ErrorKind::Xml,
+                        format!(
+                            "RANGESTART {start} of {} is not above {} of {}: the shards' ranges must increase",
+                            shard.name,
+                            p.range_start.unwrap_or_default(),
+                            p.name
+                        ),
+                    )
+                    .inside("index.xml"));
+                }
+            }
+            previous = Some(shard);
+        }
+        Ok(outer
+            .files
+            .iter()
+            .filter(|f| {
+                !KNOWN_MEMBERS.iter().any(|k| f.name_matches(k))
+                    && !self.cabs.iter().any(|c| f.name_matches(&c.name))
+            })
+            .map(|f| f.name.clone())
+            .collect())
     }
 
     /// The shards: entries with a RANGESTART.
@@ -189,6 +256,63 @@ mod tests {
             b"<OTHER/>",
             b"<INDEX><CAB/></INDEX>",
             b"<INDEX>",
+        ] {
+            assert!(
+                Index::parse(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    fn outer(names: &[&str]) -> Cabinet {
+        let mut b = crate::cab::writer::CabBuilder::new();
+        let folder = b.add_folder(crate::cab::Compression::None);
+        for n in names {
+            folder.add_file(n, b"x");
+        }
+        Cabinet::parse(&mut std::io::Cursor::new(b.finish())).unwrap()
+    }
+
+    #[test]
+    fn reconcile_names_members_ranges_and_unlisted_files() {
+        let cab = outer(&[
+            "index.xml",
+            "package.cab",
+            "package2.cab",
+            "package3.cab",
+            "new.bin",
+        ]);
+        let ok = br#"<INDEX><CABLIST><CAB NAME="package.cab"/>
+            <CAB NAME="package2.cab" RANGESTART="0"/><CAB NAME="PACKAGE3.CAB" RANGESTART="627"/>
+            </CABLIST></INDEX>"#;
+        assert_eq!(
+            Index::parse(ok).unwrap().reconcile(&cab).unwrap(),
+            ["new.bin"]
+        );
+        let missing =
+            br#"<INDEX><CABLIST><CAB NAME="package4.cab" RANGESTART="0"/></CABLIST></INDEX>"#;
+        let e = Index::parse(missing).unwrap().reconcile(&cab).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MissingMember);
+        for starts in [("627", "0"), ("5", "5")] {
+            let xml = format!(
+                r#"<INDEX><CABLIST><CAB NAME="package2.cab" RANGESTART="{}"/><CAB NAME="package3.cab" RANGESTART="{}"/></CABLIST></INDEX>"#,
+                starts.0, starts.1
+            );
+            let e = Index::parse(xml.as_bytes())
+                .unwrap()
+                .reconcile(&cab)
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Xml, "{starts:?}");
+        }
+    }
+
+    #[test]
+    fn a_cab_outside_index_cablist_is_refused() {
+        for bad in [
+            &br#"<CABLIST><CAB NAME="package.cab"/></CABLIST>"#[..],
+            br#"<INDEX><CAB NAME="package.cab"/></INDEX>"#,
+            br#"<INDEX><OTHER><CABLIST><CAB NAME="a"/></CABLIST></OTHER></INDEX>"#,
         ] {
             assert!(
                 Index::parse(bad).is_err(),

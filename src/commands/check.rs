@@ -16,7 +16,62 @@ use crate::rules::constraints::{self, Constraints};
 use crate::rules::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
 use crate::rules::profile::{Profile, Severity};
 use crate::rules::vocab::{Collector, Tally, Vocabulary};
-use crate::trust::integrity::{self, SignatureStatus, TrustOptions};
+use crate::trust::integrity::{self, ReadPassSummary, SignatureStatus, TrustOptions};
+
+/// What `check` leaves to `verify`, in the one sentence its reports and
+/// docs/exit-codes.md give.
+pub const LEFT_TO_VERIFY: &str = "check decoded the outer cabinet only as far as index.xml and package.cab and checked every other outer block by its header and checksum, without decoding the rest of the outer folders or any shard's blocks: `wsuscat verify` decodes them all.";
+
+/// What `check` read of the catalog beyond package.xml: the walk of every
+/// outer block on the hashing pass, and what is left to `verify`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ReadPass {
+    /// Folders of the outer cabinet whose block chain was walked: all.
+    pub outer_folders: usize,
+    /// Their CFDATA blocks: every header parsed, every nonzero checksum
+    /// compared with the block's bytes.
+    pub outer_blocks: u64,
+    /// Of those, blocks whose stored checksum is 0 ("not computed" in
+    /// MS-CAB): checked by their headers only.
+    pub blocks_not_checksummed: u64,
+    /// [`LEFT_TO_VERIFY`]: what check did not decode.
+    pub left_to_verify: String,
+}
+
+impl ReadPass {
+    fn of(s: &ReadPassSummary) -> ReadPass {
+        ReadPass {
+            outer_folders: s.outer_folders,
+            outer_blocks: s.outer_blocks,
+            blocks_not_checksummed: s.blocks_not_checksummed,
+            left_to_verify: LEFT_TO_VERIFY.to_string(),
+        }
+    }
+}
+
+/// The profile name catalog findings about the catalog's own structure
+/// carry (an unlisted member), since no profile asked for them.
+pub const CATALOG_PROFILE: &str = "catalog";
+
+/// A warning per member of the outer cabinet that index.xml does not name
+/// and that is neither index.xml nor package.cab: a new kind of file in a
+/// genuine catalog must not halt a gated sync, but it is worth a look.
+fn unlisted_member_findings(members: &[String]) -> Vec<CatalogFinding> {
+    members
+        .iter()
+        .map(|name| CatalogFinding {
+            rule: "unlisted-member".to_string(),
+            profile: CATALOG_PROFILE.to_string(),
+            severity: Severity::Warn,
+            subject: format!("member {name}"),
+            term: None,
+            updates: 0,
+            occurrences: 1,
+            first: Vec::new(),
+            message: "the outer cabinet holds a member that is neither index.xml, package.cab nor a shard index.xml names; check did not read it".to_string(),
+        })
+        .collect()
+}
 
 /// A profile as the report names it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -46,6 +101,9 @@ pub struct CheckReport {
     pub signature: SignatureStatus,
     /// The profiles checked against, in the order given.
     pub profiles: Vec<ProfileRef>,
+    /// What the hashing pass checked of every outer block, and what check
+    /// leaves to `verify`.
+    pub read_pass: ReadPass,
     /// How many updates were checked, by kind.
     pub counts: Counts,
     /// One per rule an update breaks, sorted by RevisionId, then UpdateId,
@@ -312,6 +370,10 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
         _ => None,
     };
     report.signature = identity.signature;
+    report.read_pass = ReadPass::of(&identity.read_pass);
+    report.catalog_findings.extend(unlisted_member_findings(
+        &identity.read_pass.unlisted_members,
+    ));
     report.catalog_findings.extend(constraints::findings(
         &options.constraints,
         report.catalog.minimum_client_version.as_deref(),
@@ -366,6 +428,7 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
             })
             .collect(),
         signature: SignatureStatus::NotChecked,
+        read_pass: ReadPass::default(),
         counts,
         findings,
         catalog_findings,

@@ -224,6 +224,7 @@ pub fn verify(path: &Path, options: &VerifyOptions<'_>) -> Result<VerifyReport> 
         let hasher = s.spawn(|| integrity::hash_and_verify(path, &pre, policy, &anchors));
         let content = verify_content(path, threads, options.progress);
         let (sha256, signature) = hasher.join().expect("hashing does not panic")?;
+        integrity::recheck(path, &pre)?;
         let mut report = content?;
         report.sha256 = sha256;
         report.signature = signature;
@@ -262,7 +263,7 @@ fn verify_content(
     let index = members.index.ok_or_else(|| {
         Error::new(ErrorKind::MissingMember, "the catalog has no index.xml").with_file(path)
     })?;
-    check_index_names(&index, outer, path)?;
+    index.reconcile(outer).map_err(|e| e.with_file(path))?;
     let package_xml = members.package_xml.ok_or_else(|| {
         Error::new(
             ErrorKind::MissingMember,
@@ -419,22 +420,4 @@ impl Members {
         }
         Ok(m)
     }
-}
-
-/// index.xml must name only cabinets the catalog contains.
-fn check_index_names(index: &Index, outer: &Cabinet, path: &Path) -> Result<()> {
-    for entry in &index.cabs {
-        if outer.find(&entry.name).is_none() {
-            return Err(Error::new(
-                ErrorKind::MissingMember,
-                format!(
-                    "index.xml names {}, which the catalog does not contain",
-                    entry.name
-                ),
-            )
-            .inside("index.xml")
-            .with_file(path));
-        }
-    }
-    Ok(())
 }

@@ -19,6 +19,7 @@ struct JsonCheck<'a> {
     signature: &'a SignatureStatus,
     profile: JsonProfile,
     profiles: &'a [ProfileRef],
+    read_pass: &'a crate::commands::check::ReadPass,
     summary: JsonSummary<'a>,
     findings: &'a [Finding],
     catalog_findings: &'a [CatalogFinding],
@@ -103,6 +104,7 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
                     name: profile_names(report),
                 },
                 profiles: &report.profiles,
+                read_pass: &report.read_pass,
                 summary: summary(report),
                 findings: &report.findings,
                 catalog_findings: &report.catalog_findings,
@@ -237,6 +239,21 @@ fn write_scope(out: &mut String, r: &CheckReport) {
         "Updates   {} checked: {by_kind}",
         r.counts.updates_checked
     );
+    let rp = &r.read_pass;
+    let unsummed = if rp.blocks_not_checksummed > 0 {
+        format!(
+            " ({} blocks not checksummed: checksum 0)",
+            rp.blocks_not_checksummed
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "Blocks    {} outer blocks in {} folder(s): every header and checksum checked{unsummed}",
+        rp.outer_blocks, rp.outer_folders
+    );
+    let _ = writeln!(out, "Not read  {}", rp.left_to_verify);
 }
 
 /// The `Findings` section: its count, then (when there are any) the table,

@@ -15,7 +15,9 @@ use std::time::SystemTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::cab::Header;
+use crate::cab::walk::BlockWalk;
+use crate::cab::{Cabinet, Header};
+use crate::catalog::Catalog;
 use crate::error::{Error, ErrorKind, Result};
 use crate::trust::signature::{
     self, AuthenticodeSignature, CabDigester, SignatureLayout, TrustAnchors,
@@ -117,6 +119,9 @@ pub struct Preflighted {
     /// Where the Authenticode signature lies, as the header declares it;
     /// `None` when the cabinet carries no signature.
     pub signed: Option<SignatureLayout>,
+    /// The file's modification time when the preflight ran, where the
+    /// platform has one; [`recheck`] compares it.
+    pub modified: Option<SystemTime>,
 }
 
 fn open(path: &Path) -> Result<File> {
@@ -130,10 +135,10 @@ fn open(path: &Path) -> Result<File> {
 /// Checks the header's sizes against the file's, reading only the header.
 pub fn preflight(path: &Path) -> Result<Preflighted> {
     let mut file = open(path)?;
-    let file_len = file
+    let meta = file
         .metadata()
-        .map_err(|e| Error::io(e, "the catalog's size").with_file(path))?
-        .len();
+        .map_err(|e| Error::io(e, "the catalog's size").with_file(path))?;
+    let file_len = meta.len();
     let mut head = Vec::with_capacity(signature::HEAD_LEN);
     (&mut file)
         .take(signature::HEAD_LEN as u64)
@@ -143,7 +148,38 @@ pub fn preflight(path: &Path) -> Result<Preflighted> {
     Ok(Preflighted {
         file_len,
         signed: pf.signed,
+        modified: meta.modified().ok(),
     })
+}
+
+/// After a command has read what it reads: the file at `path` must still
+/// have the size and modification time the preflight saw. The read pass
+/// reads every byte and fails if it reads a different number, but a
+/// command goes on reading after it (with `--threads 1` the content is read
+/// after the pass), and a file cut short or rewritten in the meantime must
+/// not be reported on as if it were the one hashed.
+pub fn recheck(path: &Path, pre: &Preflighted) -> Result<()> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::io(e, "the catalog's size, again").with_file(path))?;
+    let changed = if meta.len() != pre.file_len {
+        Some(format!(
+            "{} bytes at preflight, {} at the end",
+            pre.file_len,
+            meta.len()
+        ))
+    } else if pre.modified.is_some() && meta.modified().ok() != pre.modified {
+        Some("its modification time moved".to_string())
+    } else {
+        None
+    };
+    match changed {
+        Some(how) => Err(Error::new(
+            ErrorKind::Truncated,
+            format!("the file changed while it was read: {how}"),
+        )
+        .with_file(path)),
+        None => Ok(()),
+    }
 }
 
 /// A cabinet held in memory (a nested cabinet, `bytes` long, whose header
@@ -206,7 +242,47 @@ pub fn hash_and_verify(
     policy: SignaturePolicy,
     anchors: &TrustAnchors,
 ) -> Result<(String, SignatureStatus)> {
+    read_pass(path, pre, policy, anchors, false).map(|(sha256, status, _)| (sha256, status))
+}
+
+/// What the read pass's walk of the outer cabinet's blocks established
+/// (see [`crate::cab::walk`]), and what index.xml says of its members.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReadPassSummary {
+    /// Folders of the outer cabinet whose block chain was walked: all.
+    pub outer_folders: usize,
+    /// Their CFDATA blocks, every header parsed and every checksum compared.
+    pub outer_blocks: u64,
+    /// Of those, blocks whose stored checksum is 0 ("not computed" in
+    /// MS-CAB): their headers were checked, their bytes could not be.
+    pub blocks_not_checksummed: u64,
+    /// Members of the outer cabinet that are neither index.xml, package.cab
+    /// nor a cabinet index.xml names, in the cabinet's order.
+    pub unlisted_members: Vec<String>,
+}
+
+/// The read pass: [`hash_and_verify`], and when `walk`, the structural walk
+/// of every outer folder's blocks on the same bytes ([`BlockWalk`]). The
+/// walk runs whatever the signature policy; its failure is reported after
+/// a signature failure, which outranks it.
+pub fn read_pass(
+    path: &Path,
+    pre: &Preflighted,
+    policy: SignaturePolicy,
+    anchors: &TrustAnchors,
+    walk: bool,
+) -> Result<(
+    String,
+    SignatureStatus,
+    Option<crate::cab::walk::WalkSummary>,
+)> {
     let mut file = open(path)?;
+    let mut walker = if walk {
+        let mut tables = std::io::BufReader::with_capacity(64 << 10, &file);
+        Some(Cabinet::parse(&mut tables).map(|cab| BlockWalk::new(&cab)))
+    } else {
+        None
+    };
     let signature = match (policy, pre.signed) {
         (SignaturePolicy::Skip, _) => None,
         (SignaturePolicy::Require, None) => {
@@ -244,6 +320,9 @@ pub fn hash_and_verify(
         if let Some(d) = digester.as_mut() {
             d.update(&buf[..n]);
         }
+        if let Some(Ok(w)) = walker.as_mut() {
+            w.feed(&buf[..n]);
+        }
     }
     if total != pre.file_len {
         return Err(Error::new(
@@ -267,7 +346,14 @@ pub fn hash_and_verify(
         _ if policy == SignaturePolicy::Skip => SignatureStatus::NotChecked,
         _ => SignatureStatus::Unsigned,
     };
-    Ok((sha256, status))
+    let walked = match walker {
+        Some(w) => Some(
+            w.and_then(BlockWalk::finish)
+                .map_err(|e| e.with_file(path))?,
+        ),
+        None => None,
+    };
+    Ok((sha256, status, walked))
 }
 
 /// A file's identity: size, SHA-256 and signature status.
@@ -279,12 +365,16 @@ pub struct Identity {
     pub sha256: String,
     /// What the signature check established.
     pub signature: SignatureStatus,
+    /// What the read pass established of the outer cabinet's structure.
+    pub read_pass: ReadPassSummary,
 }
 
 /// Establishes the file's identity and runs `content` on it: preflight
-/// first, then the hashing and signature pass, in parallel with `content`
-/// when `parallel`. A signature failure outranks whatever `content` found,
-/// because then the content is not the publisher's to begin with.
+/// first, then the read pass (hash, signature, and the walk of every outer
+/// folder's blocks) followed by index.xml reconciled with the members, in
+/// parallel with `content` when `parallel`; at the end, [`recheck`]. A
+/// signature failure outranks whatever `content` found, because then the
+/// content is not the publisher's to begin with.
 pub fn with_identity<T: Send>(
     path: &Path,
     trust: &TrustOptions,
@@ -296,7 +386,22 @@ pub fn with_identity<T: Send>(
         SignaturePolicy::Skip => TrustAnchors::empty(),
         _ => trust.anchors()?,
     };
-    let verify = || hash_and_verify(path, &pre, trust.policy, &anchors);
+    let verify = || {
+        let (sha256, signature, walked) = read_pass(path, &pre, trust.policy, &anchors, true)?;
+        let walked = walked.unwrap_or_default();
+        let catalog = Catalog::open(path)?;
+        let unlisted_members = catalog
+            .read_index()?
+            .reconcile(catalog.outer())
+            .map_err(|e| e.with_file(path))?;
+        let summary = ReadPassSummary {
+            outer_folders: walked.folders,
+            outer_blocks: walked.blocks,
+            blocks_not_checksummed: walked.blocks_not_checksummed,
+            unlisted_members,
+        };
+        Ok::<_, Error>((sha256, signature, summary))
+    };
     let (identity, content) = if parallel {
         std::thread::scope(|s| {
             let hasher = s.spawn(verify);
@@ -307,14 +412,41 @@ pub fn with_identity<T: Send>(
         let identity = verify()?;
         (Ok(identity), content(&pre))
     };
-    let (sha256, signature) = identity?;
+    let changed = recheck(path, &pre);
+    let (sha256, signature, read_pass) = identity?;
+    changed?;
     let content = content?;
     Ok((
         Identity {
             size: pre.file_len,
             sha256,
             signature,
+            read_pass,
         },
         content,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recheck_notices_a_file_cut_short_after_the_preflight() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.cab");
+        let bytes = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/clean-wsusscn2.cab"),
+        )
+        .unwrap();
+        std::fs::write(&path, &bytes).unwrap();
+        let pre = preflight(&path).unwrap();
+        recheck(&path, &pre).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(bytes.len() as u64 - 100).unwrap();
+        drop(file);
+        let e = recheck(&path, &pre).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Truncated);
+        assert!(e.to_string().contains("changed while it was read"), "{e}");
+    }
 }

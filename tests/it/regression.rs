@@ -385,3 +385,163 @@ fn nonzero_icabinet_in_a_lone_signed_cabinet_is_refused() {
         false,
     );
 }
+
+// --- check's read pass (issue 12) ---
+
+/// A small generated catalog (MSZIP outside and in, package.cab right after
+/// index.xml, then the shards), unsigned.
+fn read_pass_catalog(seed: u64) -> Vec<u8> {
+    use wsuscat::cab::Compression;
+    use wsuscat::commands::generate::{self, Spec};
+    generate::generate(&Spec {
+        seed,
+        updates: 600,
+        shards: 4,
+        outer: Compression::MsZip,
+        inner: Compression::MsZip,
+        ..Spec::default()
+    })
+    .cab
+}
+
+/// Where member `name`'s CFFILE entry starts in the outer cabinet.
+fn cffile_offset(bytes: &[u8], name: &str) -> usize {
+    let cab = Cabinet::parse(&mut Cursor::new(bytes)).unwrap();
+    let mut at = cab.header.files_offset as usize;
+    for f in &cab.files {
+        if f.name == name {
+            return at;
+        }
+        at += 16 + f.raw_name.len() + 1;
+    }
+    panic!("no member {name}");
+}
+
+/// Exit codes of check, list, info and baseline on `path`, unsigned allowed.
+fn read_pass_codes(path: &std::path::Path) -> Vec<(&'static str, i32, String)> {
+    let p = path.to_str().unwrap();
+    [
+        ("check", vec!["check", "--allow-unsigned", p]),
+        ("list", vec!["list", "--allow-unsigned", "--no-names", p]),
+        ("info", vec!["info", "--allow-unsigned", p]),
+        ("baseline", vec!["baseline", "--allow-unsigned", p]),
+    ]
+    .into_iter()
+    .map(|(what, args)| {
+        let r = run(args);
+        (what, r.code, r.stderr)
+    })
+    .collect()
+}
+
+fn assert_refused_by_every_reader(path: &std::path::Path, needle: &str) {
+    for (what, code, stderr) in read_pass_codes(path) {
+        assert_eq!(code, 3, "{what}: {stderr}");
+        assert!(stderr.contains(needle), "{what}: {stderr}");
+    }
+}
+
+/// check said 0 on a catalog whose index.xml root is <CABLIST>: it never
+/// read index.xml (verify said 3).
+#[test]
+fn check_refuses_an_index_xml_whose_root_is_not_index() {
+    let Some(corpus) = corpus() else { return };
+    let signed = corpus.join("generated/signed-sha256-nested.cab");
+    let anchor = corpus.join("generated/test-root-ca.der");
+    let r = run([
+        "check",
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("index.xml"), "{}", r.stderr);
+    let unsigned = corpus.join("generated/nested-wsusscn2-like-mszip.cab");
+    assert_refused_by_every_reader(&unsigned, "index.xml");
+}
+
+/// check said 0 on a catalog with a shard renamed, so that index.xml names
+/// a member that is not there (verify said 3).
+#[test]
+fn check_refuses_an_index_xml_naming_a_missing_shard() {
+    let mut bytes = read_pass_catalog(31);
+    let at = cffile_offset(&bytes, "package3.cab") + 16;
+    bytes[at..at + 12].copy_from_slice(b"packageX.cab");
+    let (_d, path) = temp_file("renamed-shard.cab", &bytes);
+    assert_refused_by_every_reader(&path, "index.xml names package3.cab");
+}
+
+/// check said 0 on a catalog whose CFFOLDER claims one block more than the
+/// file holds: it decoded the folder only as far as package.cab.
+#[test]
+fn check_refuses_a_folder_claiming_more_blocks_than_the_file_holds() {
+    let mut bytes = read_pass_catalog(32);
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes[..])).unwrap();
+    assert_eq!(cab.folders.len(), 1);
+    // No reserve: CFFOLDER 0 is at byte 36, its cCFData at 40.
+    let n = u16::from_le_bytes([bytes[40], bytes[41]]);
+    bytes[40..42].copy_from_slice(&(n + 1).to_le_bytes());
+    let (_d, path) = temp_file("more-blocks.cab", &bytes);
+    assert_refused_by_every_reader(&path, "cCFData");
+}
+
+/// An unsigned catalog with its tail zeroed passed check: the zeroed blocks
+/// lay past package.cab, in shards check never decoded.
+#[test]
+fn check_refuses_a_catalog_whose_tail_is_zeroed() {
+    let mut bytes = read_pass_catalog(33);
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes[..])).unwrap();
+    let package = cab.find("package.cab").unwrap();
+    let last = cab.files.last().unwrap();
+    assert!(u64::from(last.folder_offset) > package.folder_end() + 20_000);
+    let from = bytes.len() - bytes.len() / 10;
+    bytes[from..].iter_mut().for_each(|b| *b = 0);
+    let (_d, path) = temp_file("zeroed-tail.cab", &bytes);
+    for (what, code, stderr) in read_pass_codes(&path) {
+        assert_eq!(code, 3, "{what}: {stderr}");
+    }
+}
+
+/// A member index.xml does not name is a warning, not a failure: a new file
+/// in a genuine catalog must not halt every gated sync (check did not
+/// mention it at all).
+#[test]
+fn check_warns_of_a_member_index_xml_does_not_name() {
+    use wsuscat::cab::writer::CabBuilder;
+    use wsuscat::cab::Compression;
+    use wsuscat::commands::generate;
+    let (_spec, package_cab) = small_catalog_parts(35, 60, 1);
+    let mut outer = CabBuilder::new();
+    outer
+        .add_folder(Compression::MsZip)
+        .add_file("index.xml", &generate::index_xml(&[]))
+        .add_file("package.cab", &package_cab)
+        .add_file("whatsnew.txt", b"a new kind of file");
+    let (_d, path) = temp_file("extra-member.cab", &outer.finish());
+    let (code, v) = check_json(&path, &["--allow-unsigned"]);
+    assert_eq!(code, 0, "{v}");
+    let found = v["catalog_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unlisted-member")
+        .unwrap_or_else(|| panic!("no unlisted-member finding: {v}"));
+    assert_eq!(found["severity"], "warn", "{found}");
+    assert!(found["subject"].as_str().unwrap().contains("whatsnew.txt"));
+}
+
+/// check's report did not say what it leaves to verify.
+#[test]
+fn check_says_what_it_leaves_to_verify() {
+    let (_d, path) = temp_file("catalog.cab", &read_pass_catalog(36));
+    let (code, v) = check_json(&path, &["--allow-unsigned"]);
+    assert_eq!(code, 0, "{v}");
+    let rp = &v["read_pass"];
+    assert!(rp["outer_blocks"].as_u64().unwrap() > 0, "{v}");
+    assert!(
+        rp["left_to_verify"].as_str().unwrap().contains("verify"),
+        "{v}"
+    );
+    let r = run(["check", "--allow-unsigned", path.to_str().unwrap()]);
+    assert!(r.stdout.contains("Not read  check decoded"), "{}", r.stdout);
+}
