@@ -68,6 +68,37 @@ impl Header {
         (*magic == [0, 0, 0x10, 0]).then(|| (u32::from_le_bytes(*offset), u32::from_le_bytes(*len)))
     }
 
+    /// A cabinet held in a member of `len` bytes must end where its header
+    /// says (cbCabinet), unless the signature area its reserve declares
+    /// accounts for exactly the bytes past that end (a nested cabinet may be
+    /// signed). Bytes nobody accounts for are padding no writer produces:
+    /// a second cabinet appended, or a member enlarged to hide something,
+    /// which `cabextract` would read and wsuscat would not.
+    pub fn check_len(&self, len: u64) -> Result<()> {
+        let end = self.cabinet_end();
+        if len <= end {
+            return Ok(());
+        }
+        if self.signature_location()
+            == Some((self.cabinet_size, u32::try_from(len - end).unwrap_or(0)))
+        {
+            return Ok(());
+        }
+        let declared = match self.signature_location() {
+            Some((offset, sig_len)) => format!(
+                "; the signature area its header declares (offset {offset}, {sig_len} bytes) does not account for them"
+            ),
+            None => String::new(),
+        };
+        Err(Error::new(
+            ErrorKind::Malformed,
+            format!(
+                "{} bytes past the cabinet's end (cbCabinet {end}, member {len} bytes){declared}",
+                len - end
+            ),
+        ))
+    }
+
     /// Where the cabinet ends by its own account (cbCabinet), which the
     /// parser has checked is within the file.
     pub(crate) fn cabinet_end(&self) -> u64 {

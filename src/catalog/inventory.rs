@@ -332,6 +332,7 @@ pub fn read_catalog(
     };
     let scanned = scan(&mut xml, scan_options, &new, None)
         .map_err(|e| crate::catalog::scan_error(e, catalog.path()))?;
+    xml.finish()?;
     let mut inv = Inventory {
         root: scanned.document.root.clone(),
         package_xml_len: scanned.document.len,

@@ -76,8 +76,39 @@ impl CatalogIdentity {
     }
 }
 
-/// package.xml streamed out of package.cab out of the catalog.
-pub type PackageXml = MemberReader<Forward<MemberReader<BufReader<File>>>>;
+/// package.xml streamed out of package.cab out of the catalog
+/// ([`Catalog::stream_package_xml`]); read it with
+/// [`package::scan::scan`], then call [`PackageXml::finish`].
+pub struct PackageXml {
+    member: MemberReader<Forward<MemberReader<BufReader<File>>>>,
+    path: PathBuf,
+}
+
+impl PackageXml {
+    /// package.xml's CFFILE entry in package.cab.
+    pub fn file(&self) -> &FileEntry {
+        self.member.file()
+    }
+
+    /// Once package.xml is read to its end: decodes the rest of its folder
+    /// in package.cab, so that every block the folder claims is there and
+    /// checksummed. A reader that stops at package.xml's last byte would
+    /// accept a CFFOLDER that claims blocks the cabinet does not hold,
+    /// which `verify` and `cabextract` refuse. In every real catalog
+    /// package.xml is the folder's only member, so this decodes nothing
+    /// more than the last block's tail.
+    pub fn finish(mut self) -> Result<()> {
+        self.member
+            .finish_folder()
+            .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))
+    }
+}
+
+impl package::scan::Chunks for PackageXml {
+    fn next_chunk(&mut self, max: usize) -> Result<&[u8]> {
+        self.member.next_chunk(max)
+    }
+}
 
 /// The name of the cabinet holding package.xml.
 pub const PACKAGE_CAB: &str = "package.cab";
@@ -196,6 +227,7 @@ impl Catalog {
             .map_err(|e| e.with_file(&self.path))?;
         let mut forward = Forward::new(outer, size);
         let inner = Cabinet::parse_sized(&mut forward, size)
+            .and_then(|c| c.header.check_len(size).map(|()| c))
             .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))?;
         let xml = inner.find(PACKAGE_XML).ok_or_else(|| {
             let names: Vec<&str> = inner
@@ -215,8 +247,12 @@ impl Catalog {
             .with_file(&self.path)
         })?;
         let xml = xml.clone();
-        inner
+        let member = inner
             .open_member(forward, &xml)
-            .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))
+            .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))?;
+        Ok(PackageXml {
+            member,
+            path: self.path.clone(),
+        })
     }
 }

@@ -454,7 +454,9 @@ fn scan_updates<'a>(
     if let Some(p) = options.progress {
         p.finish();
     }
-    scanned.map_err(|e| crate::catalog::scan_error(e, path))
+    let scanned = scanned.map_err(|e| crate::catalog::scan_error(e, path))?;
+    xml.finish()?;
+    Ok(scanned)
 }
 
 /// What all the checkers found, together.

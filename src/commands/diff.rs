@@ -130,6 +130,7 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
     };
     let scanned = scan(&mut xml, options, &new_reader, None)
         .map_err(|e| crate::catalog::scan_error(e, path))?;
+    xml.finish()?;
     let mut side = Side {
         records: Vec::new(),
         categories: BTreeSet::new(),

@@ -425,6 +425,8 @@ fn read_pass_codes(path: &std::path::Path) -> Vec<(&'static str, i32, String)> {
         ("list", vec!["list", "--allow-unsigned", "--no-names", p]),
         ("info", vec!["info", "--allow-unsigned", p]),
         ("baseline", vec!["baseline", "--allow-unsigned", p]),
+        ("show", vec!["show", "--allow-unsigned", p, "1"]),
+        ("diff", vec!["diff", "--allow-unsigned", p, p]),
     ]
     .into_iter()
     .map(|(what, args)| {
@@ -544,4 +546,49 @@ fn check_says_what_it_leaves_to_verify() {
     );
     let r = run(["check", "--allow-unsigned", path.to_str().unwrap()]);
     assert!(r.stdout.contains("Not read  check decoded"), "{}", r.stdout);
+}
+
+/// An unsigned catalog whose package.cab is `package_cab`, laid stored (no
+/// compression) into the outer cabinet so that its bytes sit in the file as
+/// they are.
+fn with_package_cab(package_cab: &[u8]) -> Vec<u8> {
+    use wsuscat::cab::writer::CabBuilder;
+    use wsuscat::cab::Compression;
+    use wsuscat::commands::generate;
+    let mut outer = CabBuilder::new();
+    outer
+        .add_folder(Compression::None)
+        .add_file("index.xml", &generate::index_xml(&[]))
+        .add_file("package.cab", package_cab);
+    outer.finish()
+}
+
+/// check, list, show, diff, info and baseline said 0 on a catalog whose
+/// package.cab's CFFOLDER claims a block more than package.cab holds: they
+/// stopped reading at package.xml's last byte (verify and cabextract refuse
+/// it).
+#[test]
+fn nested_folder_claiming_more_blocks_than_package_cab_holds_is_refused() {
+    let (_spec, mut package_cab) = small_catalog_parts(36, 60, 1);
+    let cab = Cabinet::parse(&mut Cursor::new(&package_cab[..])).unwrap();
+    assert_eq!(cab.folders.len(), 1);
+    assert_eq!(
+        cab.header.flags, 0,
+        "no reserve: CFFOLDER 0's cCFData is at byte 40"
+    );
+    let n = u16::from_le_bytes([package_cab[40], package_cab[41]]);
+    package_cab[40..42].copy_from_slice(&(n + 1).to_le_bytes());
+    let (_d, path) = temp_file("nested-more-blocks.cab", &with_package_cab(&package_cab));
+    assert_refused_by_every_reader(&path, "package.cab");
+}
+
+/// The same readers said 0 on a catalog whose package.cab had a second
+/// cabinet appended past its cbCabinet: bytes nobody reads, which
+/// cabextract extracts as a second package.xml.
+#[test]
+fn bytes_past_package_cabs_own_end_are_refused() {
+    let (_spec, package_cab) = small_catalog_parts(37, 60, 1);
+    let doubled = [&package_cab[..], &package_cab[..]].concat();
+    let (_d, path) = temp_file("nested-appended.cab", &with_package_cab(&doubled));
+    assert_refused_by_every_reader(&path, "past the cabinet's end");
 }
