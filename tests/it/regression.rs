@@ -592,3 +592,31 @@ fn bytes_past_package_cabs_own_end_are_refused() {
     let (_d, path) = temp_file("nested-appended.cab", &with_package_cab(&doubled));
     assert_refused_by_every_reader(&path, "past the cabinet's end");
 }
+
+/// A catalog cut short while a `--threads 1` check ran passed: the read
+/// pass had counted every byte before the cut, and the content read
+/// afterwards needed only the front of the file. In-process, so that the
+/// cut falls between the pass and the content deterministically.
+#[test]
+fn a_catalog_cut_short_during_a_sequential_check_is_refused() {
+    use wsuscat::trust::integrity::with_identity;
+    use wsuscat::{SignaturePolicy, TrustOptions};
+    let bytes = std::fs::read(testdata("unsigned-wsusscn2.cab")).unwrap();
+    let (_d, path) = temp_file("cut-during-check.cab", &bytes);
+    let trust = TrustOptions {
+        policy: SignaturePolicy::AllowUnsigned,
+        ..TrustOptions::default()
+    };
+    with_identity(&path, &trust, false, |_| Ok(())).expect("the intact file passes");
+    let result = with_identity(&path, &trust, false, |_| {
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(bytes.len() as u64 / 2).unwrap();
+        Ok(())
+    });
+    let err = result.expect_err("a file cut short after the read pass is not the file hashed");
+    assert_eq!(err.kind(), wsuscat::ErrorKind::Truncated, "{err}");
+    assert!(
+        err.to_string().contains("changed while it was read"),
+        "{err}"
+    );
+}
