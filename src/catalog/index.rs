@@ -5,7 +5,8 @@
 //! above its RevisionId, compared as integers (sorting them as strings, or
 //! using `>` at the boundary, are known bugs elsewhere). Element and
 //! attribute names are matched case-insensitively and whitespace is allowed
-//! anywhere XML allows it.
+//! anywhere XML allows it. The XML itself is held to XML 1.0 and
+//! Namespaces as package.xml is ([`crate::catalog::xml`]).
 //!
 //! index.xml comes from the same untrusted download as package.xml, so the
 //! same lints hold: no index, `unwrap` or `panic` that its bytes can reach.
@@ -23,6 +24,7 @@ use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use serde::Serialize;
 
+use crate::catalog::xml::{self, Namespaces, TagChecker};
 use crate::error::{Error, ErrorKind, Result};
 
 /// One `<CAB>` entry.
@@ -56,6 +58,16 @@ impl Index {
         let text = std::str::from_utf8(bytes)
             .map_err(|e| xml_error("index.xml is not valid UTF-8", e.valid_up_to() as u64))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let bom = (bytes.len() - text.len()) as u64;
+        let malformed = |m: xml::Malformed, base: u64| {
+            xml_error(
+                format!("index.xml is not well-formed: {}", m.what),
+                bom + base + m.at as u64,
+            )
+        };
+        xml::check_chars(text).map_err(|m| malformed(m, 0))?;
+        let mut tags = TagChecker::default();
+        let mut ns = Namespaces::default();
         let mut reader = Reader::from_str(text);
         let mut cabs = Vec::new();
         let mut saw_root = false;
@@ -71,8 +83,19 @@ impl Index {
             })?;
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
+                    tags.check(e, depth, &mut ns)
+                        .map_err(|m| malformed(m, at + 1))?;
+                    if matches!(event, Event::Empty(_)) {
+                        ns.leave(depth);
+                    }
                     let name = e.local_name();
                     let name = name.as_ref();
+                    if depth == 0 && saw_root {
+                        return Err(xml_error(
+                            format!("expected one root element, found a second one <{name}>"),
+                            at,
+                        ));
+                    }
                     if depth == 0 {
                         if !name.eq_ignore_ascii_case("INDEX") {
                             return Err(xml_error(
@@ -83,49 +106,36 @@ impl Index {
                         saw_root = true;
                     }
                     if name.eq_ignore_ascii_case("CAB") {
-                        let mut entry = IndexEntry {
-                            name: String::new(),
-                            range_start: None,
-                            files_dir: false,
-                        };
-                        for attr in e.attributes() {
-                            let attr = attr.map_err(|err| {
-                                xml_error(format!("bad attribute: {err}"), at).with_source(err)
-                            })?;
-                            let value =
-                                attr.normalized_value(XmlVersion::Implicit1_0)
-                                    .map_err(|err| {
-                                        xml_error(format!("bad attribute value: {err}"), at)
-                                            .with_source(err)
-                                    })?;
-                            let key = attr.key.local_name();
-                            let key = key.as_ref();
-                            if key.eq_ignore_ascii_case("NAME") {
-                                entry.name = value.trim().to_string();
-                            } else if key.eq_ignore_ascii_case("RANGESTART") {
-                                let n = value.trim().parse::<u64>().map_err(|_| {
-                                    xml_error(
-                                        format!(
-                                            "RANGESTART {value:?} is not a non-negative integer"
-                                        ),
-                                        at,
-                                    )
-                                })?;
-                                entry.range_start = Some(n);
-                            } else if key.eq_ignore_ascii_case("FILESDIR") {
-                                entry.files_dir = value.trim() == "1";
-                            }
-                        }
-                        if entry.name.is_empty() {
-                            return Err(xml_error("a <CAB> without a NAME", at));
-                        }
-                        cabs.push(entry);
+                        cabs.push(cab_entry(e, at)?);
                     }
                     if matches!(event, Event::Start(_)) {
                         depth += 1;
                     }
                 }
-                Event::End(_) => depth = depth.saturating_sub(1),
+                Event::End(_) => {
+                    depth = depth.saturating_sub(1);
+                    ns.leave(depth);
+                }
+                Event::Text(ref t) => {
+                    xml::check_text(t).map_err(|m| malformed(m, at))?;
+                    if depth == 0 && !t.trim_ascii().is_empty() {
+                        return Err(xml_error(
+                            "expected only whitespace outside the root element, found text",
+                            at,
+                        ));
+                    }
+                }
+                Event::GeneralRef(ref r) => {
+                    xml::reference(&format!("&{};", r.as_ref()), 0)
+                        .map_err(|m| malformed(m, at))?;
+                    if depth == 0 {
+                        return Err(xml_error(
+                            "expected only whitespace outside the root element, found a reference",
+                            at,
+                        ));
+                    }
+                }
+                Event::PI(ref p) => xml::check_pi(p).map_err(|m| malformed(m, at + 2))?,
                 Event::DocType(_) => return Err(xml_error("a DOCTYPE in index.xml", at)),
                 Event::Eof => break,
                 _ => {}
@@ -155,6 +165,41 @@ impl Index {
             .filter(|c| c.range_start.is_some_and(|s| s <= revision_id))
             .max_by_key(|c| c.range_start)
     }
+}
+
+/// A `<CAB>` element's entry.
+fn cab_entry(e: &quick_xml::events::BytesStart<'_>, at: u64) -> Result<IndexEntry> {
+    let mut entry = IndexEntry {
+        name: String::new(),
+        range_start: None,
+        files_dir: false,
+    };
+    for attr in e.attributes() {
+        let attr =
+            attr.map_err(|err| xml_error(format!("bad attribute: {err}"), at).with_source(err))?;
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| xml_error(format!("bad attribute value: {err}"), at).with_source(err))?;
+        let key = attr.key.local_name();
+        let key = key.as_ref();
+        if key.eq_ignore_ascii_case("NAME") {
+            entry.name = value.trim().to_string();
+        } else if key.eq_ignore_ascii_case("RANGESTART") {
+            let n = value.trim().parse::<u64>().map_err(|_| {
+                xml_error(
+                    format!("RANGESTART {value:?} is not a non-negative integer"),
+                    at,
+                )
+            })?;
+            entry.range_start = Some(n);
+        } else if key.eq_ignore_ascii_case("FILESDIR") {
+            entry.files_dir = value.trim() == "1";
+        }
+    }
+    if entry.name.is_empty() {
+        return Err(xml_error("a <CAB> without a NAME", at));
+    }
+    Ok(entry)
 }
 
 #[cfg(test)]
@@ -189,6 +234,14 @@ mod tests {
             b"<OTHER/>",
             b"<INDEX><CAB/></INDEX>",
             b"<INDEX>",
+            // XML 1.0 and Namespaces, as for package.xml.
+            b"<INDEX><CAB NAME=\"a\" 1x=\"\"/></INDEX>",
+            b"<INDEX><CAB NAME=\"a\" q:x=\"1\"/></INDEX>",
+            b"<INDEX><CAB NAME=\"a<b\"/></INDEX>",
+            b"<INDEX>\0</INDEX>",
+            b"<INDEX/><INDEX/>",
+            b"<INDEX/>text",
+            b"<INDEX>A & B</INDEX>",
         ] {
             assert!(
                 Index::parse(bad).is_err(),

@@ -221,7 +221,6 @@ fn xml_is_read_as_xml_says() {
         <Update UpdateId="u4" RevisionNumber="1" RevisionId="4" DeploymentAction="&lt;x&gt;&amp;"></Update>
         <Update UpdateId="u5" RevisionNumber="1" RevisionId="5" IsLeaf="true" DeploymentAction="Bundle">
           <Notes><![CDATA[<Update RevisionId="6" DeploymentAction="Block"/>]]></Notes>
-          <Nested><Update RevisionId="7" DeploymentAction="Block"/></Nested>
           <BundledBy><Revision Id="3"/></BundledBy>
         </Update>
         <Update UpdateId="u8" RevisionId="8" RevisionNumber="x" DeploymentAction="Install&#x9;" Unknown="ignored"/>
@@ -286,6 +285,11 @@ fn malformed_or_empty_package_xml_is_an_unusable_catalog() {
         (
             "duplicate attribute",
             doc("<Update RevisionId=\"1\" RevisionId=\"2\"/>"),
+        ),
+        // An <Update> anywhere but under <Updates> is an error, not skipped.
+        (
+            "nested update",
+            doc("<Update RevisionId=\"5\"><Nested><Update RevisionId=\"7\" DeploymentAction=\"Block\"/></Nested></Update>"),
         ),
     ];
     for (what, xml) in cases {

@@ -8,6 +8,7 @@
 use memchr::{memchr, memchr3, memmem};
 
 use super::Limits;
+use crate::catalog::xml::{self, Binding};
 use crate::error::{Error, ErrorKind, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub struct Cutter {
     depth: usize,
     /// Names of the open elements at depth 1 and 2.
     names: Vec<String>,
+    /// The namespace declarations of those elements.
+    bindings: Vec<Binding>,
     limits: Limits,
 }
 
@@ -52,6 +55,7 @@ impl Cutter {
             pos: 0,
             depth: 0,
             names: Vec::new(),
+            bindings: Vec::new(),
             limits,
         }
     }
@@ -59,6 +63,12 @@ impl Cutter {
     /// The open element names where the next batch starts.
     pub fn context(&self) -> Vec<String> {
         self.names.clone()
+    }
+
+    /// The namespace bindings those elements declare, where the next batch
+    /// starts.
+    pub fn bindings(&self) -> Vec<Binding> {
+        self.bindings.clone()
     }
 
     /// The batch was cut at `at`: positions restart from the new batch.
@@ -143,6 +153,8 @@ impl Cutter {
                     self.names.pop();
                 }
                 self.depth = self.depth.saturating_sub(1);
+                let depth = self.depth;
+                self.bindings.retain(|b| b.depth < depth);
                 self.pos = i + 2 + end + 1;
             }
             _ => {
@@ -173,6 +185,14 @@ impl Cutter {
                 .next()
                 .unwrap_or(inner);
             self.names.push(String::from_utf8_lossy(name).into_owned());
+            let content = String::from_utf8_lossy(inner);
+            for (prefix, uri) in xml::declarations(&content) {
+                self.bindings.push(Binding {
+                    depth: self.depth,
+                    prefix,
+                    uri,
+                });
+            }
         }
         self.depth += 1;
     }

@@ -9,7 +9,14 @@
 //! become records; elements are matched by local name so the OfflineSync
 //! namespace may be present, absent or prefixed. Unknown attributes and
 //! children are kept or ignored, never rejected. Comments, CDATA and
-//! processing instructions never reach a record.
+//! processing instructions never reach a record. An element named `Update`
+//! anywhere else is an error, not something to skip: a consumer that reads
+//! it as an update would see a catalog that wsuscat did not check.
+//!
+//! quick-xml checks less than XML 1.0 asks; every start tag, text, reference
+//! and processing instruction also goes through [`crate::catalog::xml`], and
+//! the whole batch through its Char scan, so that a document a strict
+//! parser refuses is refused here too.
 
 use std::borrow::Cow;
 
@@ -19,6 +26,7 @@ use quick_xml::{Reader, XmlVersion};
 
 use super::{local_name, Batch, Limits, Outcome, RootInfo, ROOT};
 use crate::catalog::update::{RefKind, Update};
+use crate::catalog::xml::{self, Namespaces, TagChecker};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Collects what one batch's updates say.
@@ -158,6 +166,7 @@ pub fn parse_batch(batch: &Batch, limits: &Limits, visitor: &mut dyn Visitor) ->
     let mut outcome = Outcome {
         index: batch.index,
         context_in: batch.context.clone(),
+        bindings_in: batch.bindings.clone(),
         len: batch.bytes.len() as u64,
         ..Outcome::default()
     };
@@ -176,10 +185,17 @@ fn batch_text(batch: &Batch) -> Result<(&str, u64)> {
             batch.offset + e.valid_up_to() as u64,
         )
     })?;
-    Ok(match text.strip_prefix('\u{feff}') {
+    let (text, base) = match text.strip_prefix('\u{feff}') {
         Some(rest) if batch.index == 0 => (rest, batch.offset + 3),
         _ => (text, batch.offset),
-    })
+    };
+    xml::check_chars(text).map_err(|m| {
+        xml_error(
+            format!("package.xml is not well-formed: {}", m.what),
+            base + m.at as u64,
+        )
+    })?;
+    Ok((text, base))
 }
 
 fn parse_into(
@@ -222,11 +238,13 @@ fn parse_into(
                     start,
                 ));
             }
-            Event::Comment(_) | Event::PI(_) => {}
+            Event::PI(ref p) => xml::check_pi(p).map_err(|m| parser.malformed(m, start + 2))?,
+            Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
     parser.outcome.context_out = parser.stack.to_vec();
+    parser.outcome.bindings_out = parser.ns.bindings().to_vec();
     Ok(())
 }
 
@@ -249,6 +267,10 @@ struct BatchParser<'a> {
     /// Asked once per batch, so a visitor without use for elements costs
     /// the loop one test per element.
     wants_elements: bool,
+    /// The namespace bindings in scope (the batch's context's first).
+    ns: Namespaces,
+    /// Checks each start tag as XML 1.0 and Namespaces ask.
+    tags: TagChecker,
 }
 
 impl<'a> BatchParser<'a> {
@@ -273,7 +295,17 @@ impl<'a> BatchParser<'a> {
             in_update: None,
             or_group: 0,
             want_refs: true,
+            ns: Namespaces::with(batch.bindings.clone()),
+            tags: TagChecker::default(),
         }
+    }
+
+    /// What [`crate::catalog::xml`] found, at `base` + its offset.
+    fn malformed(&self, m: xml::Malformed, base: u64) -> Error {
+        self.in_record(xml_error(
+            format!("package.xml is not well-formed: {}", m.what),
+            base + m.at as u64,
+        ))
     }
 
     /// Says which update an error is in, when it is inside one.
@@ -295,8 +327,17 @@ impl<'a> BatchParser<'a> {
         let name = e.name();
         let name = name.as_ref();
         let depth = self.stack.depth();
+        self.tags
+            .check(e, depth, &mut self.ns)
+            .map_err(|m| self.malformed(m, at + 1))?;
+        if empty {
+            self.ns.leave(depth);
+        }
         if depth == 0 {
             self.root(e, name, at)?;
+        }
+        if name.ends_with("Update") && local_name(name) == "Update" {
+            self.check_update_place(name, at)?;
         }
         if depth + 1 > self.max_depth {
             return Err(Error::new(
@@ -327,6 +368,23 @@ impl<'a> BatchParser<'a> {
             self.stack.push(name);
         }
         Ok(())
+    }
+
+    /// `<Update>` is a record only as a child of `<Updates>` under the
+    /// root; anywhere else it is an error, not something to skip.
+    fn check_update_place(&self, name: &str, at: u64) -> Result<()> {
+        let depth = self.stack.depth();
+        if depth == 2 && self.stack.local(0) == ROOT && self.stack.local(1) == "Updates" {
+            return Ok(());
+        }
+        let path: Vec<&str> = self.stack.iter().collect();
+        Err(self.in_record(xml_error(
+            format!(
+                "expected <{name}> only as a child of <{ROOT}><Updates>, found it in <{}>",
+                path.join("><")
+            ),
+            at,
+        )))
     }
 
     /// The document's first element: it must be the catalog's root, and
@@ -455,6 +513,7 @@ impl<'a> BatchParser<'a> {
             }
             Some(_) => self.stack.pop(),
         }
+        self.ns.leave(self.stack.depth());
         if self.in_update == Some(self.stack.depth()) {
             self.in_update = None;
             finish(&self.record, self.visitor, self.record.offset)?;
@@ -466,6 +525,7 @@ impl<'a> BatchParser<'a> {
     /// Text is only read for where it is: outside the root, only
     /// whitespace may appear.
     fn text(&self, t: &BytesText<'_>, at: u64) -> Result<()> {
+        xml::check_text(t).map_err(|m| self.malformed(m, at))?;
         if self.stack.depth() == 0
             && !t
                 .as_ref()
@@ -492,7 +552,7 @@ impl<'a> BatchParser<'a> {
         }
         if r.is_char_ref() {
             match r.resolve_char_ref() {
-                Ok(Some(_)) => Ok(()),
+                Ok(Some(c)) if xml::is_xml_char(c) => Ok(()),
                 _ => Err(xml_error(
                     format!("&{}; is not a valid character reference", r.as_ref()),
                     at,
@@ -500,6 +560,8 @@ impl<'a> BatchParser<'a> {
             }
         } else if PREDEFINED.contains(&r.as_ref()) {
             Ok(())
+        } else if let Err(m) = xml::reference(&format!("&{};", r.as_ref()), 0) {
+            Err(self.malformed(m, at))
         } else {
             Err(xml_error(
                 format!(
@@ -681,6 +743,7 @@ mod tests {
             index: 0,
             offset: 0,
             context: Vec::new(),
+            bindings: Vec::new(),
             bytes: xml.as_bytes().to_vec(),
         };
         let mut c = Collect::default();
