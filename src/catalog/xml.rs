@@ -309,6 +309,10 @@ pub fn normalize(raw: &str) -> Cow<'_, str> {
                 continue;
             }
         }
+        if c == '\r' && raw.as_bytes().get(i + 1) == Some(&b'\n') {
+            // A line break is one character once line ends are normalized.
+            i += 1;
+        }
         out.push(if matches!(c, '\t' | '\n' | '\r') {
             ' '
         } else {
@@ -323,15 +327,20 @@ pub fn normalize(raw: &str) -> Cow<'_, str> {
 /// exists. (Characters are checked over the whole document by
 /// [`check_chars`].)
 pub fn check_text(text: &str) -> Result<(), Malformed> {
-    if let Some(at) = memchr::memmem::find(text.as_bytes(), b"]]>") {
-        return Err(malformed(
-            at,
-            "expected ']]>' only to end a CDATA section, found it in text",
-        ));
-    }
+    let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(rel) = text.get(from..).and_then(|r| memchr(b'&', r.as_bytes())) {
-        from = reference(text, from + rel)?.0;
+    while let Some(rel) = bytes.get(from..).and_then(|r| memchr2(b']', b'&', r)) {
+        let at = from + rel;
+        if bytes.get(at) == Some(&b'&') {
+            from = reference(text, at)?.0;
+        } else if bytes.get(at..at + 3) == Some(b"]]>") {
+            return Err(malformed(
+                at,
+                "expected ']]>' only to end a CDATA section, found it in text",
+            ));
+        } else {
+            from = at + 1;
+        }
     }
     Ok(())
 }
@@ -452,19 +461,186 @@ impl Namespaces {
     }
 }
 
-/// Checks start tags, reusing its buffer from one tag to the next.
+/// Byte classes for the fast path of [`TagChecker::check`].
+const START: u8 = 1;
+const NAME: u8 = 2;
+const SPACE: u8 = 4;
+/// Ends the fast scan of a value: a quote, `<` or `&`.
+const VALUE_STOP: u8 = 8;
+
+// Built at compile time: `c` stays below 256, and `get_mut` is not const.
+#[allow(clippy::indexing_slicing)]
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = match ASCII_NAME[c] {
+            1 => START | NAME,
+            2 => NAME,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t[b' ' as usize] = SPACE;
+    t[b'\t' as usize] = SPACE;
+    t[b'\r' as usize] = SPACE;
+    t[b'\n' as usize] = SPACE;
+    t[b'"' as usize] = VALUE_STOP;
+    t[b'\'' as usize] = VALUE_STOP;
+    t[b'<' as usize] = VALUE_STOP;
+    t[b'&' as usize] = VALUE_STOP;
+    t
+};
+
+fn class(b: Option<&u8>) -> u8 {
+    b.and_then(|&b| CLASS.get(b as usize)).copied().unwrap_or(0)
+}
+
+/// The end of the ASCII name (no colon) starting at `bytes[i]`, or `None`
+/// when no such name starts there.
+#[inline]
+fn ascii_name(bytes: &[u8], mut i: usize) -> Option<usize> {
+    if class(bytes.get(i)) & START == 0 {
+        return None;
+    }
+    i += 1;
+    while class(bytes.get(i)) & NAME != 0 {
+        i += 1;
+    }
+    Some(i)
+}
+
+/// The index of the first quote, `<` or `&` at or after `bytes[i]`, or the
+/// length. Eight bytes at a time (values are GUIDs, dates and URLs: too
+/// short for memchr's setup to pay, too long for a byte loop to be cheap).
+#[inline]
+fn value_stop(bytes: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each byte of `v` equal to `b`; the lowest one is
+    // exact (higher ones may be false after a match, and are not used).
+    let has = |v: u64, b: u8| {
+        let x = v ^ (LO * u64::from(b));
+        x.wrapping_sub(LO) & !x & HI
+    };
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let v = u64::from_le_bytes(word);
+        let m = has(v, b'"') | has(v, b'\'') | has(v, b'<') | has(v, b'&');
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && class(bytes.get(i)) & VALUE_STOP == 0 {
+        i += 1;
+    }
+    i
+}
+
+/// A cheap key for comparing attribute names: the first eight bytes and the
+/// length (equal keys are compared in full).
+#[inline]
+fn name_key(name: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    for (w, b) in word.iter_mut().zip(name) {
+        *w = *b;
+    }
+    u64::from_le_bytes(word) ^ ((name.len() as u64) << 56)
+}
+
+/// Where one attribute's name and raw value are in its tag.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    key: u64,
+    name: (usize, usize),
+    value: (usize, usize),
+}
+
+/// Checks start tags, reusing its buffer from one tag to the next. After a
+/// successful check it also knows where the tag's attributes are, so the
+/// parser need not tokenize them a second time.
 #[derive(Debug, Default)]
 pub struct TagChecker {
     /// The current tag's attributes: (name start, colon, name end).
     attrs: Vec<(usize, Option<usize>, usize)>,
+    /// The current tag's attributes as spans, for [`TagChecker::attributes`]
+    /// (and the fast path's duplicate check).
+    spans: Vec<Span>,
 }
 
 impl TagChecker {
+    /// Whether `tag` is certainly well-formed by a quick scan: ASCII names
+    /// without prefixes, `name="value"` without spaces around `=`, no `<`
+    /// or `&` in a value, no namespace declaration, no attribute twice.
+    /// That is every tag of a real catalog but the root's; anything else
+    /// takes the full check, which also says what is wrong.
+    fn plain(&mut self, tag: &str) -> bool {
+        let bytes = tag.as_bytes();
+        let Some(mut i) = ascii_name(bytes, 0) else {
+            return false;
+        };
+        self.spans.clear();
+        loop {
+            match bytes.get(i) {
+                None => return true,
+                Some(&b) if is_space(b) => {}
+                Some(_) => return false,
+            }
+            while class(bytes.get(i)) & SPACE != 0 {
+                i += 1;
+            }
+            if i == bytes.len() {
+                return true;
+            }
+            let start = i;
+            let Some(end) = ascii_name(bytes, i) else {
+                return false;
+            };
+            let name = bytes.get(start..end).unwrap_or_default();
+            let key = name_key(name);
+            if name.starts_with(b"xmlns")
+                || self
+                    .spans
+                    .iter()
+                    .any(|a| a.key == key && bytes.get(a.name.0..a.name.1) == Some(name))
+            {
+                return false;
+            }
+            let quote = match bytes.get(end..end + 2) {
+                Some([b'=', q @ (b'"' | b'\'')]) => *q,
+                _ => return false,
+            };
+            i = end + 2;
+            let value_start = i;
+            loop {
+                i = value_stop(bytes, i);
+                match bytes.get(i) {
+                    Some(&b) if b == quote => break,
+                    Some(b'"' | b'\'') => i += 1,
+                    _ => return false,
+                }
+            }
+            self.spans.push(Span {
+                key,
+                name: (start, end),
+                value: (value_start, i),
+            });
+            i += 1;
+        }
+    }
+
     /// Checks the start tag `tag` (what lies between `<` and `>`, or `/>`)
     /// of the element at `depth` and declares its namespaces in `ns`.
     /// Offsets in the error are in `tag`.
     pub fn check(&mut self, tag: &str, depth: usize, ns: &mut Namespaces) -> Result<(), Malformed> {
+        if self.plain(tag) {
+            return Ok(());
+        }
         self.attrs.clear();
+        self.spans.clear();
         let (name_end, colon) = qname(tag, 0, "an element name")?;
         let bytes = tag.as_bytes();
         let mut i = name_end;
@@ -494,6 +670,18 @@ impl TagChecker {
             }
         }
         self.check_attribute_prefixes(tag, ns)
+    }
+
+    /// The attributes of the tag last checked (which must be `tag`), as
+    /// (name, raw value) in document order; [`normalize`] gives a value as
+    /// XML reads it.
+    pub fn attributes<'t>(&'t self, tag: &'t str) -> impl Iterator<Item = (&'t str, &'t str)> + 't {
+        self.spans.iter().map(move |a| {
+            (
+                tag.get(a.name.0..a.name.1).unwrap_or_default(),
+                tag.get(a.value.0..a.value.1).unwrap_or_default(),
+            )
+        })
     }
 
     /// One attribute at `tag[i..]`; returns where it ends.
@@ -545,6 +733,11 @@ impl TagChecker {
             }
         }
         self.attrs.push((i, colon, name_end));
+        self.spans.push(Span {
+            key: 0,
+            name: (i, name_end),
+            value: (value_start, value_end),
+        });
         if name == "xmlns" {
             ns.declare(depth, "", value, i)?;
         } else if let Some(prefix) = name.strip_prefix("xmlns:") {
@@ -644,6 +837,18 @@ mod tests {
     }
 
     #[test]
+    fn attributes_are_known_after_a_check() {
+        let mut t = TagChecker::default();
+        let mut ns = Namespaces::default();
+        for tag in [r#"U a="1" b='x"y'"#, r#"U xmlns:p="u" a = "1" p:b='x"y'"#] {
+            t.check(tag, 0, &mut ns).unwrap();
+            let got: Vec<_> = t.attributes(tag).collect();
+            assert_eq!(got.len(), 2 + usize::from(tag.contains("xmlns")), "{tag}");
+            assert_eq!(got.last().unwrap().1, "x\"y", "{tag}");
+        }
+    }
+
+    #[test]
     fn tags() {
         assert!(tag("a").is_ok());
         assert!(tag(r#"Update RevisionId="1" a='x&amp;y' b.c = "&#x41;" "#).is_ok());
@@ -678,6 +883,28 @@ mod tests {
     }
 
     #[test]
+    fn value_stop_finds_the_first_quote_lt_or_amp() {
+        for s in [
+            "",
+            "abc",
+            "0123456789abcdef\"",
+            "01234567&",
+            "x'",
+            "0123456789<\"",
+            "é\"&",
+        ] {
+            let b = s.as_bytes();
+            let expect = b
+                .iter()
+                .position(|c| b"\"'<&".contains(c))
+                .unwrap_or(b.len());
+            assert_eq!(value_stop(b, 0), expect, "{s:?}");
+        }
+        assert_ne!(name_key(b"UpdateId"), name_key(b"UpdateIdx"));
+        assert_eq!(name_key(b"UpdateId"), name_key(b"UpdateId"));
+    }
+
+    #[test]
     fn characters_text_and_instructions() {
         assert!(check_chars("a\tb\r\n\u{FFFD}\u{10000}").is_ok());
         assert_eq!(
@@ -697,5 +924,6 @@ mod tests {
             assert!(check_pi(bad).is_err(), "{bad:?}");
         }
         assert_eq!(normalize("a&amp;b\tc"), "a&b c");
+        assert_eq!(normalize("a\r\nb\rc&#xD;&#x9;"), "a b c\r\t");
     }
 }

@@ -248,6 +248,28 @@ fn prefixed_and_unprefixed_names_match_by_local_name() {
     assert_eq!(finding_revisions(&report), vec![10]);
 }
 
+/// A prefix the root declares is bound in every batch, however the
+/// document is cut; one an `<Update>` declares ends with it.
+#[test]
+fn namespace_bindings_cross_batch_boundaries() {
+    let updates: String = (1..=300)
+        .map(|r| format!("<w:Update RevisionId=\"{r}\" w:x=\"1\" DeploymentAction=\"Block\"><w:Languages><w:Language Name=\"en\"/></w:Languages></w:Update>"))
+        .collect();
+    let xml = format!(
+        "<w:OfflineSyncPackage xmlns:w=\"{NS}\"><w:Updates>{updates}</w:Updates><w:FileLocations/></w:OfflineSyncPackage>"
+    );
+    let (code, report, stderr) = check_xml(&xml);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(report["summary"]["updates_checked"], 300);
+    let scoped = doc("<Update RevisionId=\"1\" xmlns:q=\"urn:q\" q:a=\"1\"/><Update RevisionId=\"2\" q:a=\"1\"/>");
+    let (code, _, stderr) = check_xml(&scoped);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("expected a declared prefix, found q:"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn malformed_or_empty_package_xml_is_an_unusable_catalog() {
     let cases: &[(&str, String)] = &[

@@ -296,6 +296,41 @@ mod tests {
     }
 
     #[test]
+    fn batches_know_the_namespaces_their_open_elements_declare() {
+        let doc = r#"<R xmlns="d" xmlns:p="u"><p:Us xmlns:q='v'><U/><U/></p:Us><F><L/></F></R>"#;
+        let mut cutter = Cutter::new(Limits::default());
+        let bytes = doc.as_bytes();
+        let binding = |depth, prefix: &str, uri: &str| Binding {
+            depth,
+            prefix: prefix.to_string(),
+            uri: uri.to_string(),
+        };
+        let Cut::At(at) = cutter.scan(bytes, 1, 0).unwrap() else {
+            panic!("no cut")
+        };
+        assert_eq!(at, doc.find("<U/>").unwrap());
+        assert_eq!(
+            cutter.bindings(),
+            vec![
+                binding(0, "", "d"),
+                binding(0, "p", "u"),
+                binding(1, "q", "v")
+            ]
+        );
+        cutter.rebase(0);
+        let rest = doc.find("<L/>").unwrap();
+        while let Cut::At(at) = cutter.scan(bytes, rest, 0).unwrap() {
+            if at >= rest {
+                break;
+            }
+        }
+        assert_eq!(
+            cutter.bindings(),
+            vec![binding(0, "", "d"), binding(0, "p", "u")]
+        );
+    }
+
+    #[test]
     fn never_cuts_inside_cdata_or_processing_instructions() {
         let doc = "<R><Us><U><X><![CDATA[ <Update> ]]></X><?pi <Update>?></U><U/></Us></R>";
         for step in 1..6 {

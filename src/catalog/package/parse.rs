@@ -420,7 +420,7 @@ impl<'a> BatchParser<'a> {
         match (self.stack.top().map_or("", local_name), local_name(name)) {
             ("Updates", "Update") => self.update_start(e, empty, at),
             ("FileLocations", "FileLocation") => {
-                let (id, url) = file_location(e, at)?;
+                let (id, url) = file_location(&self.tags, e);
                 self.visitor.file_location(&id, &url);
                 Ok(())
             }
@@ -433,7 +433,7 @@ impl<'a> BatchParser<'a> {
         self.record.clear();
         self.or_group = 0;
         self.record.offset = at;
-        fill_record(&mut self.record, e, at)?;
+        fill_record(&mut self.record, &self.tags, e);
         self.want_refs = self.visitor.wants_refs(&self.record);
         if empty {
             finish(&self.record, self.visitor, at)?;
@@ -622,15 +622,12 @@ fn read_attributes(e: &BytesStart<'_>, offset: u64) -> Result<Vec<(String, Strin
     Ok(out)
 }
 
-fn fill_record(record: &mut Update, e: &BytesStart<'_>, offset: u64) -> Result<()> {
-    for attr in e.attributes() {
-        let attr = attr.map_err(|err| {
-            xml_error(format!("bad attribute in <Update>: {err}"), offset).with_source(err)
-        })?;
-        let value = value(&attr, offset)?;
-        record.push_attribute(attr.key.as_ref(), &value);
+/// The `<Update>` start tag's attributes into `record`, from where the tag
+/// check found them (quick-xml would tokenize the tag a second time).
+fn fill_record(record: &mut Update, tags: &TagChecker, tag: &str) {
+    for (name, raw) in tags.attributes(tag) {
+        record.push_attribute(name, &xml::normalize(raw));
     }
-    Ok(())
 }
 
 /// Records the reference an element inside an `<Update>` makes.
@@ -670,21 +667,19 @@ fn push_ref(
     Ok(())
 }
 
-/// A `<FileLocation>`'s Id and Url (empty when absent).
-fn file_location<'a>(e: &'a BytesStart<'_>, offset: u64) -> Result<(Cow<'a, str>, Cow<'a, str>)> {
+/// A `<FileLocation>`'s Id and Url (empty when absent), from where the tag
+/// check found them.
+fn file_location<'a>(tags: &'a TagChecker, tag: &'a str) -> (Cow<'a, str>, Cow<'a, str>) {
     let mut id = Cow::Borrowed("");
     let mut url = Cow::Borrowed("");
-    for attr in e.attributes() {
-        let attr = attr
-            .map_err(|err| xml_error(format!("bad attribute: {err}"), offset).with_source(err))?;
-        let slot = match attr.key.as_ref() {
-            "Id" => &mut id,
-            "Url" => &mut url,
-            _ => continue,
-        };
-        *slot = value(&attr, offset)?;
+    for (name, raw) in tags.attributes(tag) {
+        match name {
+            "Id" => id = xml::normalize(raw),
+            "Url" => url = xml::normalize(raw),
+            _ => {}
+        }
     }
-    Ok((id, url))
+    (id, url)
 }
 
 fn finish(record: &Update, visitor: &mut dyn Visitor, offset: u64) -> Result<()> {
