@@ -402,8 +402,9 @@ fn strict_package_xml(attrs: &str, inside: &str, outside: &str) -> String {
 }
 
 /// Runs `args` on a catalog whose package.xml is `xml`; it must exit 3
-/// with one line naming the file, the place and `cause`.
-fn assert_malformed(xml: &[u8], args: &[&str], cause: &str) {
+/// with one line naming the file, the place (and `update`, when the error
+/// is in one) and `cause`.
+fn assert_malformed(xml: &[u8], args: &[&str], update: Option<u64>, cause: &str) {
     use wsuscat::cab::Compression;
     use wsuscat::commands::generate;
     let cab = generate::catalog_from_package_xml(xml, Compression::MsZip);
@@ -423,6 +424,13 @@ fn assert_malformed(xml: &[u8], args: &[&str], cause: &str) {
         "{line}"
     );
     assert!(line.contains(cause), "expected {cause:?} in: {line}");
+    match update {
+        Some(rev) => assert!(
+            line.contains(&format!(", update RevisionId {rev}:")),
+            "{line}"
+        ),
+        None => assert!(!line.contains("update RevisionId"), "{line}"),
+    }
 }
 
 /// One byte of DeploymentAction set to NUL: check exited 0, show printed an
@@ -438,6 +446,7 @@ fn nul_in_an_attribute_name_is_malformed_xml() {
         assert_malformed(
             xml.as_bytes(),
             args,
+            Some(1),
             "expected an XML character, found U+0000",
         );
     }
@@ -450,6 +459,7 @@ fn attribute_name_starting_with_a_digit_is_malformed_xml() {
     assert_malformed(
         xml.as_bytes(),
         &["check", "--allow-unsigned"],
+        Some(1),
         "expected a name start character at the start of an attribute name, found '1'",
     );
 }
@@ -461,6 +471,7 @@ fn control_character_in_a_name_is_malformed_xml() {
     assert_malformed(
         xml.as_bytes(),
         &["check", "--allow-unsigned"],
+        Some(1),
         "expected an XML character, found U+0001",
     );
 }
@@ -472,6 +483,7 @@ fn undeclared_prefix_is_malformed_xml() {
     assert_malformed(
         xml.as_bytes(),
         &["check", "--allow-unsigned"],
+        Some(1),
         "expected a declared prefix, found q: in an attribute name",
     );
 }
@@ -483,6 +495,7 @@ fn empty_attribute_name_is_malformed_xml() {
     assert_malformed(
         xml.as_bytes(),
         &["check", "--allow-unsigned"],
+        Some(1),
         "expected a name start character at the start of an attribute name, found ':'",
     );
 }
@@ -494,6 +507,7 @@ fn nul_between_elements_is_malformed_xml() {
     assert_malformed(
         xml.as_bytes(),
         &["check", "--allow-unsigned"],
+        None,
         "expected an XML character, found U+0000",
     );
 }
@@ -505,6 +519,7 @@ fn less_than_in_an_attribute_value_is_malformed_xml() {
     assert_malformed(
         xml.as_bytes(),
         &["check", "--allow-unsigned"],
+        Some(1),
         "expected no '<' in an attribute value (attribute DeploymentAction)",
     );
 }
@@ -521,6 +536,7 @@ fn update_outside_updates_is_malformed_xml() {
     assert_malformed(
         xml.as_bytes(),
         &["check", "--allow-unsigned"],
+        Some(2),
         "expected <Update> only as a child of <OfflineSyncPackage><Updates>, found it in <OfflineSyncPackage>",
     );
 }

@@ -185,17 +185,10 @@ fn batch_text(batch: &Batch) -> Result<(&str, u64)> {
             batch.offset + e.valid_up_to() as u64,
         )
     })?;
-    let (text, base) = match text.strip_prefix('\u{feff}') {
+    Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) if batch.index == 0 => (rest, batch.offset + 3),
         _ => (text, batch.offset),
-    };
-    xml::check_chars(text).map_err(|m| {
-        xml_error(
-            format!("package.xml is not well-formed: {}", m.what),
-            base + m.at as u64,
-        )
-    })?;
-    Ok((text, base))
+    })
 }
 
 fn parse_into(
@@ -217,12 +210,28 @@ fn parse_into(
         config.trim_text(false);
     }
     let mut parser = BatchParser::new(batch, limits, visitor, outcome);
+    // A character outside XML's Char production, anywhere in the batch:
+    // one scan up front, reported once the parse reaches it, so that the
+    // error can say which update it is in.
+    let bad_char = xml::check_chars(text).err();
+    let bad_at = bad_char.as_ref().map_or(u64::MAX, |m| m.at as u64);
     let mut first = true;
     loop {
         let start = base + reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| parser.syntax_error(e, base + reader.error_position()))?;
+        let event = reader.read_event().map_err(|e| match &bad_char {
+            Some(m) if bad_at <= reader.error_position() => parser.malformed(m.clone(), base),
+            _ => parser.syntax_error(e, base + reader.error_position()),
+        })?;
+        if let Some(m) = bad_char
+            .as_ref()
+            .filter(|_| reader.buffer_position() > bad_at)
+        {
+            let err = parser.malformed(m.clone(), base);
+            return Err(match &event {
+                Event::Start(e) | Event::Empty(e) => named_if_update(err, e),
+                _ => err,
+            });
+        }
         let was_first = std::mem::replace(&mut first, false);
         match event {
             Event::Start(ref e) => parser.start(e, false, start)?,
@@ -329,7 +338,7 @@ impl<'a> BatchParser<'a> {
         let depth = self.stack.depth();
         self.tags
             .check(e, depth, &mut self.ns)
-            .map_err(|m| self.malformed(m, at + 1))?;
+            .map_err(|m| named_if_update(self.malformed(m, at + 1), e))?;
         if empty {
             self.ns.leave(depth);
         }
@@ -337,7 +346,8 @@ impl<'a> BatchParser<'a> {
             self.root(e, name, at)?;
         }
         if name.ends_with("Update") && local_name(name) == "Update" {
-            self.check_update_place(name, at)?;
+            self.check_update_place(name, at)
+                .map_err(|err| named_if_update(err, e))?;
         }
         if depth + 1 > self.max_depth {
             return Err(Error::new(
@@ -571,6 +581,24 @@ impl<'a> BatchParser<'a> {
                 at,
             ))
         }
+    }
+}
+
+/// An error in an `<Update>` start tag names the update when its
+/// RevisionId can be read (the record does not exist yet).
+fn named_if_update(err: Error, e: &BytesStart<'_>) -> Error {
+    if local_name(e.name().as_ref()) != "Update" {
+        return err;
+    }
+    let tag: &str = e;
+    let revision = tag
+        .split_once("RevisionId=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(id, _)| id)
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    match revision {
+        Some(id) => err.at_update(id),
+        None => err,
     }
 }
 
