@@ -59,12 +59,7 @@ impl Index {
             .map_err(|e| xml_error("index.xml is not valid UTF-8", e.valid_up_to() as u64))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let bom = (bytes.len() - text.len()) as u64;
-        let malformed = |m: xml::Malformed, base: u64| {
-            xml_error(
-                format!("index.xml is not well-formed: {}", m.what),
-                bom + base + m.at as u64,
-            )
-        };
+        let malformed = |m: xml::Malformed, base: u64| malformed(m, bom + base);
         xml::check_chars(text).map_err(|m| malformed(m, 0))?;
         let mut tags = TagChecker::default();
         let mut ns = Namespaces::default();
@@ -116,29 +111,9 @@ impl Index {
                     depth = depth.saturating_sub(1);
                     ns.leave(depth);
                 }
-                Event::Text(ref t) => {
-                    xml::check_text(t).map_err(|m| malformed(m, at))?;
-                    if depth == 0 && !t.trim_ascii().is_empty() {
-                        return Err(xml_error(
-                            "expected only whitespace outside the root element, found text",
-                            at,
-                        ));
-                    }
-                }
-                Event::GeneralRef(ref r) => {
-                    xml::reference(&format!("&{};", r.as_ref()), 0)
-                        .map_err(|m| malformed(m, at))?;
-                    if depth == 0 {
-                        return Err(xml_error(
-                            "expected only whitespace outside the root element, found a reference",
-                            at,
-                        ));
-                    }
-                }
-                Event::PI(ref p) => xml::check_pi(p).map_err(|m| malformed(m, at + 2))?,
                 Event::DocType(_) => return Err(xml_error("a DOCTYPE in index.xml", at)),
                 Event::Eof => break,
-                _ => {}
+                ref other => outside_tags(other, depth, at, bom)?,
             }
         }
         if !saw_root {
@@ -165,6 +140,50 @@ impl Index {
             .filter(|c| c.range_start.is_some_and(|s| s <= revision_id))
             .max_by_key(|c| c.range_start)
     }
+}
+
+/// What [`crate::catalog::xml`] found, at `base` + its offset.
+fn malformed(m: xml::Malformed, base: u64) -> Error {
+    xml_error(
+        format!("index.xml is not well-formed: {}", m.what),
+        base + m.at as u64,
+    )
+}
+
+/// Text, references, processing instructions, declarations and CDATA:
+/// each as XML 1.0 says, and outside the root only whitespace, comments and
+/// processing instructions.
+fn outside_tags(event: &Event<'_>, depth: usize, at: u64, bom: u64) -> Result<()> {
+    let outside = |what: &str| {
+        Err(xml_error(
+            format!("expected only whitespace outside the root element, found {what}"),
+            at,
+        ))
+    };
+    match event {
+        Event::Text(t) => {
+            xml::check_text(t).map_err(|m| malformed(m, bom + at))?;
+            if depth == 0 && !t.trim_ascii().is_empty() {
+                return outside("text");
+            }
+        }
+        Event::GeneralRef(r) => {
+            xml::reference(&format!("&{};", r.as_ref()), 0).map_err(|m| malformed(m, bom + at))?;
+            if depth == 0 {
+                return outside("a reference");
+            }
+        }
+        Event::PI(p) => xml::check_pi(p).map_err(|m| malformed(m, bom + at + 2))?,
+        Event::Decl(_) if at > 0 => {
+            return Err(xml_error(
+                "expected an XML declaration only at the start of index.xml",
+                at,
+            ));
+        }
+        Event::CData(_) if depth == 0 => return outside("CDATA"),
+        _ => {}
+    }
+    Ok(())
 }
 
 /// A `<CAB>` element's entry.
@@ -242,6 +261,8 @@ mod tests {
             b"<INDEX/><INDEX/>",
             b"<INDEX/>text",
             b"<INDEX>A & B</INDEX>",
+            b"<INDEX/><?xml version=\"1.0\"?>",
+            b"<INDEX/><![CDATA[x]]>",
         ] {
             assert!(
                 Index::parse(bad).is_err(),
