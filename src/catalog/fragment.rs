@@ -6,7 +6,8 @@
 //! namespace, and element names with dots (`b.WindowsVersion`). They are read
 //! as the event stream they are, without wrapping or renaming, and only the
 //! few facts wsuscat reports are kept; the raw text is kept too when a caller
-//! wants to show it.
+//! wants to show it. The XML itself is held to XML 1.0 and Namespaces as
+//! package.xml is ([`crate::catalog::xml`]).
 //!
 //! Fragments come from the same untrusted download as package.xml, so the
 //! same lints hold: no index, `unwrap` or `panic` that their bytes can reach.
@@ -24,6 +25,7 @@ use quick_xml::events::{BytesEnd, BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use serde::Serialize;
 
+use crate::catalog::xml::{self, Namespaces, TagChecker};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Which fragment a shard member is.
@@ -170,6 +172,14 @@ fn parse_fields(kind: &FragmentKind, bytes: &[u8], brief: bool) -> Result<Facts>
     let text = std::str::from_utf8(bytes)
         .map_err(|e| xml_error("the fragment is not valid UTF-8", e.valid_up_to() as u64))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bom = (bytes.len() - text.len()) as u64;
+    let malformed = |m: xml::Malformed, base: u64| {
+        xml_error(
+            format!("the fragment is not well-formed: {}", m.what),
+            bom + base + m.at as u64,
+        )
+    };
+    xml::check_chars(text).map_err(|m| malformed(m, 0))?;
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
     let mut fields = Fields::new(kind, brief);
@@ -183,17 +193,40 @@ fn parse_fields(kind: &FragmentKind, bytes: &[u8], brief: bool) -> Result<Facts>
             .with_source(e)
         })?;
         match event {
-            Event::Start(ref e) => fields.start(e, false, at)?,
-            Event::Empty(ref e) => fields.start(e, true, at)?,
-            Event::End(ref e) => fields.end(e, at)?,
-            Event::Text(t) => fields
-                .text
-                .push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                let depth = fields.stack.len();
+                fields
+                    .tags
+                    .check(e, depth, &mut fields.ns)
+                    .map_err(|m| malformed(m, at + 1))?;
+                if empty {
+                    fields.ns.leave(depth);
+                }
+                fields.start(e, empty, at)?;
+            }
+            Event::End(ref e) => {
+                fields.end(e, at)?;
+                fields.ns.leave(fields.stack.len());
+            }
+            Event::Text(t) => {
+                xml::check_text(&t).map_err(|m| malformed(m, at))?;
+                fields
+                    .text
+                    .push_str(&t.xml_content(XmlVersion::Implicit1_0));
+            }
+            Event::PI(ref p) => xml::check_pi(p).map_err(|m| malformed(m, at + 2))?,
             Event::CData(c) => fields.text.push_str(c.as_ref()),
             Event::GeneralRef(r) => fields.text.push(reference(&r, at)?),
             Event::DocType(_) => return Err(xml_error("a DOCTYPE in a fragment", at)),
             Event::Eof => break,
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Decl(_) if at > 0 => {
+                return Err(xml_error(
+                    "expected an XML declaration only at the start of the fragment",
+                    at,
+                ))
+            }
+            Event::Decl(_) | Event::Comment(_) => {}
         }
     }
     if let Some(open) = fields.stack.last() {
@@ -217,6 +250,10 @@ struct Fields<'k> {
     stack: Vec<String>,
     /// The text of the innermost element.
     text: String,
+    /// Namespace bindings in scope.
+    ns: Namespaces,
+    /// Checks start tags as XML 1.0 and Namespaces ask.
+    tags: TagChecker,
 }
 
 impl<'k> Fields<'k> {
@@ -229,6 +266,8 @@ impl<'k> Fields<'k> {
             loc: Localized::default(),
             stack: Vec::new(),
             text: String::new(),
+            ns: Namespaces::default(),
+            tags: TagChecker::default(),
         }
     }
 
@@ -342,23 +381,14 @@ fn attribute(e: &BytesStart<'_>, wanted: &str, at: u64) -> Result<Option<String>
 /// The character `&…;` stands for: fragments have no DTD, so only
 /// character references and XML's five predefined entities exist.
 fn reference(r: &BytesRef<'_>, at: u64) -> Result<char> {
-    if let Some(c) = r
-        .resolve_char_ref()
-        .map_err(|e| xml_error(format!("bad character reference: {e}"), at).with_source(e))?
-    {
-        return Ok(c);
-    }
-    match r.as_ref() {
-        "lt" => Ok('<'),
-        "gt" => Ok('>'),
-        "amp" => Ok('&'),
-        "apos" => Ok('\''),
-        "quot" => Ok('"'),
-        name => Err(xml_error(
-            format!("&{name}; is not one of XML's predefined entities"),
-            at,
-        )),
-    }
+    xml::reference(&format!("&{};", r.as_ref()), 0)
+        .map(|(_, c)| c)
+        .map_err(|m| {
+            xml_error(
+                format!("the fragment is not well-formed: {}", m.what),
+                at + m.at as u64,
+            )
+        })
 }
 
 /// `KB5058379`, `kb5058379` and `5058379` are the same article.
@@ -431,6 +461,14 @@ mod tests {
             b"<a>&bogus;</a>",
             b"<!DOCTYPE a><a/>",
             b"\xff\xfe<\0a\0/\0>\0",
+            // XML 1.0 and Namespaces, as for package.xml.
+            b"<Title x=\"<\">t</Title>",
+            b"<q:Title>t</q:Title>",
+            b"<Title>\x01</Title>",
+            b"<Title>]]></Title>",
+            b"<a/><?xml version=\"1.0\"?>",
+            b"<a><?XML x?></a>",
+            b"<.a/>",
         ] {
             assert!(
                 parse(&FragmentKind::Localized("en".into()), bad).is_err(),

@@ -5,7 +5,8 @@
 //! above its RevisionId, compared as integers (sorting them as strings, or
 //! using `>` at the boundary, are known bugs elsewhere). Element and
 //! attribute names are matched case-insensitively and whitespace is allowed
-//! anywhere XML allows it.
+//! anywhere XML allows it. The XML itself is held to XML 1.0 and
+//! Namespaces as package.xml is ([`crate::catalog::xml`]).
 //!
 //! index.xml comes from the same untrusted download as package.xml, so the
 //! same lints hold: no index, `unwrap` or `panic` that its bytes can reach.
@@ -24,6 +25,7 @@ use quick_xml::{Reader, XmlVersion};
 use serde::Serialize;
 
 use crate::cab::Cabinet;
+use crate::catalog::xml::{self, Namespaces, TagChecker};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Members of the outer cabinet every catalog has besides its shards.
@@ -95,6 +97,11 @@ impl Index {
         let text = std::str::from_utf8(bytes)
             .map_err(|e| xml_error("index.xml is not valid UTF-8", e.valid_up_to() as u64))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let bom = (bytes.len() - text.len()) as u64;
+        let malformed = |m: xml::Malformed, base: u64| malformed(m, bom + base);
+        xml::check_chars(text).map_err(|m| malformed(m, 0))?;
+        let mut tags = TagChecker::default();
+        let mut ns = Namespaces::default();
         let mut reader = Reader::from_str(text);
         let mut cabs = Vec::new();
         let mut saw_root = false;
@@ -112,8 +119,19 @@ impl Index {
             })?;
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
+                    tags.check(e, depth, &mut ns)
+                        .map_err(|m| malformed(m, at + 1))?;
+                    if matches!(event, Event::Empty(_)) {
+                        ns.leave(depth);
+                    }
                     let name = e.local_name();
                     let name = name.as_ref();
+                    if depth == 0 && saw_root {
+                        return Err(xml_error(
+                            format!("expected one root element, found a second one <{name}>"),
+                            at,
+                        ));
+                    }
                     if depth == 0 {
                         if !name.eq_ignore_ascii_case("INDEX") {
                             return Err(xml_error(
@@ -144,10 +162,11 @@ impl Index {
                         cablist = None;
                     }
                     depth = depth.saturating_sub(1);
+                    ns.leave(depth);
                 }
                 Event::DocType(_) => return Err(xml_error("a DOCTYPE in index.xml", at)),
                 Event::Eof => break,
-                _ => {}
+                ref other => outside_tags(other, depth, at, bom)?,
             }
         }
         if !saw_root {
@@ -224,6 +243,50 @@ impl Index {
     }
 }
 
+/// What [`crate::catalog::xml`] found, at `base` + its offset.
+fn malformed(m: xml::Malformed, base: u64) -> Error {
+    xml_error(
+        format!("index.xml is not well-formed: {}", m.what),
+        base + m.at as u64,
+    )
+}
+
+/// Text, references, processing instructions, declarations and CDATA:
+/// each as XML 1.0 says, and outside the root only whitespace, comments and
+/// processing instructions.
+fn outside_tags(event: &Event<'_>, depth: usize, at: u64, bom: u64) -> Result<()> {
+    let outside = |what: &str| {
+        Err(xml_error(
+            format!("expected only whitespace outside the root element, found {what}"),
+            at,
+        ))
+    };
+    match event {
+        Event::Text(t) => {
+            xml::check_text(t).map_err(|m| malformed(m, bom + at))?;
+            if depth == 0 && !t.trim_ascii().is_empty() {
+                return outside("text");
+            }
+        }
+        Event::GeneralRef(r) => {
+            xml::reference(&format!("&{};", r.as_ref()), 0).map_err(|m| malformed(m, bom + at))?;
+            if depth == 0 {
+                return outside("a reference");
+            }
+        }
+        Event::PI(p) => xml::check_pi(p).map_err(|m| malformed(m, bom + at + 2))?,
+        Event::Decl(_) if at > 0 => {
+            return Err(xml_error(
+                "expected an XML declaration only at the start of index.xml",
+                at,
+            ));
+        }
+        Event::CData(_) if depth == 0 => return outside("CDATA"),
+        _ => {}
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +319,16 @@ mod tests {
             b"<OTHER/>",
             b"<INDEX><CAB/></INDEX>",
             b"<INDEX>",
+            // XML 1.0 and Namespaces, as for package.xml.
+            b"<INDEX><CAB NAME=\"a\" 1x=\"\"/></INDEX>",
+            b"<INDEX><CAB NAME=\"a\" q:x=\"1\"/></INDEX>",
+            b"<INDEX><CAB NAME=\"a<b\"/></INDEX>",
+            b"<INDEX>\0</INDEX>",
+            b"<INDEX/><INDEX/>",
+            b"<INDEX/>text",
+            b"<INDEX>A & B</INDEX>",
+            b"<INDEX/><?xml version=\"1.0\"?>",
+            b"<INDEX/><![CDATA[x]]>",
         ] {
             assert!(
                 Index::parse(bad).is_err(),

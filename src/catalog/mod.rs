@@ -20,6 +20,7 @@ pub mod names;
 pub mod package;
 pub mod shards;
 pub mod update;
+pub mod xml;
 
 use std::fs::File;
 use std::io::BufReader;

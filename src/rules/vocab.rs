@@ -491,6 +491,7 @@ mod tests {
             index: 0,
             offset: 0,
             context: Vec::new(),
+            bindings: Vec::new(),
             bytes: xml.as_bytes().to_vec(),
         };
         let mut v = Learn(Collector::default());

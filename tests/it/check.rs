@@ -221,7 +221,6 @@ fn xml_is_read_as_xml_says() {
         <Update UpdateId="u4" RevisionNumber="1" RevisionId="4" DeploymentAction="&lt;x&gt;&amp;"></Update>
         <Update UpdateId="u5" RevisionNumber="1" RevisionId="5" IsLeaf="true" DeploymentAction="Bundle">
           <Notes><![CDATA[<Update RevisionId="6" DeploymentAction="Block"/>]]></Notes>
-          <Nested><Update RevisionId="7" DeploymentAction="Block"/></Nested>
           <BundledBy><Revision Id="3"/></BundledBy>
         </Update>
         <Update UpdateId="u8" RevisionId="8" RevisionNumber="x" DeploymentAction="Install&#x9;" Unknown="ignored"/>
@@ -247,6 +246,28 @@ fn prefixed_and_unprefixed_names_match_by_local_name() {
     let (code, report, stderr) = check_xml(&xml);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(finding_revisions(&report), vec![10]);
+}
+
+/// A prefix the root declares is bound in every batch, however the
+/// document is cut; one an `<Update>` declares ends with it.
+#[test]
+fn namespace_bindings_cross_batch_boundaries() {
+    let updates: String = (1..=300)
+        .map(|r| format!("<w:Update RevisionId=\"{r}\" w:x=\"1\" DeploymentAction=\"Block\"><w:Languages><w:Language Name=\"en\"/></w:Languages></w:Update>"))
+        .collect();
+    let xml = format!(
+        "<w:OfflineSyncPackage xmlns:w=\"{NS}\"><w:Updates>{updates}</w:Updates><w:FileLocations/></w:OfflineSyncPackage>"
+    );
+    let (code, report, stderr) = check_xml(&xml);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(report["summary"]["updates_checked"], 300);
+    let scoped = doc("<Update RevisionId=\"1\" xmlns:q=\"urn:q\" q:a=\"1\"/><Update RevisionId=\"2\" q:a=\"1\"/>");
+    let (code, _, stderr) = check_xml(&scoped);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("expected a declared prefix, found q:"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -286,6 +307,11 @@ fn malformed_or_empty_package_xml_is_an_unusable_catalog() {
         (
             "duplicate attribute",
             doc("<Update RevisionId=\"1\" RevisionId=\"2\"/>"),
+        ),
+        // An <Update> anywhere but under <Updates> is an error, not skipped.
+        (
+            "nested update",
+            doc("<Update RevisionId=\"5\"><Nested><Update RevisionId=\"7\" DeploymentAction=\"Block\"/></Nested></Update>"),
         ),
     ];
     for (what, xml) in cases {

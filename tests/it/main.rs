@@ -35,3 +35,4 @@ mod signature_osslsigncode;
 mod signature_preflight;
 mod signature_verify;
 mod verify;
+mod xml_conformance;

@@ -620,3 +620,158 @@ fn a_catalog_cut_short_during_a_sequential_check_is_refused() {
         "{err}"
     );
 }
+
+// --- strict XML (issue 12) ---
+
+/// A minimal package.xml with one update, `attrs` added to its start tag
+/// and `inside` as its content, and `outside` between `</Updates>` and
+/// `<FileLocations>`.
+fn strict_package_xml(attrs: &str, inside: &str, outside: &str) -> String {
+    format!(
+        "<OfflineSyncPackage xmlns=\"http://schemas.microsoft.com/msus/2004/02/OfflineSync\" \
+         MinimumClientVersion=\"5.8.0.2678\" CreationDate=\"2026-05-12T08:51:08Z\"><Updates>\
+         <Update UpdateId=\"{{00000000-0000-0000-0000-000000000001}}\" RevisionNumber=\"1\" \
+         RevisionId=\"1\" IsLeaf=\"true\"{attrs}>{inside}</Update></Updates>{outside}\
+         <FileLocations></FileLocations></OfflineSyncPackage>"
+    )
+}
+
+/// Runs `args` on a catalog whose package.xml is `xml`; it must exit 3
+/// with one line naming the file, the place (and `update`, when the error
+/// is in one) and `cause`.
+fn assert_malformed(xml: &[u8], args: &[&str], update: Option<u64>, cause: &str) {
+    use wsuscat::cab::Compression;
+    use wsuscat::commands::generate;
+    let cab = generate::catalog_from_package_xml(xml, Compression::MsZip);
+    let (_d, path) = temp_file("strict.cab", &cab);
+    let p = path.to_str().unwrap();
+    let mut argv: Vec<&str> = args.to_vec();
+    argv.push(p);
+    if argv[0] == "show" {
+        argv.push("1");
+    }
+    let r = run(&argv);
+    assert_eq!(r.code, 3, "{argv:?}: {}{}", r.stdout, r.stderr);
+    let line = r.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains(p) && line.contains("package.xml") && line.contains(", byte "),
+        "{line}"
+    );
+    assert!(line.contains(cause), "expected {cause:?} in: {line}");
+    match update {
+        Some(rev) => assert!(
+            line.contains(&format!(", update RevisionId {rev}:")),
+            "{line}"
+        ),
+        None => assert!(!line.contains("update RevisionId"), "{line}"),
+    }
+}
+
+/// One byte of DeploymentAction set to NUL: check exited 0, show printed an
+/// attribute named `\0eploymentAction`, verify called the XML well-formed.
+#[test]
+fn nul_in_an_attribute_name_is_malformed_xml() {
+    let xml = strict_package_xml(" \0eploymentAction=\"Bundle\"", "", "");
+    for args in [
+        &["check", "--allow-unsigned"][..],
+        &["show", "--allow-unsigned"],
+        &["verify", "--allow-unsigned"],
+    ] {
+        assert_malformed(
+            xml.as_bytes(),
+            args,
+            Some(1),
+            "expected an XML character, found U+0000",
+        );
+    }
+}
+
+/// An attribute name starting with a digit was accepted.
+#[test]
+fn attribute_name_starting_with_a_digit_is_malformed_xml() {
+    let xml = strict_package_xml(" 1DeploymentAction=\"Bundle\"", "", "");
+    assert_malformed(
+        xml.as_bytes(),
+        &["check", "--allow-unsigned"],
+        Some(1),
+        "expected a name start character at the start of an attribute name, found '1'",
+    );
+}
+
+/// A control character in an element name was accepted.
+#[test]
+fn control_character_in_a_name_is_malformed_xml() {
+    let xml = strict_package_xml("", "<Pay\u{1}loadFiles/>", "");
+    assert_malformed(
+        xml.as_bytes(),
+        &["check", "--allow-unsigned"],
+        Some(1),
+        "expected an XML character, found U+0001",
+    );
+}
+
+/// An undeclared prefix (`q:DeploymentAction`) was accepted.
+#[test]
+fn undeclared_prefix_is_malformed_xml() {
+    let xml = strict_package_xml(" q:DeploymentAction=\"Bundle\"", "", "");
+    assert_malformed(
+        xml.as_bytes(),
+        &["check", "--allow-unsigned"],
+        Some(1),
+        "expected a declared prefix, found q: in an attribute name",
+    );
+}
+
+/// An attribute with an empty name (`:="x"`) was accepted.
+#[test]
+fn empty_attribute_name_is_malformed_xml() {
+    let xml = strict_package_xml(" :=\"x\"", "", "");
+    assert_malformed(
+        xml.as_bytes(),
+        &["check", "--allow-unsigned"],
+        Some(1),
+        "expected a name start character at the start of an attribute name, found ':'",
+    );
+}
+
+/// NUL between elements was accepted.
+#[test]
+fn nul_between_elements_is_malformed_xml() {
+    let xml = strict_package_xml("", "", "\0");
+    assert_malformed(
+        xml.as_bytes(),
+        &["check", "--allow-unsigned"],
+        None,
+        "expected an XML character, found U+0000",
+    );
+}
+
+/// A `<` inside an attribute value became a finding (exit 1), not exit 3.
+#[test]
+fn less_than_in_an_attribute_value_is_malformed_xml() {
+    let xml = strict_package_xml(" DeploymentAction=\"<Bundle>\"", "", "");
+    assert_malformed(
+        xml.as_bytes(),
+        &["check", "--allow-unsigned"],
+        Some(1),
+        "expected no '<' in an attribute value (attribute DeploymentAction)",
+    );
+}
+
+/// An `<Update>` directly under the root (not under `<Updates>`) was
+/// silently skipped.
+#[test]
+fn update_outside_updates_is_malformed_xml() {
+    let xml = strict_package_xml(
+        "",
+        "",
+        "<Update RevisionId=\"2\" DeploymentAction=\"Bundle\"/>",
+    );
+    assert_malformed(
+        xml.as_bytes(),
+        &["check", "--allow-unsigned"],
+        Some(2),
+        "expected <Update> only as a child of <OfflineSyncPackage><Updates>, found it in <OfflineSyncPackage>",
+    );
+}

@@ -8,6 +8,7 @@
 use memchr::{memchr, memchr3, memmem};
 
 use super::Limits;
+use crate::catalog::xml::{self, Binding};
 use crate::error::{Error, ErrorKind, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub struct Cutter {
     depth: usize,
     /// Names of the open elements at depth 1 and 2.
     names: Vec<String>,
+    /// The namespace declarations of those elements.
+    bindings: Vec<Binding>,
     limits: Limits,
 }
 
@@ -52,6 +55,7 @@ impl Cutter {
             pos: 0,
             depth: 0,
             names: Vec::new(),
+            bindings: Vec::new(),
             limits,
         }
     }
@@ -59,6 +63,12 @@ impl Cutter {
     /// The open element names where the next batch starts.
     pub fn context(&self) -> Vec<String> {
         self.names.clone()
+    }
+
+    /// The namespace bindings those elements declare, where the next batch
+    /// starts.
+    pub fn bindings(&self) -> Vec<Binding> {
+        self.bindings.clone()
     }
 
     /// The batch was cut at `at`: positions restart from the new batch.
@@ -143,6 +153,8 @@ impl Cutter {
                     self.names.pop();
                 }
                 self.depth = self.depth.saturating_sub(1);
+                let depth = self.depth;
+                self.bindings.retain(|b| b.depth < depth);
                 self.pos = i + 2 + end + 1;
             }
             _ => {
@@ -173,6 +185,14 @@ impl Cutter {
                 .next()
                 .unwrap_or(inner);
             self.names.push(String::from_utf8_lossy(name).into_owned());
+            let content = String::from_utf8_lossy(inner);
+            for (prefix, uri) in xml::declarations(&content) {
+                self.bindings.push(Binding {
+                    depth: self.depth,
+                    prefix,
+                    uri,
+                });
+            }
         }
         self.depth += 1;
     }
@@ -273,6 +293,41 @@ mod tests {
             assert_eq!(got[0].1, vec!["R".to_string(), "Updates".to_string()]);
             assert_eq!(got[3].1, vec!["R".to_string(), "F".to_string()]);
         }
+    }
+
+    #[test]
+    fn batches_know_the_namespaces_their_open_elements_declare() {
+        let doc = r#"<R xmlns="d" xmlns:p="u"><p:Us xmlns:q='v'><U/><U/></p:Us><F><L/></F></R>"#;
+        let mut cutter = Cutter::new(Limits::default());
+        let bytes = doc.as_bytes();
+        let binding = |depth, prefix: &str, uri: &str| Binding {
+            depth,
+            prefix: prefix.to_string(),
+            uri: uri.to_string(),
+        };
+        let Cut::At(at) = cutter.scan(bytes, 1, 0).unwrap() else {
+            panic!("no cut")
+        };
+        assert_eq!(at, doc.find("<U/>").unwrap());
+        assert_eq!(
+            cutter.bindings(),
+            vec![
+                binding(0, "", "d"),
+                binding(0, "p", "u"),
+                binding(1, "q", "v")
+            ]
+        );
+        cutter.rebase(0);
+        let rest = doc.find("<L/>").unwrap();
+        while let Cut::At(at) = cutter.scan(bytes, rest, 0).unwrap() {
+            if at >= rest {
+                break;
+            }
+        }
+        assert_eq!(
+            cutter.bindings(),
+            vec![binding(0, "", "d"), binding(0, "p", "u")]
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! where `<Update>` and `<FileLocation>` sit. Each batch carries the element
 //! stack that was open where it starts. The pool [`parse`]s batches
 //! independently with quick-xml; [`stitch`] then checks, in document order,
-//! that each batch started with exactly the stack the previous one ended with,
+//! that each batch started with exactly the stack (and namespace bindings)
+//! the previous one ended with,
 //! so a cut in the wrong place can only produce an error, never a silently
 //! different reading of the document; [`scan`] runs the three over a stream.
 //!
@@ -36,6 +37,7 @@ pub mod parse;
 pub mod scan;
 pub mod stitch;
 
+use crate::catalog::xml::Binding;
 use crate::error::Error;
 
 /// The root element's expected local name.
@@ -50,6 +52,9 @@ pub struct Batch {
     pub offset: u64,
     /// Qualified names of the elements open where the batch starts, root first.
     pub context: Vec<String>,
+    /// The namespace bindings those open elements declare, outermost first:
+    /// a prefix the root declares is bound in every batch.
+    pub bindings: Vec<Binding>,
     /// The batch's text, as decompressed: from right before an element two
     /// levels below the root (or the document's start) to where the next
     /// batch starts (or the document's end).
@@ -66,6 +71,10 @@ pub struct Outcome {
     pub context_in: Vec<String>,
     /// The stack open at its end.
     pub context_out: Vec<String>,
+    /// The namespace bindings the batch assumed at its start.
+    pub bindings_in: Vec<Binding>,
+    /// The namespace bindings in scope at its end.
+    pub bindings_out: Vec<Binding>,
     /// The root element, if it starts in this batch.
     pub root: Option<RootInfo>,
     /// `<Update>` records completed in this batch.

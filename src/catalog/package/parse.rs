@@ -9,7 +9,14 @@
 //! become records; elements are matched by local name so the OfflineSync
 //! namespace may be present, absent or prefixed. Unknown attributes and
 //! children are kept or ignored, never rejected. Comments, CDATA and
-//! processing instructions never reach a record.
+//! processing instructions never reach a record. An element named `Update`
+//! anywhere else is an error, not something to skip: a consumer that reads
+//! it as an update would see a catalog that wsuscat did not check.
+//!
+//! quick-xml checks less than XML 1.0 asks; every start tag, text, reference
+//! and processing instruction also goes through [`crate::catalog::xml`], and
+//! the whole batch through its Char scan, so that a document a strict
+//! parser refuses is refused here too.
 
 use std::borrow::Cow;
 
@@ -19,6 +26,7 @@ use quick_xml::{Reader, XmlVersion};
 
 use super::{local_name, Batch, Limits, Outcome, RootInfo, ROOT};
 use crate::catalog::update::{RefKind, Update};
+use crate::catalog::xml::{self, Namespaces, TagChecker};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Collects what one batch's updates say.
@@ -158,6 +166,7 @@ pub fn parse_batch(batch: &Batch, limits: &Limits, visitor: &mut dyn Visitor) ->
     let mut outcome = Outcome {
         index: batch.index,
         context_in: batch.context.clone(),
+        bindings_in: batch.bindings.clone(),
         len: batch.bytes.len() as u64,
         ..Outcome::default()
     };
@@ -201,12 +210,28 @@ fn parse_into(
         config.trim_text(false);
     }
     let mut parser = BatchParser::new(batch, limits, visitor, outcome);
+    // A character outside XML's Char production, anywhere in the batch:
+    // one scan up front, reported once the parse reaches it, so that the
+    // error can say which update it is in.
+    let bad_char = xml::check_chars(text).err();
+    let bad_at = bad_char.as_ref().map_or(u64::MAX, |m| m.at as u64);
     let mut first = true;
     loop {
         let start = base + reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| parser.syntax_error(e, base + reader.error_position()))?;
+        let event = reader.read_event().map_err(|e| match &bad_char {
+            Some(m) if bad_at <= reader.error_position() => parser.malformed(m.clone(), base),
+            _ => parser.syntax_error(e, base + reader.error_position()),
+        })?;
+        if let Some(m) = bad_char
+            .as_ref()
+            .filter(|_| reader.buffer_position() > bad_at)
+        {
+            let err = parser.malformed(m.clone(), base);
+            return Err(match &event {
+                Event::Start(e) | Event::Empty(e) => named_if_update(err, e),
+                _ => err,
+            });
+        }
         let was_first = std::mem::replace(&mut first, false);
         match event {
             Event::Start(ref e) => parser.start(e, false, start)?,
@@ -222,11 +247,13 @@ fn parse_into(
                     start,
                 ));
             }
-            Event::Comment(_) | Event::PI(_) => {}
+            Event::PI(ref p) => xml::check_pi(p).map_err(|m| parser.malformed(m, start + 2))?,
+            Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
     parser.outcome.context_out = parser.stack.to_vec();
+    parser.outcome.bindings_out = parser.ns.bindings().to_vec();
     Ok(())
 }
 
@@ -249,6 +276,10 @@ struct BatchParser<'a> {
     /// Asked once per batch, so a visitor without use for elements costs
     /// the loop one test per element.
     wants_elements: bool,
+    /// The namespace bindings in scope (the batch's context's first).
+    ns: Namespaces,
+    /// Checks each start tag as XML 1.0 and Namespaces ask.
+    tags: TagChecker,
 }
 
 impl<'a> BatchParser<'a> {
@@ -273,7 +304,17 @@ impl<'a> BatchParser<'a> {
             in_update: None,
             or_group: 0,
             want_refs: true,
+            ns: Namespaces::with(batch.bindings.clone()),
+            tags: TagChecker::default(),
         }
+    }
+
+    /// What [`crate::catalog::xml`] found, at `base` + its offset.
+    fn malformed(&self, m: xml::Malformed, base: u64) -> Error {
+        self.in_record(xml_error(
+            format!("package.xml is not well-formed: {}", m.what),
+            base + m.at as u64,
+        ))
     }
 
     /// Says which update an error is in, when it is inside one.
@@ -295,8 +336,18 @@ impl<'a> BatchParser<'a> {
         let name = e.name();
         let name = name.as_ref();
         let depth = self.stack.depth();
+        self.tags
+            .check(e, depth, &mut self.ns)
+            .map_err(|m| named_if_update(self.malformed(m, at + 1), e))?;
+        if empty {
+            self.ns.leave(depth);
+        }
         if depth == 0 {
             self.root(e, name, at)?;
+        }
+        if name.ends_with("Update") && local_name(name) == "Update" {
+            self.check_update_place(name, at)
+                .map_err(|err| named_if_update(err, e))?;
         }
         if depth + 1 > self.max_depth {
             return Err(Error::new(
@@ -327,6 +378,23 @@ impl<'a> BatchParser<'a> {
             self.stack.push(name);
         }
         Ok(())
+    }
+
+    /// `<Update>` is a record only as a child of `<Updates>` under the
+    /// root; anywhere else it is an error, not something to skip.
+    fn check_update_place(&self, name: &str, at: u64) -> Result<()> {
+        let depth = self.stack.depth();
+        if depth == 2 && self.stack.local(0) == ROOT && self.stack.local(1) == "Updates" {
+            return Ok(());
+        }
+        let path: Vec<&str> = self.stack.iter().collect();
+        Err(self.in_record(xml_error(
+            format!(
+                "expected <{name}> only as a child of <{ROOT}><Updates>, found it in <{}>",
+                path.join("><")
+            ),
+            at,
+        )))
     }
 
     /// The document's first element: it must be the catalog's root, and
@@ -362,7 +430,7 @@ impl<'a> BatchParser<'a> {
         match (self.stack.top().map_or("", local_name), local_name(name)) {
             ("Updates", "Update") => self.update_start(e, empty, at),
             ("FileLocations", "FileLocation") => {
-                let (id, url) = file_location(e, at)?;
+                let (id, url) = file_location(&self.tags, e);
                 self.visitor.file_location(&id, &url);
                 Ok(())
             }
@@ -375,7 +443,7 @@ impl<'a> BatchParser<'a> {
         self.record.clear();
         self.or_group = 0;
         self.record.offset = at;
-        fill_record(&mut self.record, e, at)?;
+        fill_record(&mut self.record, &self.tags, e);
         self.want_refs = self.visitor.wants_refs(&self.record);
         if empty {
             finish(&self.record, self.visitor, at)?;
@@ -455,6 +523,7 @@ impl<'a> BatchParser<'a> {
             }
             Some(_) => self.stack.pop(),
         }
+        self.ns.leave(self.stack.depth());
         if self.in_update == Some(self.stack.depth()) {
             self.in_update = None;
             finish(&self.record, self.visitor, self.record.offset)?;
@@ -466,6 +535,7 @@ impl<'a> BatchParser<'a> {
     /// Text is only read for where it is: outside the root, only
     /// whitespace may appear.
     fn text(&self, t: &BytesText<'_>, at: u64) -> Result<()> {
+        xml::check_text(t).map_err(|m| self.malformed(m, at))?;
         if self.stack.depth() == 0
             && !t
                 .as_ref()
@@ -492,7 +562,7 @@ impl<'a> BatchParser<'a> {
         }
         if r.is_char_ref() {
             match r.resolve_char_ref() {
-                Ok(Some(_)) => Ok(()),
+                Ok(Some(c)) if xml::is_xml_char(c) => Ok(()),
                 _ => Err(xml_error(
                     format!("&{}; is not a valid character reference", r.as_ref()),
                     at,
@@ -500,6 +570,8 @@ impl<'a> BatchParser<'a> {
             }
         } else if PREDEFINED.contains(&r.as_ref()) {
             Ok(())
+        } else if let Err(m) = xml::reference(&format!("&{};", r.as_ref()), 0) {
+            Err(self.malformed(m, at))
         } else {
             Err(xml_error(
                 format!(
@@ -509,6 +581,24 @@ impl<'a> BatchParser<'a> {
                 at,
             ))
         }
+    }
+}
+
+/// An error in an `<Update>` start tag names the update when its
+/// RevisionId can be read (the record does not exist yet).
+fn named_if_update(err: Error, e: &BytesStart<'_>) -> Error {
+    if local_name(e.name().as_ref()) != "Update" {
+        return err;
+    }
+    let tag: &str = e;
+    let revision = tag
+        .split_once("RevisionId=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(id, _)| id)
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    match revision {
+        Some(id) => err.at_update(id),
+        None => err,
     }
 }
 
@@ -560,15 +650,12 @@ fn read_attributes(e: &BytesStart<'_>, offset: u64) -> Result<Vec<(String, Strin
     Ok(out)
 }
 
-fn fill_record(record: &mut Update, e: &BytesStart<'_>, offset: u64) -> Result<()> {
-    for attr in e.attributes() {
-        let attr = attr.map_err(|err| {
-            xml_error(format!("bad attribute in <Update>: {err}"), offset).with_source(err)
-        })?;
-        let value = value(&attr, offset)?;
-        record.push_attribute(attr.key.as_ref(), &value);
+/// The `<Update>` start tag's attributes into `record`, from where the tag
+/// check found them (quick-xml would tokenize the tag a second time).
+fn fill_record(record: &mut Update, tags: &TagChecker, tag: &str) {
+    for (name, raw) in tags.attributes(tag) {
+        record.push_attribute(name, &xml::normalize(raw));
     }
-    Ok(())
 }
 
 /// Records the reference an element inside an `<Update>` makes.
@@ -608,21 +695,19 @@ fn push_ref(
     Ok(())
 }
 
-/// A `<FileLocation>`'s Id and Url (empty when absent).
-fn file_location<'a>(e: &'a BytesStart<'_>, offset: u64) -> Result<(Cow<'a, str>, Cow<'a, str>)> {
+/// A `<FileLocation>`'s Id and Url (empty when absent), from where the tag
+/// check found them.
+fn file_location<'a>(tags: &'a TagChecker, tag: &'a str) -> (Cow<'a, str>, Cow<'a, str>) {
     let mut id = Cow::Borrowed("");
     let mut url = Cow::Borrowed("");
-    for attr in e.attributes() {
-        let attr = attr
-            .map_err(|err| xml_error(format!("bad attribute: {err}"), offset).with_source(err))?;
-        let slot = match attr.key.as_ref() {
-            "Id" => &mut id,
-            "Url" => &mut url,
-            _ => continue,
-        };
-        *slot = value(&attr, offset)?;
+    for (name, raw) in tags.attributes(tag) {
+        match name {
+            "Id" => id = xml::normalize(raw),
+            "Url" => url = xml::normalize(raw),
+            _ => {}
+        }
     }
-    Ok((id, url))
+    (id, url)
 }
 
 fn finish(record: &Update, visitor: &mut dyn Visitor, offset: u64) -> Result<()> {
@@ -681,6 +766,7 @@ mod tests {
             index: 0,
             offset: 0,
             context: Vec::new(),
+            bindings: Vec::new(),
             bytes: xml.as_bytes().to_vec(),
         };
         let mut c = Collect::default();

@@ -222,6 +222,7 @@ fn produce(
     let mut cutter = Cutter::new(limits);
     let mut buf: Vec<u8> = Vec::with_capacity(batch_size + (64 << 10));
     let mut context = Vec::new();
+    let mut bindings = Vec::new();
     let mut offset = 0u64;
     let mut read = 0u64;
     let mut index = 0;
@@ -235,6 +236,7 @@ fn produce(
                 index,
                 offset,
                 context,
+                bindings,
                 bytes: buf,
             });
             return Ok(false);
@@ -257,10 +259,12 @@ fn produce(
             buf.truncate(at);
             let bytes = std::mem::replace(&mut buf, next);
             let next_context = cutter.context();
+            let next_bindings = cutter.bindings();
             emit(Batch {
                 index,
                 offset,
                 context: std::mem::replace(&mut context, next_context),
+                bindings: std::mem::replace(&mut bindings, next_bindings),
                 bytes,
             });
             cutter.rebase(at);

@@ -26,6 +26,7 @@ pub struct Document {
 /// the pool finished in.
 pub fn stitch(outcomes: &[Outcome]) -> Result<Document> {
     let mut expected: Vec<String> = Vec::new();
+    let mut expected_bindings = Vec::new();
     let mut root = None;
     let mut updates = 0;
     let mut offset = 0u64;
@@ -45,12 +46,20 @@ pub fn stitch(outcomes: &[Outcome]) -> Result<Document> {
             )
             .at_offset(offset));
         }
+        if o.bindings_in != expected_bindings {
+            return Err(Error::new(
+                ErrorKind::Xml,
+                "package.xml is not well-formed: the namespace declarations in scope here differ from those the text before declared",
+            )
+            .at_offset(offset));
+        }
         if root.is_none() {
             root = o.root.clone();
         }
         updates += o.updates;
         offset += o.len;
         expected = o.context_out.clone();
+        expected_bindings = o.bindings_out.clone();
     }
     if !expected.is_empty() {
         return Err(Error::new(
