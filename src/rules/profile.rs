@@ -395,6 +395,50 @@ impl Profile {
         Ok(profiles)
     }
 
+    /// The profiles a check judges with: the ones `profiles` names (built-in
+    /// names or files), or [`DEFAULT_PROFILE`] when it names none, and then
+    /// every baseline in `baselines`. Baselines add; they never replace the
+    /// default, so a baseline (of severity `warn`, say) can never let
+    /// through what the consumer's profile breaks. A file in `baselines`
+    /// must be a baseline (`kind = "baseline"`). Checked together as
+    /// [`Profile::load_all`] does.
+    pub fn judges<S: AsRef<str>, P: AsRef<Path>>(
+        profiles: &[S],
+        baselines: &[P],
+    ) -> Result<Vec<Profile>> {
+        let mut loaded = if profiles.is_empty() {
+            vec![Profile::load(DEFAULT_PROFILE)?]
+        } else {
+            profiles
+                .iter()
+                .map(|n| Profile::load(n.as_ref()))
+                .collect::<Result<Vec<_>>>()?
+        };
+        for path in baselines {
+            let path = path.as_ref();
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot read baseline {}: {e}", path.display()),
+                )
+                .with_source(e)
+            })?;
+            let origin = path.display().to_string();
+            let baseline = Profile::from_toml(&text, &origin)?;
+            if baseline.kind != ProfileKind::Baseline {
+                return Err(Error::new(
+                    ErrorKind::Profile,
+                    format!(
+                        "{origin} is not a baseline (no kind = \"baseline\"): it is a consumer profile; name it as a profile, not a baseline"
+                    ),
+                ));
+            }
+            loaded.push(baseline);
+        }
+        check_rule_attributes(&loaded)?;
+        Ok(loaded)
+    }
+
     /// The attribute names of `<Update>` this profile's vocabulary lists
     /// (empty unless it is a baseline with attributes).
     fn update_attributes(&self) -> impl Iterator<Item = &str> {
@@ -539,7 +583,10 @@ mod tests {
         };
         let e = check_rule_attributes(&[rule("")]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Profile);
-        assert!(e.message().contains("did you mean \"DeploymentAction\""), "{e}");
+        assert!(
+            e.message().contains("did you mean \"DeploymentAction\""),
+            "{e}"
+        );
         check_rule_attributes(&[rule("novel_attribute=true")]).unwrap();
         let baseline = Profile::from_toml(
             "kind='baseline'\nname='b'\ndescription='d'\n[vocabulary]\nseverity='warn'\n[vocabulary.attributes]\n'OfflineSyncPackage/Updates/Update'=['DeploymentActon']\n",
