@@ -14,7 +14,7 @@ use crate::catalog::CatalogIdentity;
 use crate::error::Result;
 use crate::rules::constraints::{self, Constraints};
 use crate::rules::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
-use crate::rules::profile::{Profile, Severity};
+use crate::rules::profile::{check_rule_attributes, Profile, Severity};
 use crate::rules::vocab::{Collector, Tally, Vocabulary};
 use crate::trust::integrity::{self, ReadPassSummary, SignatureStatus, TrustOptions};
 
@@ -359,7 +359,11 @@ impl Visitor for Checker<'_> {
 /// parallel with the scan when there are threads to spare; a signature
 /// failure outranks anything the scan found, because then the content is not
 /// the publisher's to begin with.
+///
+/// Profiles whose rules name an attribute no catalog is known to carry are
+/// refused before anything is read ([`check_rule_attributes`]).
 pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
+    check_rule_attributes(&options.profiles)?;
     let parallel = options.scan.threads > 1;
     let (identity, mut report) = integrity::with_identity(path, &options.trust, parallel, |pre| {
         check_content(path, options, pre.file_len)

@@ -24,6 +24,9 @@ pub struct BaselineOptions {
     pub name: Option<String>,
     /// Severity of every novelty.
     pub severity: Severity,
+    /// Lines written first in the header as `# WARNING:` comments (that the
+    /// catalog learned from is incompatible with the judging profiles, say).
+    pub warnings: Vec<String>,
 }
 
 fn q(s: &str) -> String {
@@ -47,6 +50,9 @@ pub fn to_toml(vocab: &Vocabulary, c: &CatalogIdentity, options: &BaselineOption
         .clone()
         .unwrap_or_else(|| format!("baseline-{}", date.get(..10).unwrap_or(date)));
     let mut out = String::new();
+    for w in &options.warnings {
+        let _ = writeln!(out, "# WARNING: {w}");
+    }
     write_preamble(&mut out, vocab, c);
     let _ = writeln!(out);
     write_profile_keys(&mut out, c, &name);
@@ -86,11 +92,12 @@ fn write_preamble(out: &mut String, vocab: &Vocabulary, c: &CatalogIdentity) {
          #   updates       {}\n\
          # Check a new catalog against it:\n\
          #   wsuscat check --baseline THIS-FILE.toml NEW-wsusscn2.cab\n\
-         # Anything the new catalog uses that is not listed here is a finding.\n\
+         # Anything the new catalog uses that is not listed here is a finding;\n\
+         # the default profile (or those --profile names) judges as well.\n\
          # Counts in comments are elements (element paths, attribute names) or\n\
          # updates (values, combinations) in the source catalog; they are not rules.\n\
-         # A section left out is not checked; set severity = \"warn\" to report\n\
-         # novelties without failing.",
+         # A section left out is not checked; with severity = \"warn\" novelties\n\
+         # are reported without failing (the profiles' own rules still can).",
         c.path,
         or_absent(&c.package_id),
         or_absent(&c.creation_date),

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::update::Update;
 use crate::error::{Error, ErrorKind, Result};
-use crate::rules::vocab::{Combination, Term};
+use crate::rules::vocab::{Combination, Term, UPDATE_ATTRIBUTES, UPDATE_PATH};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
@@ -61,6 +61,12 @@ pub struct Rule {
     /// "`<attribute>` is not allowed by `<profile>`".
     #[serde(default)]
     pub message: Option<String>,
+    /// Whether `attribute` is meant to be one no catalog is known to carry
+    /// (a rule written ahead of a new attribute). Without it, a rule on an
+    /// attribute outside [`UPDATE_ATTRIBUTES`] and every loaded baseline is
+    /// refused, so that a typo cannot silently disable the rule.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub novel_attribute: bool,
 }
 
 impl Rule {
@@ -377,6 +383,73 @@ impl Profile {
         Profile::from_toml(&text, &path.display().to_string())
     }
 
+    /// Loads profiles by name or path ([`Profile::load`]) and checks them
+    /// together ([`check_rule_attributes`]), so that a rule may name an
+    /// attribute that one of the loaded baselines has seen.
+    pub fn load_all<S: AsRef<str>>(names_or_paths: &[S]) -> Result<Vec<Profile>> {
+        let profiles = names_or_paths
+            .iter()
+            .map(|n| Profile::load(n.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        check_rule_attributes(&profiles)?;
+        Ok(profiles)
+    }
+
+    /// The profiles a check judges with: the ones `profiles` names (built-in
+    /// names or files), or [`DEFAULT_PROFILE`] when it names none, and then
+    /// every baseline in `baselines`. Baselines add; they never replace the
+    /// default, so a baseline (of severity `warn`, say) can never let
+    /// through what the consumer's profile breaks. A file in `baselines`
+    /// must be a baseline (`kind = "baseline"`). Checked together as
+    /// [`Profile::load_all`] does.
+    pub fn judges<S: AsRef<str>, P: AsRef<Path>>(
+        profiles: &[S],
+        baselines: &[P],
+    ) -> Result<Vec<Profile>> {
+        let mut loaded = if profiles.is_empty() {
+            vec![Profile::load(DEFAULT_PROFILE)?]
+        } else {
+            profiles
+                .iter()
+                .map(|n| Profile::load(n.as_ref()))
+                .collect::<Result<Vec<_>>>()?
+        };
+        for path in baselines {
+            let path = path.as_ref();
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot read baseline {}: {e}", path.display()),
+                )
+                .with_source(e)
+            })?;
+            let origin = path.display().to_string();
+            let baseline = Profile::from_toml(&text, &origin)?;
+            if baseline.kind != ProfileKind::Baseline {
+                return Err(Error::new(
+                    ErrorKind::Profile,
+                    format!(
+                        "{origin} is not a baseline (no kind = \"baseline\"): it is a consumer profile; name it as a profile, not a baseline"
+                    ),
+                ));
+            }
+            loaded.push(baseline);
+        }
+        check_rule_attributes(&loaded)?;
+        Ok(loaded)
+    }
+
+    /// The attribute names of `<Update>` this profile's vocabulary lists
+    /// (empty unless it is a baseline with attributes).
+    fn update_attributes(&self) -> impl Iterator<Item = &str> {
+        self.vocabulary
+            .iter()
+            .filter_map(|v| v.attributes.as_ref())
+            .filter_map(|m| m.get(UPDATE_PATH))
+            .flatten()
+            .map(String::as_str)
+    }
+
     /// The indices (into `rules`) of the rules `update` violates, in the
     /// profile's order. Indices rather than references, so that a caller can
     /// keep them from the moment it tests an update to the moment it records
@@ -388,6 +461,68 @@ impl Profile {
             .filter(move |(_, rule)| !rule.allows(update.get(&rule.attribute)))
             .map(|(i, _)| i)
     }
+}
+
+/// Refuses a rule (of any of `profiles`) on an `<Update>` attribute that is
+/// neither in the built-in vocabulary ([`UPDATE_ATTRIBUTES`]) nor in a
+/// baseline among `profiles`, unless the rule says `novel_attribute = true`.
+/// A misspelt attribute is never present, so a rule that allows absence
+/// would otherwise pass every catalog without a word.
+pub fn check_rule_attributes(profiles: &[Profile]) -> Result<()> {
+    let known = |name: &str| {
+        UPDATE_ATTRIBUTES.contains(&name)
+            || profiles
+                .iter()
+                .any(|p| p.update_attributes().any(|a| a == name))
+    };
+    for profile in profiles {
+        for rule in profile.rules.iter().filter(|r| !r.novel_attribute) {
+            if known(&rule.attribute) {
+                continue;
+            }
+            let hint = UPDATE_ATTRIBUTES
+                .iter()
+                .copied()
+                .chain(profiles.iter().flat_map(|p| p.update_attributes()))
+                .map(|a| (edit_distance(a, &rule.attribute), a))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map(|(_, a)| format!(" (did you mean {a:?}?)"))
+                .unwrap_or_default();
+            return Err(Error::new(
+                ErrorKind::Profile,
+                format!(
+                    "rule {} in profile {} is on attribute {:?}, which no catalog is known to carry{hint}: \
+                     known are {} and the attributes of a loaded baseline; \
+                     if the rule is meant for a new attribute, say novel_attribute = true",
+                    rule.name,
+                    profile.name,
+                    rule.attribute,
+                    UPDATE_ATTRIBUTES.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Levenshtein distance over chars, case-insensitively (a wrong letter case
+/// is a typo too).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().flat_map(char::to_lowercase).enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -439,6 +574,30 @@ mod tests {
         assert!(e.message().contains("no rules"));
         let e = Profile::load("no-such-profile").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage);
+    }
+
+    #[test]
+    fn a_rule_on_an_unknown_attribute_is_refused_unless_marked_or_baselined() {
+        let rule = |extra: &str| {
+            Profile::from_toml(&format!("name='p'\ndescription='d'\n[[rule]]\nname='r'\nattribute='DeploymentActon'\nallow_absent=true\nseverity='breaks'\n{extra}"), "t").unwrap()
+        };
+        let e = check_rule_attributes(&[rule("")]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Profile);
+        assert!(
+            e.message().contains("did you mean \"DeploymentAction\""),
+            "{e}"
+        );
+        check_rule_attributes(&[rule("novel_attribute=true")]).unwrap();
+        let baseline = Profile::from_toml(
+            "kind='baseline'\nname='b'\ndescription='d'\n[vocabulary]\nseverity='warn'\n[vocabulary.attributes]\n'OfflineSyncPackage/Updates/Update'=['DeploymentActon']\n",
+            "t",
+        )
+        .unwrap();
+        check_rule_attributes(&[rule(""), baseline]).unwrap();
+        for p in Profile::built_in() {
+            check_rule_attributes(&[p]).unwrap();
+        }
+        assert_eq!(edit_distance("DeploymentAction", "deploymentacton"), 1);
     }
 }
 

@@ -32,6 +32,21 @@ pub const FIRST: usize = 10;
 /// The path of `<Update>` elements.
 pub const UPDATE_PATH: &str = "OfflineSyncPackage/Updates/Update";
 
+/// The attribute names `<Update>` carries in the format and in published
+/// catalogs (nine in all; docs/profiles.md): the built-in vocabulary a
+/// profile rule's `attribute` is checked against when the profile loads.
+pub const UPDATE_ATTRIBUTES: [&str; 9] = [
+    "CreationDate",
+    "DefaultLanguage",
+    "UpdateId",
+    "RevisionNumber",
+    "RevisionId",
+    "IsLeaf",
+    "IsBundle",
+    "DeploymentAction",
+    "IsSoftware",
+];
+
 /// The `<Update>` attributes whose values are vocabulary (the rest, such as
 /// UpdateId or CreationDate, are identifiers and dates).
 pub const UPDATE_VALUES: [&str; 4] = ["DeploymentAction", "IsLeaf", "IsBundle", "IsSoftware"];

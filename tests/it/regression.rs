@@ -775,3 +775,130 @@ fn update_outside_updates_is_malformed_xml() {
         "expected <Update> only as a child of <OfflineSyncPackage><Updates>, found it in <OfflineSyncPackage>",
     );
 }
+
+// --- profiles and baselines compose (issue 13) ---
+
+/// `baseline` learned from the incident sample without a word, and `check
+/// --baseline` on that sample said COMPATIBLE (exit 0): `--baseline`
+/// replaced the default profile.
+#[test]
+fn baseline_from_the_incident_warns_and_check_baseline_still_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("incident.toml");
+    let sample = testdata("sample-wsusscn2.cab");
+    let mut args: Vec<String> = vec!["baseline".into()];
+    args.extend(trust());
+    args.extend([
+        sample.display().to_string(),
+        "-o".into(),
+        toml.display().to_string(),
+    ]);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("INCOMPATIBLE with configmgr2007-legacy"),
+        "no warning on stderr: {}",
+        r.stderr
+    );
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(
+        text.starts_with("# WARNING: this catalog is INCOMPATIBLE with configmgr2007-legacy"),
+        "{text}"
+    );
+    let anchor = trust();
+    let mut extra: Vec<&str> = anchor.iter().map(String::as_str).collect();
+    extra.extend(["--baseline", toml.to_str().unwrap()]);
+    let (code, report) = check_json(&sample, &extra);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(finding_revisions(&report), [1293995]);
+    assert_eq!(report["findings"][0]["profile"], "configmgr2007-legacy");
+}
+
+/// A baseline of severity `warn` let a catalog with OptionalInstall updates
+/// and a nested bundle through with exit 0: the default profile did not judge.
+#[test]
+fn warn_baseline_does_not_let_optional_install_and_a_nested_bundle_through() {
+    let (a, b) = crate::common::pair::pair();
+    let dir = tempfile::tempdir().unwrap();
+    let (good, next) = (dir.path().join("good.cab"), dir.path().join("next.cab"));
+    std::fs::write(&good, &a.cab).unwrap();
+    std::fs::write(&next, &b.generated.cab).unwrap();
+    let warn = dir.path().join("warn.toml");
+    let r = run([
+        "baseline",
+        "--allow-unsigned",
+        "--severity",
+        "warn",
+        good.to_str().unwrap(),
+        "-o",
+        warn.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (code, report) = check_json(
+        &next,
+        &["--allow-unsigned", "--baseline", warn.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{report}");
+    let by = |profile: &str, rule: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(report["catalog_findings"].as_array().unwrap())
+            .filter(|f| f["profile"] == profile && f["rule"] == rule)
+            .count()
+    };
+    assert_eq!(
+        by("configmgr2007-legacy", "deployment-action"),
+        4,
+        "{report}"
+    );
+    assert_eq!(by("configmgr2007-legacy", "nested-bundle"), 1, "{report}");
+    // The baseline's own novelties are still only warnings.
+    assert!(report["catalog_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["profile"] != "configmgr2007-legacy")
+        .all(|f| f["severity"] == "warn"));
+}
+
+/// A rule on `attribute = "DeploymentActon"` (a typo) with `allow_absent =
+/// true` passed the incident sample: the misspelt attribute is never present.
+#[test]
+fn a_rule_on_a_misspelt_attribute_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = |extra: &str| {
+        let path = dir.path().join(format!("typo{}.toml", extra.len()));
+        std::fs::write(
+            &path,
+            format!(
+                "name = \"typo\"\ndescription = \"d\"\n[[rule]]\nname = \"deployment-action\"\n\
+                 attribute = \"DeploymentActon\"\nallow_absent = true\nallowed = [\"Install\"]\n\
+                 severity = \"breaks\"\n{extra}"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let sample = testdata("sample-wsusscn2.cab").display().to_string();
+    let check = |p: &std::path::Path| {
+        let mut args: Vec<String> = vec!["check".into()];
+        args.extend(trust());
+        args.extend(["--profile".into(), p.display().to_string(), sample.clone()]);
+        run(&args)
+    };
+    let r = check(&profile(""));
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("\"DeploymentActon\"")
+            && r.stderr.contains("did you mean \"DeploymentAction\"")
+            && r.stderr.contains("novel_attribute = true"),
+        "{}",
+        r.stderr
+    );
+    // Marked as intentional, the rule loads (and finds nothing: no update
+    // carries the attribute).
+    let r = check(&profile("novel_attribute = true\n"));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}

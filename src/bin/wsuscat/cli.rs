@@ -92,6 +92,7 @@ Examples:
   wsuscat check --format jsonl --output C:\\Reports\\check.jsonl --log C:\\Logs\\wsuscat.log wsusscn2.cab
   wsuscat check --format csv --output findings.csv --quiet wsusscn2.cab
   wsuscat check --profile my-importer.toml --quiet wsusscn2.cab
+  wsuscat check --baseline last-good.toml wsusscn2.cab    # the default profile and the baseline
   wsuscat check --trust-anchor testdata/test-signing/test-root-ca.pem testdata/sample-wsusscn2.cab
 
 check first compares the file's size with its header (a truncated or padded
@@ -110,8 +111,13 @@ Examples:
 
 The baseline lists every element path, attribute name, enumerated value and
 update kind-combination the catalog uses, with counts in comments. It is a
-profile: `check --profile FILE` (or `--baseline FILE`) reports anything a new
-catalog uses outside it.
+profile: `check --baseline FILE` reports anything a new catalog uses outside
+it, and still judges with the default profile (or those --profile names), so
+a baseline of severity warn never lets through what the profiles break.
+
+The catalog being learned is judged too (by the default profile, or those
+--profile names): when it is incompatible, the baseline is still written,
+with a warning on stderr and in its header: it accepts what broke.
 
 Exit codes:
   0  the baseline was written
@@ -306,10 +312,15 @@ pub struct VerifyArgs {
 pub struct CheckArgs {
     /// The catalog to check (wsusscn2.cab).
     pub cab: PathBuf,
-    /// A built-in profile name or a profile TOML file (a baseline is one);
-    /// repeat to combine.
-    #[arg(long = "profile", visible_alias = "baseline", value_name = "NAME|FILE")]
+    /// A built-in profile name or a profile TOML file; repeat to combine.
+    /// Naming any replaces the default profile (configmgr2007-legacy).
+    #[arg(long = "profile", value_name = "NAME|FILE")]
     pub profiles: Vec<String>,
+    /// A baseline written by `wsuscat baseline`, judged with in addition to
+    /// the profiles (the default one unless --profile names others): it
+    /// adds, it never replaces. Repeatable.
+    #[arg(long = "baseline", value_name = "FILE")]
+    pub baselines: Vec<PathBuf>,
     /// The fleet's Windows Update Agent version: a catalog whose
     /// MinimumClientVersion is newer is a finding (rule wua-version).
     #[arg(long, value_name = "X.Y.Z.W")]
@@ -450,6 +461,12 @@ pub struct BaselineArgs {
     /// Severity of every novelty found against it.
     #[arg(long, value_enum, default_value = "breaks")]
     pub severity: SeverityArg,
+    /// The profile that judges the catalog being learned (default:
+    /// configmgr2007-legacy); when it finds the catalog incompatible the
+    /// baseline is still written, with a warning on stderr and in its
+    /// header. Repeatable.
+    #[arg(long = "profile", value_name = "NAME|FILE")]
+    pub profiles: Vec<String>,
     #[command(flatten)]
     pub signature: SignatureArgs,
     /// Total threads (default: all cores).

@@ -181,18 +181,10 @@ fn run_check(args: CheckArgs) -> i32 {
 
 fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
     let fmt = format(args.output.format);
-    let names = if args.profiles.is_empty() {
-        vec![DEFAULT_PROFILE.to_string()]
-    } else {
-        args.profiles.clone()
+    let profiles = match Profile::judges(&args.profiles, &args.baselines) {
+        Ok(p) => p,
+        Err(e) => return fail(&e, &args.output, log),
     };
-    let mut profiles = Vec::new();
-    for name in &names {
-        match Profile::load(name) {
-            Ok(p) => profiles.push(p),
-            Err(e) => return fail(&e, &args.output, log),
-        }
-    }
     let mut scan = ScanOptions::default();
     if let Some(t) = args.threads {
         scan.threads = usize::from(t);
@@ -260,8 +252,14 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
     if let Some(t) = args.threads {
         scan.threads = usize::from(t);
     }
+    // The catalog being learned is judged too: a baseline learned from an
+    // incompatible catalog accepts what broke, and must say so.
+    let profiles = match Profile::judges(&args.profiles, &[] as &[std::path::PathBuf]) {
+        Ok(p) => p,
+        Err(e) => return fail_plain(&e),
+    };
     let options = CheckOptions {
-        profiles: Vec::new(),
+        profiles,
         trust: signature_options(&args.signature),
         scan,
         progress: None,
@@ -278,10 +276,15 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
         .vocabulary
         .as_ref()
         .expect("a learning check collects the vocabulary");
+    let warnings = incompatible_source(&report);
+    for w in &warnings {
+        eprintln!("wsuscat: warning: {w}");
+    }
     let text = baseline_toml(
         vocabulary,
         &report.catalog,
         &BaselineOptions {
+            warnings,
             name: args.name.clone(),
             severity: match args.severity {
                 cli::SeverityArg::Breaks => Severity::Breaks,
@@ -299,6 +302,24 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
             }
         },
     }
+}
+
+/// What `baseline` warns of when the profiles judging the catalog it
+/// learns from find it incompatible: nothing when they find it compatible.
+fn incompatible_source(report: &wsuscat::CheckReport) -> Vec<String> {
+    if report.verdict == Verdict::Compatible {
+        return Vec::new();
+    }
+    let names: Vec<&str> = report.profiles.iter().map(|p| p.name.as_str()).collect();
+    let breaking = report.breaking();
+    vec![
+        format!(
+            "this catalog is INCOMPATIBLE with {} ({breaking} breaking finding{}): this baseline accepts what breaks it.",
+            names.join(", "),
+            if breaking == 1 { "" } else { "s" }
+        ),
+        "`check --baseline` still judges with the profiles, but learn a baseline from a catalog that synced fine.".to_string(),
+    ]
 }
 
 /// An error for a command without report formats: one line on stderr.
