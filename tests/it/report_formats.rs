@@ -185,7 +185,21 @@ fn jsonl_is_one_typed_event_per_line_and_matches_the_json_report() {
         assert_eq!(r.code, code, "{name}");
         let events = jsonl_events(&r.stdout);
         let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
-        let findings = doc["findings"].as_array().unwrap();
+        // Per-update findings, then catalog-level ones, each told by its
+        // `scope`.
+        let findings: Vec<(&str, &serde_json::Value)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| ("update", f))
+            .chain(
+                doc["catalog_findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| ("catalog", f)),
+            )
+            .collect();
         let mut expected = vec!["catalog"];
         expected.extend(findings.iter().map(|_| "finding"));
         expected.push("summary");
@@ -194,10 +208,12 @@ fn jsonl_is_one_typed_event_per_line_and_matches_the_json_report() {
         assert_eq!(catalog["sha256"], doc["catalog"]["sha256"]);
         assert_eq!(catalog["signature"], doc["signature"]);
         assert_eq!(catalog["profiles"], doc["profiles"]);
-        for (event, finding) in events[1..].iter().zip(findings) {
+        for (event, (scope, finding)) in events[1..].iter().zip(&findings) {
             let mut event = event.clone();
             event.as_object_mut().unwrap().remove("type");
-            assert_eq!(&event, finding);
+            let got = event.as_object_mut().unwrap().remove("scope");
+            assert_eq!(got.as_ref().and_then(|s| s.as_str()), Some(*scope));
+            assert_eq!(&event, *finding);
         }
         let mut summary = events.last().unwrap().clone();
         summary.as_object_mut().unwrap().remove("type");
@@ -314,6 +330,9 @@ message = "a comma, a \"quote\"\nand a line break"
     for (row, f) in rows.iter().zip(findings) {
         for (column, cell) in header.iter().zip(row) {
             let expected = match column.as_str() {
+                "scope" => "update".to_string(),
+                "subject" | "updates" | "occurrences" | "first_updates" => String::new(),
+                "profiles" => "quoting".to_string(),
                 "attribute_present" => (!f["value"].is_null()).to_string(),
                 "products" => f["products"]
                     .as_array()
