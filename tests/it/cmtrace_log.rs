@@ -18,15 +18,15 @@ fn pattern() -> regex::Regex {
     .unwrap()
 }
 
-struct Line {
-    message: String,
-    kind: u8,
+pub(crate) struct Line {
+    pub(crate) message: String,
+    pub(crate) kind: u8,
     bias: String,
     thread: u64,
 }
 
 /// Every line of a log file, each checked against the pattern.
-fn parse(path: &Path) -> Vec<Line> {
+pub(crate) fn parse(path: &Path) -> Vec<Line> {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(
         text.ends_with("\r\n"),
