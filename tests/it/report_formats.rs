@@ -622,19 +622,16 @@ fn from_human(text: &str, update_profile: impl Fn(&str, &str, &str) -> String) -
     said(findings, total, profiles)
 }
 
-/// Issue 13: every kind of finding (per-update breaking and warning, a
-/// baseline's novelties, a combination rule at both severities,
-/// --wua-version, --max-age) goes through every format, and each format,
-/// parsed back, names the same findings, the same counts and the same
-/// profiles.
-#[test]
-fn every_format_reports_every_kind_of_finding_with_the_same_counts() {
+/// A generated catalog, a baseline of its predecessor and a warning
+/// profile in `dir`; returns check's arguments for a format, which find
+/// every kind of finding: per-update breaking and warning, the baseline's
+/// novelties, nested-bundle at both severities, --wua-version, --max-age.
+fn every_kind_of_finding(dir: &std::path::Path) -> impl Fn(&str) -> Vec<String> {
     let (a, b) = crate::common::pair::pair();
-    let dir = tempfile::tempdir().unwrap();
-    let (old, new) = (dir.path().join("a.cab"), dir.path().join("b.cab"));
+    let (old, new) = (dir.join("a.cab"), dir.join("b.cab"));
     std::fs::write(&old, &a.cab).unwrap();
     std::fs::write(&new, &b.generated.cab).unwrap();
-    let baseline = dir.path().join("baseline.toml");
+    let baseline = dir.join("baseline.toml");
     let r = run([
         "baseline",
         "--allow-unsigned",
@@ -643,7 +640,7 @@ fn every_format_reports_every_kind_of_finding_with_the_same_counts() {
         baseline.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let warn = dir.path().join("warn.toml");
+    let warn = dir.join("warn.toml");
     std::fs::write(
         &warn,
         r#"name = "cautious"
@@ -657,36 +654,38 @@ severity = "warn"
 "#,
     )
     .unwrap();
-    let log = dir.path().join("wsuscat.log");
-    let args = |format: &str| {
-        vec![
-            "check".to_string(),
-            "--allow-unsigned".into(),
-            "--profile".into(),
-            "configmgr2007-legacy".into(),
-            "--profile".into(),
-            "wua".into(),
-            "--profile".into(),
-            warn.display().to_string(),
-            "--profile".into(),
-            baseline.display().to_string(),
-            "--wua-version".into(),
-            "7.6.7600.256".into(),
-            "--max-age".into(),
-            "30".into(),
-            "--now".into(),
-            "2100-01-01T00:00:00Z".into(),
-            "--format".into(),
-            format.into(),
-            new.display().to_string(),
+    move |format: &str| {
+        let mut args: Vec<String> = [
+            "check",
+            "--allow-unsigned",
+            "--profile",
+            "configmgr2007-legacy",
+            "--profile",
+            "wua",
+            "--profile",
+            warn.to_str().unwrap(),
+            "--profile",
+            baseline.to_str().unwrap(),
+            "--wua-version",
+            "7.6.7600.256",
+            "--max-age",
+            "30",
+            "--now",
+            "2100-01-01T00:00:00Z",
+            "--format",
+            format,
         ]
-    };
-    let json = run(args("json"));
-    assert_eq!(json.code, 1, "{}", json.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    let expected = from_json(&doc);
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.push(new.display().to_string());
+        args
+    }
+}
 
-    // Every kind is there, or the comparison proves little.
+/// Every kind is there, or the comparison proves little; and the JSON's
+/// own counts agree with its findings.
+fn assert_every_kind_is_found(expected: &Said) {
     let kinds: std::collections::BTreeSet<(&str, &str)> = expected
         .findings
         .iter()
@@ -713,6 +712,20 @@ severity = "warn"
         expected.findings.iter().filter(|k| k.3 == "breaks").count()
     );
     assert_eq!(expected.profiles.len(), 4, "{:?}", expected.profiles);
+}
+
+/// Issue 13: every kind of finding goes through every format, and each
+/// format, parsed back, names the same findings, the same counts and the
+/// same profiles.
+#[test]
+fn every_format_reports_every_kind_of_finding_with_the_same_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = every_kind_of_finding(dir.path());
+    let json = run(args("json"));
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let expected = from_json(&doc);
+    assert_every_kind_is_found(&expected);
 
     let jsonl = run(args("jsonl"));
     assert_eq!(jsonl.code, 1);
@@ -726,6 +739,7 @@ severity = "warn"
     );
     assert_eq!(from_csv(&csv.stdout), expected, "csv");
 
+    let log = dir.path().join("wsuscat.log");
     let mut human_args = args("human");
     human_args.extend(["--log".to_string(), log.display().to_string()]);
     let human = run(&human_args);
