@@ -145,6 +145,19 @@ impl CheckReport {
         self.count(Severity::Warn)
     }
 
+    /// Every finding, per-update and catalog-level together: what every
+    /// format's summary calls `findings`, so that it is always
+    /// [`breaking`](Self::breaking) plus [`warnings`](Self::warnings).
+    pub fn total_findings(&self) -> usize {
+        self.findings.len() + self.catalog_findings.len()
+    }
+
+    /// The names of the profiles the catalog was judged against, in the
+    /// order given.
+    pub fn profile_names(&self) -> Vec<&str> {
+        self.profiles.iter().map(|p| p.name.as_str()).collect()
+    }
+
     /// Per-update findings of severity `breaks`.
     pub fn breaking_updates(&self) -> usize {
         self.findings

@@ -30,23 +30,32 @@ struct JsonProfile {
     name: String,
 }
 
+/// The counts every format agrees on: `findings` is every finding,
+/// per-update and catalog-level, and always `breaking` + `warnings`.
 #[derive(Serialize)]
 struct JsonSummary<'a> {
     updates_checked: u64,
     by_kind: &'a std::collections::BTreeMap<Kind, u64>,
     findings: usize,
+    update_findings: usize,
+    catalog_findings: usize,
     breaking: usize,
     warnings: usize,
     verdict: Verdict,
 }
 
 fn profile_names(report: &CheckReport) -> String {
-    report
-        .profiles
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect::<Vec<_>>()
-        .join(" + ")
+    report.profile_names().join(" + ")
+}
+
+/// A finding event of `check --format jsonl`: the finding's fields after
+/// `scope`, which is `update` for a [`Finding`] and `catalog` for a
+/// [`CatalogFinding`].
+#[derive(Serialize)]
+struct Scoped<'a, T> {
+    scope: &'static str,
+    #[serde(flatten)]
+    finding: &'a T,
 }
 
 /// The `catalog` event of `check --format jsonl`: who the catalog is, its
@@ -64,15 +73,20 @@ fn summary(report: &CheckReport) -> JsonSummary<'_> {
     JsonSummary {
         updates_checked: report.counts.updates_checked,
         by_kind: &report.counts.by_kind,
-        findings: report.findings.len(),
+        findings: report.total_findings(),
+        update_findings: report.findings.len(),
+        catalog_findings: report.catalog_findings.len(),
         breaking: report.breaking(),
         warnings: report.warnings(),
         verdict: report.verdict,
     }
 }
 
-/// The columns of `check --format csv`, one row per finding; see docs/csv.md.
-pub const CHECK_CSV_COLUMNS: [&str; 18] = [
+/// The columns of `check --format csv`, one row per finding, per-update
+/// (`scope` `update`) then catalog-level (`scope` `catalog`); see
+/// docs/csv.md. The last six came with catalog-level rows, after the
+/// original twelve, so that scripts reading columns by position still work.
+pub const CHECK_CSV_COLUMNS: [&str; 24] = [
     "revision_id",
     "update_id",
     "revision_number",
@@ -91,6 +105,12 @@ pub const CHECK_CSV_COLUMNS: [&str; 18] = [
     "classification",
     "products",
     "bundled_by",
+    "scope",
+    "subject",
+    "updates",
+    "occurrences",
+    "first_updates",
+    "profiles",
 ];
 
 /// Renders a check report.
@@ -124,13 +144,29 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
                 },
             );
             for f in &report.findings {
-                out.push_str(&super::jsonl::event("finding", f));
+                out.push_str(&super::jsonl::event(
+                    "finding",
+                    &Scoped {
+                        scope: "update",
+                        finding: f,
+                    },
+                ));
+            }
+            for f in &report.catalog_findings {
+                out.push_str(&super::jsonl::event(
+                    "finding",
+                    &Scoped {
+                        scope: "catalog",
+                        finding: f,
+                    },
+                ));
             }
             out.push_str(&super::jsonl::event("summary", &summary(report)));
             out
         }
         Format::Csv => {
             let mut csv = super::csv::Csv::new(&CHECK_CSV_COLUMNS);
+            let profiles = report.profile_names().join(";");
             for f in &report.findings {
                 csv.record(&[
                     f.revision_id.to_string(),
@@ -158,12 +194,44 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
                         .bundled_by
                         .as_ref()
                         .map_or(String::new(), |b| b.revision_id.to_string()),
+                    "update".to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    profiles.clone(),
                 ]);
+            }
+            for f in &report.catalog_findings {
+                csv.record(&catalog_csv_row(f, &profiles));
             }
             csv.finish()
         }
         Format::Human => check_human(report, style),
     }
+}
+
+/// A catalog finding as a CSV row: the update columns empty, the rule's
+/// columns as for an update, then what it is about and how many updates
+/// carry it.
+fn catalog_csv_row(f: &CatalogFinding, profiles: &str) -> [String; 24] {
+    let mut row: [String; 24] = Default::default();
+    row[7] = f.rule.clone();
+    row[8] = f.profile.clone();
+    row[9] = f.severity.as_str().to_string();
+    row[10] = f.message.clone();
+    row[18] = "catalog".to_string();
+    row[19] = f.subject.clone();
+    row[20] = f.updates.to_string();
+    row[21] = f.occurrences.to_string();
+    row[22] = f
+        .first
+        .iter()
+        .map(|u| u.revision_id.to_string())
+        .collect::<Vec<_>>()
+        .join(";");
+    row[23] = profiles.to_string();
+    row
 }
 
 /// The catalog's identity and signature, as check and info show them.
@@ -359,7 +427,13 @@ fn write_catalog_findings(out: &mut String, r: &CheckReport, style: Style) {
         return;
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "Catalog findings  {}", r.catalog_findings.len());
+    let breaking = r.breaking() - r.breaking_updates();
+    let _ = writeln!(
+        out,
+        "Catalog findings  {} ({breaking} breaking, {} warnings)",
+        r.catalog_findings.len(),
+        r.catalog_findings.len() - breaking
+    );
     for f in &r.catalog_findings {
         write_catalog_finding(out, f, style);
     }

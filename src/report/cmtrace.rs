@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::commands::check::CheckReport;
 use crate::commands::verify::VerifyReport;
 use crate::error::Error;
-use crate::rules::finding::{Finding, Verdict};
+use crate::rules::finding::{CatalogFinding, Finding, Verdict};
 use crate::rules::profile::Severity;
 use crate::trust::integrity::SignatureStatus;
 
@@ -149,13 +149,16 @@ fn signature(status: &SignatureStatus) -> Entry {
     }
 }
 
-fn finding(f: &Finding) -> Entry {
-    let level = match f.severity {
+fn level(severity: Severity) -> Level {
+    match severity {
         Severity::Breaks => Level::Error,
         Severity::Warn => Level::Warning,
-    };
+    }
+}
+
+fn finding(f: &Finding) -> Entry {
     Entry::new(
-        level,
+        level(f.severity),
         format!(
             "finding: RevisionId {} (UpdateId {}, revision {}, {}): {}={} {} rule {} of {}: {}",
             f.revision_id,
@@ -173,8 +176,40 @@ fn finding(f: &Finding) -> Entry {
     )
 }
 
-/// A check's entries: the catalog's identity, its signature, each finding,
-/// and the verdict.
+/// A catalog-level finding: its subject, rule, profile, how many updates
+/// carry it (the first few by RevisionId) and why it matters.
+fn catalog_finding(f: &CatalogFinding) -> Entry {
+    let first: Vec<String> = f.first.iter().map(|u| u.revision_id.to_string()).collect();
+    let carried = if f.first.is_empty() {
+        String::new()
+    } else {
+        let more = if (f.first.len() as u64) < f.updates {
+            ", ..."
+        } else {
+            ""
+        };
+        format!(
+            " ({} update(s), first RevisionId {}{more})",
+            f.updates,
+            first.join(", ")
+        )
+    };
+    Entry::new(
+        level(f.severity),
+        format!(
+            "catalog finding: {}{carried} {} rule {} of {}: {}",
+            f.subject,
+            f.severity.as_str(),
+            f.rule,
+            f.profile,
+            f.message
+        ),
+    )
+}
+
+/// A check's entries: the catalog's identity, its signature, the profiles
+/// it was judged against, each per-update finding, each catalog-level
+/// finding, and the verdict.
 pub fn check(r: &CheckReport) -> Vec<Entry> {
     let c = &r.catalog;
     let opt = |v: &Option<String>| v.as_deref().unwrap_or("(absent)").to_string();
@@ -192,9 +227,16 @@ pub fn check(r: &CheckReport) -> Vec<Entry> {
         ),
         signature(&r.signature),
     ];
+    let names = r.profile_names().join(" + ");
+    out.push(Entry::new(
+        Level::Info,
+        format!(
+            "profiles: {}",
+            if names.is_empty() { "(none)" } else { &names }
+        ),
+    ));
     out.extend(r.findings.iter().map(finding));
-    let names: Vec<&str> = r.profiles.iter().map(|p| p.name.as_str()).collect();
-    let names = names.join(" + ");
+    out.extend(r.catalog_findings.iter().map(catalog_finding));
     out.push(match r.verdict {
         Verdict::Compatible => Entry::new(
             Level::Info,
@@ -207,9 +249,12 @@ pub fn check(r: &CheckReport) -> Vec<Entry> {
         Verdict::Incompatible => Entry::new(
             Level::Error,
             format!(
-                "verdict INCOMPATIBLE: {} update(s) would break {names}; {} updates checked",
+                "verdict INCOMPATIBLE: {} breaking finding(s) ({} update(s), {} catalog finding(s)) would break {names}; {} updates checked; {} warning(s)",
                 r.breaking(),
-                r.counts.updates_checked
+                r.breaking_updates(),
+                r.breaking() - r.breaking_updates(),
+                r.counts.updates_checked,
+                r.warnings()
             ),
         ),
     });

@@ -18,15 +18,15 @@ fn pattern() -> regex::Regex {
     .unwrap()
 }
 
-struct Line {
-    message: String,
-    kind: u8,
+pub(crate) struct Line {
+    pub(crate) message: String,
+    pub(crate) kind: u8,
     bias: String,
     thread: u64,
 }
 
 /// Every line of a log file, each checked against the pattern.
-fn parse(path: &Path) -> Vec<Line> {
+pub(crate) fn parse(path: &Path) -> Vec<Line> {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(
         text.ends_with("\r\n"),
@@ -76,6 +76,7 @@ fn a_check_logs_start_identity_each_finding_verdict_and_exit_code() {
         (1, "wsuscat 0.1.0 started: "),
         (1, "catalog "),
         (1, "signature verified: "),
+        (1, "profiles: configmgr2007-legacy"),
         (3, "finding: "),
         (3, "verdict INCOMPATIBLE: "),
         (2, "exit code 1 (incompatible)"),
@@ -95,15 +96,15 @@ fn a_check_logs_start_identity_each_finding_verdict_and_exit_code() {
             .collect::<String>()
     };
     assert!(lines[1].message.contains(&sha256), "{}", lines[1].message);
-    assert!(lines[3].message.contains("RevisionId 1293995"));
-    assert!(lines[3]
+    assert!(lines[4].message.contains("RevisionId 1293995"));
+    assert!(lines[4]
         .message
         .contains("DeploymentAction=\"PreDeploymentCheck\""));
-    assert_eq!(lines[5].message, "exit code 1 (incompatible)");
+    assert_eq!(lines[6].message, "exit code 1 (incompatible)");
     assert!(lines.iter().all(|l| l.thread == lines[0].thread));
     // A second run appends.
     check_logged(&log, &["--quiet"], &[]);
-    assert_eq!(parse(&log).len(), 12);
+    assert_eq!(parse(&log).len(), 14);
 }
 
 #[test]

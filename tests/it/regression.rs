@@ -902,3 +902,111 @@ fn a_rule_on_a_misspelt_attribute_is_refused() {
     let r = check(&profile("novel_attribute = true\n"));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+// --- every format says everything (issue 13) ---
+
+/// `check` of the clean fixture with `--max-age 1` a few weeks on: two
+/// catalog-level findings (CreationDate and signing time), no per-update
+/// one.
+fn stale_clean_check(format: &str, extra: &[&str]) -> Run {
+    let [t, a] = trust();
+    let mut args = vec![
+        "check".to_string(),
+        t,
+        a,
+        "--max-age".into(),
+        "1".into(),
+        "--now".into(),
+        "2026-06-01T00:00:00Z".into(),
+        "--format".into(),
+        format.into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(testdata("clean-wsusscn2.cab").display().to_string());
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    r
+}
+
+/// CSV of a check with only catalog-level findings was the header alone.
+#[test]
+fn csv_has_a_row_per_catalog_finding_and_names_the_profiles() {
+    let r = stale_clean_check("csv", &[]);
+    let mut reader = csv::ReaderBuilder::new().from_reader(r.stdout.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} column in {header:?}"))
+    };
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "{}", r.stdout);
+    for row in &rows {
+        assert_eq!(&row[col("scope")], "catalog");
+        assert_eq!(&row[col("rule")], "max-age");
+        assert_eq!(&row[col("revision_id")], "");
+        assert_eq!(&row[col("profiles")], "configmgr2007-legacy");
+    }
+    assert!(rows[0][col("subject")].starts_with("CreationDate "));
+}
+
+/// JSON Lines had no finding event for a catalog-level finding.
+#[test]
+fn jsonl_has_a_finding_event_per_catalog_finding() {
+    let r = stale_clean_check("jsonl", &[]);
+    let events: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let findings: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["type"] == "finding").collect();
+    assert_eq!(findings.len(), 2, "{}", r.stdout);
+    assert!(findings
+        .iter()
+        .all(|f| f["scope"] == "catalog" && f["rule"] == "max-age"));
+    let summary = events.last().unwrap();
+    assert_eq!(summary["findings"], 2, "{summary}");
+    assert_eq!(summary["breaking"], 2, "{summary}");
+}
+
+/// The CMTrace log said "N update(s) would break" and listed none of the
+/// catalog-level findings, nor the profiles.
+#[test]
+fn cmtrace_log_has_an_entry_per_catalog_finding_and_the_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("wsuscat.log");
+    stale_clean_check("human", &["--quiet", "--log", log.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let messages: Vec<&str> = text
+        .split_terminator("\r\n")
+        .map(|l| &l[l.find("<![LOG[").unwrap() + 7..l.find("]LOG]!>").unwrap()])
+        .collect();
+    let catalog: Vec<&&str> = messages
+        .iter()
+        .filter(|m| m.starts_with("catalog finding: ") && m.contains("rule max-age of options"))
+        .collect();
+    assert_eq!(catalog.len(), 2, "{messages:#?}");
+    assert!(
+        messages.contains(&"profiles: configmgr2007-legacy"),
+        "{messages:#?}"
+    );
+    let verdict = messages.iter().find(|m| m.starts_with("verdict ")).unwrap();
+    assert!(
+        verdict.contains("2 breaking finding(s) (0 update(s), 2 catalog finding(s))"),
+        "{verdict}"
+    );
+}
+
+/// JSON's `summary.findings` counted per-update findings only, and so
+/// disagreed with `breaking` + `warnings`.
+#[test]
+fn json_summary_findings_is_breaking_plus_warnings() {
+    let r = stale_clean_check("json", &[]);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let s = &doc["summary"];
+    let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("{k} in {s}"));
+    assert_eq!(n("findings"), n("breaking") + n("warnings"), "{s}");
+    assert_eq!(n("findings"), 2, "{s}");
+}
