@@ -41,13 +41,12 @@ pub fn install_interrupt_handler() {
         }
         let err = wsuscat::Error::new(
             wsuscat::ErrorKind::Io,
-            "interrupted (Ctrl-C, SIGTERM or the console closed) before the run finished; \
-             no report was written",
+            "interrupted (Ctrl-C, SIGTERM or the console closed) before the run finished",
         );
-        eprint!(
-            "{}",
-            wsuscat::report::error(&err, wsuscat::report::Format::Human)
-        );
+        // Not eprint!: a closed stderr must not panic this thread and
+        // leave the run going.
+        let _ = io::stderr()
+            .write_all(wsuscat::report::error(&err, wsuscat::report::Format::Human).as_bytes());
         crate::log::interrupted(&err);
         std::process::exit(exit_codes::INTERRUPTED);
     });
