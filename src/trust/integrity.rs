@@ -133,7 +133,23 @@ fn open(path: &Path) -> Result<File> {
 }
 
 /// Checks the header's sizes against the file's, reading only the header.
+/// The file must be a regular file: a pipe (`cat … | wsuscat check
+/// /dev/stdin`) or a device has no length to check the header against, and
+/// the signature sits at the end; refused as a usage error, before opening
+/// (opening a FIFO would wait for a writer), not reported as a damaged
+/// download.
 pub fn preflight(path: &Path) -> Result<Preflighted> {
+    // Through symlinks: `/dev/stdin` is one.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "not a regular file: wsuscat needs a seekable file (the signature sits at \
+                 the end and the size check needs the length); save it to a file first",
+            )
+            .with_file(path));
+        }
+    }
     let mut file = open(path)?;
     let meta = file
         .metadata()

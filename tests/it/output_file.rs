@@ -304,10 +304,16 @@ fn killing_a_run_never_leaves_a_partial_report_or_a_temp_file() {
                 Ok(bytes) => assert_eq!(bytes, complete, "{signal} at {tenth}/10: partial report"),
                 Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::NotFound),
             }
-            assert!(
-                left.is_empty() || left == ["report.json"],
-                "{signal} at {tenth}/10 left {left:?}"
-            );
+            // SIGKILL cannot be caught: landing between the temp file's
+            // creation and its rename (the write and fsync, a few ms under
+            // disk load) it leaves the temp file, as docs/user-guide.md says;
+            // never a partial report. Every other signal leaves nothing.
+            let temp = format!(".report.json.wsuscat-tmp-{}", child.id());
+            let stray: Vec<&String> = left
+                .iter()
+                .filter(|n| *n != "report.json" && !(signal == "KILL" && **n == temp))
+                .collect();
+            assert!(stray.is_empty(), "{signal} at {tenth}/10 left {left:?}");
             if signal != "KILL" {
                 // Caught: the documented 130; or the run had finished (1);
                 // or it had not yet installed its handler (killed).

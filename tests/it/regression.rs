@@ -1010,3 +1010,358 @@ fn json_summary_findings_is_breaking_plus_warnings() {
     assert_eq!(n("findings"), n("breaking") + n("warnings"), "{s}");
     assert_eq!(n("findings"), 2, "{s}");
 }
+
+// --- environment faults (issue 13) ---
+
+/// The names in a directory, sorted.
+#[cfg(unix)]
+fn dir_names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A character device node `name` (major, minor) in `dir`, or None when this
+/// user may not create one (not root).
+#[cfg(unix)]
+fn device_node(
+    dir: &std::path::Path,
+    name: &str,
+    major: u32,
+    minor: u32,
+) -> Option<std::path::PathBuf> {
+    let path = dir.join(name);
+    let made = std::process::Command::new("mknod")
+        .arg(&path)
+        .args(["c", &major.to_string(), &minor.to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        Some(path)
+    } else {
+        skip("cannot mknod (not root): device --output not tested");
+        None
+    }
+}
+
+#[cfg(unix)]
+fn is_char_device(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+/// The lines of stderr.
+fn stderr_lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// `--output /dev/null` (or any device) was replaced by a regular file, as
+/// root destroying the device; `--output /dev/full` too, silently.
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_writes_into_it_and_never_replaces_it() {
+    let [t, a] = trust();
+    let dir = tempfile::tempdir().unwrap();
+    let Some(null) = device_node(dir.path(), "null", 1, 3) else {
+        return;
+    };
+    let Some(full) = device_node(dir.path(), "full", 1, 7) else {
+        return;
+    };
+    let sample = testdata("sample-wsusscn2.cab");
+    let r = run([
+        "check",
+        &t,
+        &a,
+        "--output",
+        null.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "--output null");
+    assert!(is_char_device(&null), "--output replaced the device node");
+    let r = run([
+        "check",
+        &t,
+        &a,
+        "--output",
+        full.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
+    assert!(is_char_device(&full), "--output replaced the device node");
+    assert_eq!(r.code, 2, "--output full: {}", r.stderr);
+    let lines = stderr_lines(r.stderr.as_bytes());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("No space left on device"), "{lines:?}");
+    assert_eq!(
+        dir_names(dir.path()),
+        ["full", "null"],
+        "a temp file was left"
+    );
+}
+
+/// `--output link.json` replaced the symlink with a file instead of writing
+/// through it to its target.
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_replaces_its_target_and_keeps_the_link() {
+    let [t, a] = trust();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    let target = dir.path().join("reports/report.json");
+    std::fs::write(&target, "an old report").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink("reports/report.json", &link).unwrap();
+    let sample = testdata("sample-wsusscn2.cab");
+    let args = [
+        "check",
+        &t,
+        &a,
+        "--format",
+        "json",
+        sample.to_str().unwrap(),
+    ];
+    let to_stdout = run(args);
+    let mut with_output = args.to_vec();
+    with_output.extend(["--output", link.to_str().unwrap()]);
+    let r = run(with_output);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""));
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), to_stdout.stdout);
+    assert_eq!(dir_names(&dir.path().join("reports")), ["report.json"]);
+    assert_eq!(dir_names(dir.path()), ["link.json", "reports"]);
+}
+
+/// Runs wsuscat with `args` in `dir` with RLIMIT_FSIZE at `bytes`.
+#[cfg(unix)]
+fn run_with_file_size_limit(
+    dir: &std::path::Path,
+    bytes: u64,
+    args: &[&str],
+) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = command();
+    cmd.args(args).current_dir(dir);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    cmd.output().unwrap()
+}
+
+/// `ulimit -f` exceeded while writing --output: SIGXFSZ killed the run
+/// and left `.r.json.wsuscat-tmp-PID` behind.
+#[cfg(unix)]
+#[test]
+fn a_file_size_limit_is_reported_cleaned_up_and_logged() {
+    let [t, a] = trust();
+    let dir = tempfile::tempdir().unwrap();
+    let sample = testdata("sample-wsusscn2.cab");
+    // The log (under 2 KB) fits, the JSON report (about 3 KB) does not.
+    let out = run_with_file_size_limit(
+        dir.path(),
+        2560,
+        &[
+            "check",
+            &t,
+            &a,
+            "--format",
+            "json",
+            "--output",
+            "r.json",
+            "--log",
+            "w.log",
+            sample.to_str().unwrap(),
+        ],
+    );
+    let lines = stderr_lines(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{:?} {lines:?}", out.status);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("cannot write the report") && lines[0].contains("too large"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        dir_names(dir.path()),
+        ["w.log"],
+        "a temp file or report was left"
+    );
+    let log = std::fs::read_to_string(dir.path().join("w.log")).unwrap();
+    let tail: Vec<&str> = log.lines().rev().take(2).collect();
+    assert!(tail[0].contains("exit code 2"), "{log}");
+    assert!(tail[1].contains("cannot write the report"), "{log}");
+}
+
+/// `--log` on a full disk (here: a file size limit of 0) left an empty log
+/// file, killed; a log on a full device was no better than one line.
+#[cfg(unix)]
+#[test]
+fn a_log_that_cannot_take_a_byte_is_one_line_and_no_empty_file() {
+    let [t, a] = trust();
+    let dir = tempfile::tempdir().unwrap();
+    let sample = testdata("sample-wsusscn2.cab");
+    let out = run_with_file_size_limit(
+        dir.path(),
+        0,
+        &["check", &t, &a, "--log", "w.log", sample.to_str().unwrap()],
+    );
+    let lines = stderr_lines(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{:?} {lines:?}", out.status);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("cannot write the log"), "{lines:?}");
+    assert!(
+        dir_names(dir.path()).is_empty(),
+        "{:?}",
+        dir_names(dir.path())
+    );
+    if let Some(full) = device_node(dir.path(), "full", 1, 7) {
+        let r = run([
+            "check",
+            &t,
+            &a,
+            "--log",
+            full.to_str().unwrap(),
+            sample.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let lines = stderr_lines(r.stderr.as_bytes());
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("No space left on device"), "{lines:?}");
+        assert!(is_char_device(&full), "--log replaced the device node");
+    }
+}
+
+/// `check … | head -1`: a reader that closed the pipe made the run exit 2
+/// (with no message): a closed pipe is the reader's choice, not a failure.
+#[test]
+fn a_closed_stdout_ends_quietly_with_the_runs_own_exit_code() {
+    let [t, a] = trust();
+    let sample = testdata("sample-wsusscn2.cab");
+    let s = sample.to_str().unwrap();
+    for (args, code) in [
+        (vec!["check", &t, &a, s], 1),
+        (vec!["list", &t, &a, "--no-names", s], 0),
+    ] {
+        let mut child = command()
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before wsuscat writes its first byte.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}: {:?}",
+            args[0],
+            out.status
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{}", args[0]);
+    }
+}
+
+/// `cat wsusscn2.cab | wsuscat check /dev/stdin` said "truncated or padded
+/// download" (exit 3): a pipe is not a damaged download.
+#[cfg(unix)]
+#[test]
+fn a_pipe_as_the_catalog_is_refused_as_needing_a_seekable_file() {
+    use std::io::Write;
+    let [t, a] = trust();
+    let bytes = std::fs::read(testdata("sample-wsusscn2.cab")).unwrap();
+    let mut child = command()
+        .args(["check", &t, &a, "/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let lines = stderr_lines(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("needs a seekable file"), "{lines:?}");
+}
+
+/// SIGTERM gave exit 130 but nothing on stderr, and the log ended at
+/// "started": an interrupted run looked like a hung one.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_says_so_on_stderr_and_in_the_log() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    // A trust anchor that is a FIFO nobody writes: the run blocks reading
+    // it, after the log was opened, until the signal comes.
+    let fifo = dir.path().join("anchor.pem");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let log = dir.path().join("w.log");
+    let sample = testdata("sample-wsusscn2.cab");
+    for signal in ["TERM", "INT"] {
+        let _ = std::fs::remove_file(&log);
+        let child = command()
+            .args([
+                "check",
+                "--trust-anchor",
+                fifo.to_str().unwrap(),
+                "--log",
+                log.to_str().unwrap(),
+                sample.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("started")) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the log never started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        std::process::Command::new("kill")
+            .args(["-s", signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let lines = stderr_lines(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{signal}: {lines:?}");
+        assert_eq!(lines.len(), 1, "{signal}: {lines:?}");
+        assert!(lines[0].contains("interrupted"), "{signal}: {lines:?}");
+        let text = std::fs::read_to_string(&log).unwrap();
+        let tail: Vec<&str> = text.lines().rev().take(2).collect();
+        assert!(
+            tail[0].contains("exit code 130 (interrupted)"),
+            "{signal}: {text}"
+        );
+        assert!(tail[1].contains("interrupted"), "{signal}: {text}");
+    }
+}

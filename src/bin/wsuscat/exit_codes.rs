@@ -21,7 +21,8 @@ pub const CATALOG: i32 = 3;
 /// Interrupted by Ctrl-C, SIGTERM or closing the console, before the run
 /// finished: 128 + SIGINT, as shells report it, and far from 0–3 so that no
 /// interrupted run reads as a verdict. An `--output` in progress was
-/// removed, never left half-written.
+/// removed, never left half-written; one line on stderr and an entry in
+/// the log say the run was interrupted.
 pub const INTERRUPTED: i32 = 130;
 
 /// The table printed in `--help` and pinned by tests/it/report_formats.rs. A

@@ -1,6 +1,8 @@
 //! The `--log` CMTrace log: the clock and the file; the lines themselves
 //! are rendered by `wsuscat::report::cmtrace`.
 
+use std::sync::Mutex;
+
 use chrono::{DateTime, Datelike, FixedOffset, Local, Timelike, Utc};
 use wsuscat::report::cmtrace::{self, Entry, RollingFile, Stamp};
 use wsuscat::{Error, ErrorKind};
@@ -11,6 +13,9 @@ use crate::exit_codes;
 /// For tests only: the local zone's offset from UTC in minutes (east
 /// positive, as in ISO 8601: -300 is UTC−05:00), instead of the machine's.
 const TZ_OVERRIDE: &str = "WSUSCAT_LOG_TZ_OFFSET_MINUTES";
+
+/// The open log, for the interrupt handler (which runs on its own thread).
+static OPEN: Mutex<Option<RollingFile>> = Mutex::new(None);
 
 /// A run's log, or nothing when `--log` was not given.
 pub struct Log {
@@ -33,6 +38,9 @@ impl Log {
         let log = Log {
             file: Some(RollingFile::new(path, args.log_max_bytes)),
         };
+        // A log that did not exist and cannot be written (a full disk,
+        // `ulimit -f`) is removed again rather than left empty.
+        let existed = std::fs::symlink_metadata(path).is_ok();
         let command_line: Vec<String> = std::env::args_os()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
@@ -41,8 +49,12 @@ impl Log {
             &command_line.join(" "),
         )])
         .map_err(|e| {
+            if !existed && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+                let _ = std::fs::remove_file(path);
+            }
             Error::new(ErrorKind::Io, format!("cannot write the log: {e}")).with_file(path)
         })?;
+        *OPEN.lock().unwrap_or_else(|e| e.into_inner()) = log.file.clone();
         Ok(log)
     }
 
@@ -82,6 +94,18 @@ impl Log {
         self.write(&[cmtrace::exit(code, exit_codes::meaning(code))]);
         code
     }
+}
+
+/// For the interrupt handler: the error and the exit code 130 in the open
+/// log, if there is one.
+pub fn interrupted(err: &Error) {
+    let file = OPEN.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let log = Log { file };
+    let code = exit_codes::INTERRUPTED;
+    let _ = log.try_write(&[
+        cmtrace::error(err),
+        cmtrace::exit(code, exit_codes::meaning(code)),
+    ]);
 }
 
 fn now() -> Stamp {

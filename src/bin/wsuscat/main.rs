@@ -103,8 +103,9 @@ fn print(text: &str) -> i32 {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => exit_codes::COMPATIBLE,
         // A closed pipe (`wsuscat … | head`) is the reader's choice, not an error
-        // worth a message; anything else is an environment failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit_codes::USAGE,
+        // worth a message: the run ends quietly with the exit code it would
+        // have had (docs/exit-codes.md). Anything else is an environment failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit_codes::COMPATIBLE,
         Err(e) => {
             diagnose(&Error::new(
                 ErrorKind::Io,
@@ -120,14 +121,19 @@ fn print(text: &str) -> i32 {
 /// was to be written), else the exit code for the failure. Every command's
 /// report leaves the process through here.
 fn emit(text: &str, out: &OutputArgs) -> i32 {
+    emit_logged(text, out, &Log::disabled())
+}
+
+/// [`emit`], with a failure to write `--output` also in the log.
+fn emit_logged(text: &str, out: &OutputArgs, log: &Log) -> i32 {
     match &out.output {
         Some(path) => match output::write_atomically(path, text.as_bytes()) {
             Ok(()) => exit_codes::COMPATIBLE,
             Err(e) => {
-                diagnose(
-                    &Error::new(ErrorKind::Io, format!("cannot write the report: {e}"))
-                        .with_file(path),
-                );
+                let err = Error::new(ErrorKind::Io, format!("cannot write the report: {e}"))
+                    .with_file(path);
+                diagnose(&err);
+                log.write(&[cmtrace::error(&err)]);
                 exit_codes::USAGE
             }
         },
@@ -213,9 +219,10 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
                 Verdict::Compatible => exit_codes::COMPATIBLE,
                 Verdict::Incompatible => exit_codes::FINDINGS,
             };
-            let written = emit(
+            let written = emit_logged(
                 &report::check(&report, fmt, style(&args.output)),
                 &args.output,
+                log,
             );
             if written != exit_codes::COMPATIBLE {
                 return written;
@@ -347,9 +354,10 @@ fn verify_logged(args: &cli::VerifyArgs, log: &Log) -> i32 {
     match verify(&args.cab, &options) {
         Ok(report) => {
             log.write(&cmtrace::verify(&report));
-            emit(
+            emit_logged(
                 &report::verify(&report, fmt, style(&args.output)),
                 &args.output,
+                log,
             )
         }
         Err(e) => fail(&e, &args.output, log),
@@ -584,7 +592,7 @@ fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
                 style(&args.output),
                 report::DiffHuman { top: args.top },
             );
-            let written = emit(&text, &args.output);
+            let written = emit_logged(&text, &args.output, log);
             if written != exit_codes::COMPATIBLE {
                 return written;
             }

@@ -8,6 +8,12 @@
 //! one, never half of one. Ctrl-C, SIGTERM and closing the console run the
 //! handler installed here, which removes the temp file; SIGKILL cannot be
 //! caught, which is why the temp file lives only for the write and rename.
+//!
+//! Only a regular file (or a name not yet taken) is replaced. A symlink is
+//! written through: its target is replaced atomically, with the temp file
+//! beside the target, and the link stays. A device, FIFO or socket
+//! (`/dev/null`, `NUL`) is written straight into, with no temp file and no
+//! rename: replacing `/dev/null` with a report would break the machine.
 
 use std::ffi::OsString;
 use std::fs::{self, File};
@@ -24,15 +30,42 @@ static TEMP: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 /// Installs the handler for Ctrl-C, SIGTERM and console close. Without it
 /// the process would still die at once; it would only leave a temp file.
+/// The handler says so on stderr and in the log (if one is open), so that an
+/// operator can tell an interrupted run from a hung one.
 pub fn install_interrupt_handler() {
+    ignore_file_size_signal();
     let _ = ctrlc::set_handler(|| {
         let temp = TEMP.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(path) = temp.as_ref() {
             let _ = fs::remove_file(path);
         }
+        let err = wsuscat::Error::new(
+            wsuscat::ErrorKind::Io,
+            "interrupted (Ctrl-C, SIGTERM or the console closed) before the run finished",
+        );
+        // Not eprint!: a closed stderr must not panic this thread and
+        // leave the run going.
+        let _ = io::stderr()
+            .write_all(wsuscat::report::error(&err, wsuscat::report::Format::Human).as_bytes());
+        crate::log::interrupted(&err);
         std::process::exit(exit_codes::INTERRUPTED);
     });
 }
+
+/// `ulimit -f` exceeded: by default SIGXFSZ kills the process mid-write and
+/// leaves the temp file. Ignored, the write fails with EFBIG instead, and
+/// the failure is reported and cleaned up like any other.
+#[cfg(unix)]
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN, before any other
+    // thread exists; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn ignore_file_size_signal() {}
 
 /// `.NAME.wsuscat-tmp-PID` beside the target: hidden on Unix, and named
 /// after its owner so an administrator knows what a leftover is.
@@ -46,8 +79,66 @@ fn temp_path(target: &Path) -> io::Result<PathBuf> {
     Ok(target.with_file_name(temp))
 }
 
-/// Replaces `target` with `bytes`, atomically.
+/// Where `target` says to write: a regular file's path (or a new name) to
+/// replace atomically, or something else to write straight into.
+enum Destination {
+    Replace(PathBuf),
+    Straight,
+}
+
+fn destination(target: &Path) -> io::Result<Destination> {
+    let meta = match fs::symlink_metadata(target) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(Destination::Replace(target.to_path_buf()))
+        }
+        Err(e) => return Err(e),
+    };
+    if meta.file_type().is_symlink() {
+        return match fs::canonicalize(target) {
+            // The link's target: replaced like any other path, so a dangling
+            // link gets its file created, and a link to /dev/null is written
+            // straight into.
+            Ok(resolved) => match destination(&resolved)? {
+                Destination::Replace(p) => Ok(Destination::Replace(p)),
+                Destination::Straight => Ok(Destination::Straight),
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let link = fs::read_link(target)?;
+                let resolved = match target.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+                Ok(Destination::Replace(resolved))
+            }
+            Err(e) => Err(e),
+        };
+    }
+    if meta.is_file() {
+        Ok(Destination::Replace(target.to_path_buf()))
+    } else if meta.is_dir() {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory",
+        ))
+    } else {
+        Ok(Destination::Straight)
+    }
+}
+
+/// Replaces `target` with `bytes`, atomically when it is a regular file or
+/// a new name (through a symlink, its target), straight into it when it is
+/// a device or a pipe.
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let target = match destination(target)? {
+        Destination::Replace(p) => p,
+        Destination::Straight => {
+            let mut f = fs::OpenOptions::new().write(true).open(target)?;
+            f.write_all(bytes)?;
+            return f.flush();
+        }
+    };
+    let target = target.as_path();
     let temp = temp_path(target)?;
     let mut registered = TEMP.lock().unwrap_or_else(|e| e.into_inner());
     *registered = Some(temp.clone());
