@@ -1365,3 +1365,44 @@ fn an_interrupt_says_so_on_stderr_and_in_the_log() {
         assert!(tail[1].contains("interrupted"), "{signal}: {text}");
     }
 }
+
+// --- human reports read top-down (issue 13) ---
+
+// `generate` wrote an unsigned catalog without saying so, and its --help did
+// not either: a newcomer's first `check` of it exited 3.
+#[test]
+fn generate_says_the_catalog_is_unsigned_and_how_to_check_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new.cab");
+    let written = run(["generate", "--updates", "20", "-o", out.to_str().unwrap()]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert!(written.stderr.contains("unsigned"), "{}", written.stderr);
+    assert!(
+        written.stderr.contains("--allow-unsigned"),
+        "{}",
+        written.stderr
+    );
+    assert!(
+        written.stderr.contains("--trust-anchor"),
+        "{}",
+        written.stderr
+    );
+    assert!(
+        written.stderr.contains("osslsigncode"),
+        "{}",
+        written.stderr
+    );
+    let help = run(["generate", "--help"]);
+    assert_eq!(help.code, 0);
+    for needed in [
+        "UNSIGNED",
+        "--allow-unsigned",
+        "osslsigncode",
+        "--trust-anchor",
+    ] {
+        assert!(help.stdout.contains(needed), "{needed}: {}", help.stdout);
+    }
+    // And what it says works: the catalog checks with --allow-unsigned.
+    let check = run(["check", "--allow-unsigned", out.to_str().unwrap()]);
+    assert!(check.code == 0 || check.code == 1, "{}", check.stderr);
+}
