@@ -262,11 +262,16 @@ pub(super) fn identity_lines(
     out
 }
 
-/// The human check report: the catalog's identity and signature, what it
-/// was checked against, the update findings, the catalog findings and the
-/// verdict, in that order.
+/// The human check report, read top-down: the verdict and the counts
+/// first, then the catalog's identity and signature, what it was checked
+/// against, the update findings, the catalog findings and the verdict
+/// again, so that it is the last line too.
 fn check_human(r: &CheckReport, style: Style) -> String {
-    let mut out = identity_lines(&r.catalog, &r.signature, style);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", verdict_line(r, style));
+    let _ = writeln!(out, "{}", counts_line(r));
+    let _ = writeln!(out);
+    out.push_str(&identity_lines(&r.catalog, &r.signature, style));
     write_scope(&mut out, r);
     let _ = writeln!(out);
     write_findings(&mut out, r, style);
@@ -274,6 +279,20 @@ fn check_human(r: &CheckReport, style: Style) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", verdict_line(r, style));
     out
+}
+
+/// The second line: how many updates were checked and how many findings,
+/// breaking and warnings, on updates and on the catalog, were made.
+fn counts_line(r: &CheckReport) -> String {
+    format!(
+        "Counts    {} updates checked; {} finding(s): {} breaking, {} warning(s) ({} on updates, {} on the catalog)",
+        r.counts.updates_checked,
+        r.total_findings(),
+        r.breaking(),
+        r.warnings(),
+        r.findings.len(),
+        r.catalog_findings.len()
+    )
 }
 
 /// The ANSI colour of a finding: red for what breaks, yellow for a warning.

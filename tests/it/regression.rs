@@ -1406,3 +1406,25 @@ fn generate_says_the_catalog_is_unsigned_and_how_to_check_it() {
     let check = run(["check", "--allow-unsigned", out.to_str().unwrap()]);
     assert!(check.code == 0 || check.code == 1, "{}", check.stderr);
 }
+
+// The human check report put the verdict on its last line only, after every
+// finding (line 219,395 of 219,395 at full scale): it comes first now, with
+// the counts, and again last.
+#[test]
+fn human_check_report_starts_with_the_verdict_and_the_counts() {
+    let mut args = vec!["check".to_string()];
+    args.extend(trust());
+    args.push(testdata("sample-wsusscn2.cab").display().to_string());
+    let out = run(&args);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let verdict = "Verdict   INCOMPATIBLE: 1 update(s) would break configmgr2007-legacy";
+    assert_eq!(lines[0], verdict, "{}", out.stdout);
+    assert!(
+        lines[1]
+            .starts_with("Counts    400 updates checked; 1 finding(s): 1 breaking, 0 warning(s)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(*lines.last().unwrap(), verdict, "{}", out.stdout);
+}
