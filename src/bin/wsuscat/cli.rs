@@ -357,6 +357,11 @@ pub struct CheckArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// List every finding in the human report. Without it, many findings
+    /// are grouped by profile, rule and value, with the first 5 updates of
+    /// each group; JSON, JSON Lines and CSV always list every finding.
+    #[arg(long)]
+    pub all: bool,
     #[command(flatten)]
     pub names: NamesArgs,
 }

@@ -220,7 +220,12 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
                 Verdict::Incompatible => exit_codes::FINDINGS,
             };
             let written = emit_logged(
-                &report::check(&report, fmt, style(&args.output)),
+                &report::check(
+                    &report,
+                    fmt,
+                    style(&args.output),
+                    report::CheckHuman { all: args.all },
+                ),
                 &args.output,
                 log,
             );
