@@ -113,8 +113,17 @@ pub const CHECK_CSV_COLUMNS: [&str; 24] = [
     "profiles",
 ];
 
+/// How the human check report shows the findings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckHuman {
+    /// Every finding in one table (`--all`), instead of the first few of
+    /// each group of the same profile, rule and value when there are many.
+    /// The machine formats always list every finding.
+    pub all: bool,
+}
+
 /// Renders a check report.
-pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
+pub fn check(report: &CheckReport, format: Format, style: Style, human: CheckHuman) -> String {
     match format {
         Format::Json => {
             let doc = JsonCheck {
@@ -207,7 +216,7 @@ pub fn check(report: &CheckReport, format: Format, style: Style) -> String {
             }
             csv.finish()
         }
-        Format::Human => check_human(report, style),
+        Format::Human => check_human(report, style, human),
     }
 }
 
@@ -262,18 +271,37 @@ pub(super) fn identity_lines(
     out
 }
 
-/// The human check report: the catalog's identity and signature, what it
-/// was checked against, the update findings, the catalog findings and the
-/// verdict, in that order.
-fn check_human(r: &CheckReport, style: Style) -> String {
-    let mut out = identity_lines(&r.catalog, &r.signature, style);
+/// The human check report, read top-down: the verdict and the counts
+/// first, then the catalog's identity and signature, what it was checked
+/// against, the update findings, the catalog findings and the verdict
+/// again, so that it is the last line too.
+fn check_human(r: &CheckReport, style: Style, human: CheckHuman) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", verdict_line(r, style));
+    let _ = writeln!(out, "{}", counts_line(r));
+    let _ = writeln!(out);
+    out.push_str(&identity_lines(&r.catalog, &r.signature, style));
     write_scope(&mut out, r);
     let _ = writeln!(out);
-    write_findings(&mut out, r, style);
+    write_findings(&mut out, r, style, human.all);
     write_catalog_findings(&mut out, r, style);
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", verdict_line(r, style));
     out
+}
+
+/// The second line: how many updates were checked and how many findings,
+/// breaking and warnings, on updates and on the catalog, were made.
+fn counts_line(r: &CheckReport) -> String {
+    format!(
+        "Counts    {} updates checked; {} finding(s): {} breaking, {} warning(s) ({} on updates, {} on the catalog)",
+        r.counts.updates_checked,
+        r.total_findings(),
+        r.breaking(),
+        r.warnings(),
+        r.findings.len(),
+        r.catalog_findings.len()
+    )
 }
 
 /// The ANSI colour of a finding: red for what breaks, yellow for a warning.
@@ -325,8 +353,8 @@ fn write_scope(out: &mut String, r: &CheckReport) {
 }
 
 /// The `Findings` section: its count, then (when there are any) the table,
-/// the titles of the updates found and each rule's message once.
-fn write_findings(out: &mut String, r: &CheckReport, style: Style) {
+/// with each update's KB and title in its row, and each rule's message once.
+fn write_findings(out: &mut String, r: &CheckReport, style: Style, all: bool) {
     if r.findings.is_empty() {
         let _ = writeln!(out, "Findings  none");
         return;
@@ -338,29 +366,104 @@ fn write_findings(out: &mut String, r: &CheckReport, style: Style) {
         r.breaking_updates(),
         r.findings.len() - r.breaking_updates()
     );
-    write_findings_table(out, &r.findings, style);
-    write_finding_titles(out, &r.findings);
+    let lines = if all || r.findings.len() <= GROUP_ABOVE {
+        r.findings.iter().map(TableLine::Row).collect()
+    } else {
+        let groups = groups(&r.findings);
+        let _ = writeln!(
+            out,
+            "  {} groups of the same profile, rule and value: the first {FIRST_OF_GROUP} updates of each (--all lists all {})",
+            groups.len(),
+            r.findings.len()
+        );
+        grouped_lines(&groups)
+    };
+    write_findings_table(out, &lines, style);
     write_finding_messages(out, &r.findings);
 }
 
-/// One row per finding under a header, columns padded to their widest cell,
-/// each row coloured by its severity.
-fn write_findings_table(out: &mut String, findings: &[Finding], style: Style) {
-    let rows: Vec<[String; 7]> = findings
+/// The cells of a finding's row: who the update is, what was found, and
+/// (when names were read) its KB article and title, with the bundle a
+/// bundled child ships in.
+fn finding_row(f: &Finding, named: bool) -> Vec<String> {
+    let mut row = vec![
+        f.revision_id.to_string(),
+        f.update_id.clone().unwrap_or_else(|| "(absent)".into()),
+        f.revision_number.map_or("-".into(), |n| n.to_string()),
+        format!("{}={}", f.attribute, show_value(f.value.as_deref())),
+        f.rule.clone(),
+        f.severity.as_str().to_string(),
+        f.kind.label().to_string(),
+    ];
+    if named {
+        let n = &f.names;
+        row.push(n.kb.as_ref().map_or("-".into(), |kb| format!("KB{kb}")));
+        let mut title = n.title.as_deref().unwrap_or("-").to_string();
+        if let Some(b) = &n.bundled_by {
+            let _ = write!(title, " (bundled in {})", b.revision_id);
+        }
+        row.push(title);
+    }
+    row
+}
+
+/// Without `--all`, the human report groups the findings when there are more
+/// than this many.
+const GROUP_ABOVE: usize = 20;
+/// How many updates of each group it shows then.
+const FIRST_OF_GROUP: usize = 5;
+
+/// The findings grouped by profile, rule, attribute and value, groups in
+/// the order of their first finding, findings in report order.
+fn groups(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let mut index = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in findings {
+        let key = (&f.profile, &f.rule, &f.attribute, &f.value);
+        let i = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(f);
+    }
+    groups
+}
+
+/// The first few rows of each group, then how many more it has.
+fn grouped_lines<'a>(groups: &[Vec<&'a Finding>]) -> Vec<TableLine<'a>> {
+    let mut lines = Vec::new();
+    for group in groups {
+        lines.extend(group.iter().take(FIRST_OF_GROUP).map(|f| TableLine::Row(f)));
+        if group.len() > FIRST_OF_GROUP {
+            let f = group[0];
+            lines.push(TableLine::Text(format!(
+                "… and {} more with {}={} ({}, {}; --all lists them)",
+                group.len() - FIRST_OF_GROUP,
+                f.attribute,
+                show_value(f.value.as_deref()),
+                f.rule,
+                f.profile
+            )));
+        }
+    }
+    lines
+}
+
+/// A line of the findings table: a finding's row, or a line of text
+/// between rows (how many more a group has).
+enum TableLine<'a> {
+    Row(&'a Finding),
+    Text(String),
+}
+
+/// The findings table: a header, then one row per finding (coloured by its
+/// severity) and any text lines, columns padded to their widest cell. The
+/// KB and Title columns are there when names were read for any finding.
+fn write_findings_table(out: &mut String, lines: &[TableLine], style: Style) {
+    let named = lines
         .iter()
-        .map(|f| {
-            [
-                f.revision_id.to_string(),
-                f.update_id.clone().unwrap_or_else(|| "(absent)".into()),
-                f.revision_number.map_or("-".into(), |n| n.to_string()),
-                format!("{}={}", f.attribute, show_value(f.value.as_deref())),
-                f.rule.clone(),
-                f.severity.as_str().to_string(),
-                f.kind.label().to_string(),
-            ]
-        })
-        .collect();
-    let header = [
+        .any(|l| matches!(l, TableLine::Row(f) if f.names.title.is_some() || f.names.kb.is_some()));
+    let mut header = vec![
         "RevisionId",
         "UpdateId",
         "Rev",
@@ -369,8 +472,19 @@ fn write_findings_table(out: &mut String, findings: &[Finding], style: Style) {
         "Severity",
         "Kind",
     ];
+    if named {
+        header.extend(["KB", "Title"]);
+    }
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let rows: Vec<Option<(Vec<String>, Severity)>> = lines
+        .iter()
+        .map(|l| match l {
+            TableLine::Row(f) => Some((finding_row(f, named), f.severity)),
+            TableLine::Text(_) => None,
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in &rows {
+    for (row, _) in rows.iter().flatten() {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -382,28 +496,21 @@ fn write_findings_table(out: &mut String, findings: &[Finding], style: Style) {
         }
         s.trim_end().to_string()
     };
-    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
     let _ = writeln!(out, "{}", line(&header));
-    for (row, f) in rows.iter().zip(findings) {
-        let _ = writeln!(
-            out,
-            "{}",
-            style.paint(severity_colour(f.severity), &line(row))
-        );
-    }
-}
-
-/// The title of each update found (when the catalog names it), and the
-/// bundle it ships in, so the table's RevisionIds can be told apart.
-fn write_finding_titles(out: &mut String, findings: &[Finding]) {
-    for f in findings {
-        let n = &f.names;
-        let Some(title) = &n.title else { continue };
-        let mut line = format!("  {}  {title}", f.revision_id);
-        if let Some(b) = &n.bundled_by {
-            let _ = write!(line, " (bundled in {})", b.revision_id);
+    for (row, l) in rows.iter().zip(lines) {
+        match (row, l) {
+            (Some((cells, severity)), _) => {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    style.paint(severity_colour(*severity), &line(cells))
+                );
+            }
+            (None, TableLine::Text(text)) => {
+                let _ = writeln!(out, "  {text}");
+            }
+            (None, TableLine::Row(_)) => unreachable!("every row has cells"),
         }
-        let _ = writeln!(out, "{line}");
     }
 }
 

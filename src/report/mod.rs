@@ -15,7 +15,7 @@ pub mod show;
 mod verify;
 
 pub use crate::rules::finding::show_value;
-pub use check::{check, CHECK_CSV_COLUMNS};
+pub use check::{check, CheckHuman, CHECK_CSV_COLUMNS};
 pub use diff::{diff, DiffHuman, DIFF_CSV_COLUMNS};
 pub use errors::{error, error_document};
 pub use profiles::profiles;

@@ -1365,3 +1365,161 @@ fn an_interrupt_says_so_on_stderr_and_in_the_log() {
         assert!(tail[1].contains("interrupted"), "{signal}: {text}");
     }
 }
+
+// --- human reports read top-down (issue 13) ---
+
+// `generate` wrote an unsigned catalog without saying so, and its --help did
+// not either: a newcomer's first `check` of it exited 3.
+#[test]
+fn generate_says_the_catalog_is_unsigned_and_how_to_check_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new.cab");
+    let written = run(["generate", "--updates", "20", "-o", out.to_str().unwrap()]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert!(written.stderr.contains("unsigned"), "{}", written.stderr);
+    assert!(
+        written.stderr.contains("--allow-unsigned"),
+        "{}",
+        written.stderr
+    );
+    assert!(
+        written.stderr.contains("--trust-anchor"),
+        "{}",
+        written.stderr
+    );
+    assert!(
+        written.stderr.contains("osslsigncode"),
+        "{}",
+        written.stderr
+    );
+    let help = run(["generate", "--help"]);
+    assert_eq!(help.code, 0);
+    for needed in [
+        "UNSIGNED",
+        "--allow-unsigned",
+        "osslsigncode",
+        "--trust-anchor",
+    ] {
+        assert!(help.stdout.contains(needed), "{needed}: {}", help.stdout);
+    }
+    // And what it says works: the catalog checks with --allow-unsigned.
+    let check = run(["check", "--allow-unsigned", out.to_str().unwrap()]);
+    assert!(check.code == 0 || check.code == 1, "{}", check.stderr);
+}
+
+// The human check report put the verdict on its last line only, after every
+// finding (line 219,395 of 219,395 at full scale): it comes first now, with
+// the counts, and again last.
+#[test]
+fn human_check_report_starts_with_the_verdict_and_the_counts() {
+    let mut args = vec!["check".to_string()];
+    args.extend(trust());
+    args.push(testdata("sample-wsusscn2.cab").display().to_string());
+    let out = run(&args);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let verdict = "Verdict   INCOMPATIBLE: 1 update(s) would break configmgr2007-legacy";
+    assert_eq!(lines[0], verdict, "{}", out.stdout);
+    assert!(
+        lines[1]
+            .starts_with("Counts    400 updates checked; 1 finding(s): 1 breaking, 0 warning(s)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(*lines.last().unwrap(), verdict, "{}", out.stdout);
+}
+
+// An update's title and KB were not in its finding's row but in a second
+// block under the table, one line per finding again.
+#[test]
+fn human_finding_row_carries_title_and_kb() {
+    let mut args = vec!["check".to_string()];
+    args.extend(trust());
+    args.push(testdata("sample-wsusscn2.cab").display().to_string());
+    let out = run(&args);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let header = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("  RevisionId"))
+        .unwrap();
+    assert!(
+        header.contains(" KB ") && header.ends_with(" Title"),
+        "{header}"
+    );
+    let rows: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  1293995 "))
+        .collect();
+    assert_eq!(rows.len(), 1, "one line for the finding: {}", out.stdout);
+    assert!(
+        rows[0].contains(" KB5019120 2026-03 Update for Microsoft 365 Apps"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].ends_with("(bundled in 1000794)"), "{}", rows[0]);
+}
+
+/// A profile that every update in the sample breaks: four groups of values.
+fn strict_profile(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("strict.toml");
+    std::fs::write(
+        &path,
+        "name = \"strict\"\ndescription = \"allows no DeploymentAction in the sample\"\n\
+         [[rule]]\nname = \"deployment-action\"\nattribute = \"DeploymentAction\"\n\
+         allow_absent = false\nallowed = [\"Nothing\"]\nseverity = \"breaks\"\n",
+    )
+    .unwrap();
+    path
+}
+
+// A strict profile made the human report one line per finding (109,690 at
+// full scale): many findings are grouped by profile, rule and value with the
+// first five updates of each, and `--all` lists them all.
+#[test]
+fn human_report_groups_many_findings_and_all_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = strict_profile(dir.path());
+    let sample = testdata("sample-wsusscn2.cab").display().to_string();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check".to_string(), "--profile".into()];
+        args.push(profile.display().to_string());
+        args.extend(trust());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(sample.clone());
+        run(&args)
+    };
+    let rows = |text: &str| {
+        text.lines()
+            .filter(|l| l.contains(" deployment-action breaks "))
+            .count()
+    };
+    let grouped = check(&[]);
+    assert_eq!(grouped.code, 1, "{}", grouped.stderr);
+    assert!(
+        grouped
+            .stdout
+            .contains("Findings  400 (400 breaking, 0 warnings)"),
+        "{}",
+        grouped.stdout
+    );
+    // Evaluate, absent and Bundle: 5 rows each and a "more" line; the one
+    // PreDeploymentCheck: its row.
+    assert_eq!(rows(&grouped.stdout), 16, "{}", grouped.stdout);
+    assert!(grouped.stdout.contains("  … and 316 more with DeploymentAction=\"Bundle\" (deployment-action, strict; --all lists them)"), "{}", grouped.stdout);
+    assert_eq!(
+        grouped.stdout.matches("--all lists them").count(),
+        3,
+        "{}",
+        grouped.stdout
+    );
+    let all = check(&["--all"]);
+    assert_eq!(all.code, 1, "{}", all.stderr);
+    assert_eq!(rows(&all.stdout), 400);
+    assert!(!all.stdout.contains("more with"), "{}", all.stdout);
+    // The machine formats list every finding either way.
+    let json = check(&["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 400);
+}

@@ -741,7 +741,12 @@ fn every_format_reports_every_kind_of_finding_with_the_same_counts() {
 
     let log = dir.path().join("wsuscat.log");
     let mut human_args = args("human");
-    human_args.extend(["--log".to_string(), log.display().to_string()]);
+    // --all: every finding in the table, not the first few of each group.
+    human_args.extend([
+        "--all".to_string(),
+        "--log".to_string(),
+        log.display().to_string(),
+    ]);
     let human = run(&human_args);
     assert_eq!(human.code, 1);
     assert_eq!(from_cmtrace(&log), expected, "cmtrace");

@@ -48,7 +48,7 @@ pub enum Command {
     /// List the built-in profiles.
     #[command(after_help = PROFILES_HELP)]
     Profiles(ProfilesArgs),
-    /// Generate synthetic wsusscn2-shaped catalogs (test fixtures, benchmarks).
+    /// Generate synthetic, unsigned wsusscn2-shaped catalogs (test fixtures, benchmarks).
     #[command(after_help = GENERATE_HELP)]
     Generate(GenerateArgs),
     /// Print a shell completion script, generated from these definitions.
@@ -194,7 +194,15 @@ const GENERATE_HELP: &str = "\
 Examples:
   wsuscat generate --fixtures testdata          # regenerate every committed fixture
   wsuscat generate --updates 136000 --shards 75 -o full.cab
-  wsuscat generate --inject 1293995=PreDeploymentCheck --inject 1000042= -o mix.cab";
+  wsuscat generate --inject 1293995=PreDeploymentCheck --inject 1000042= -o mix.cab
+
+The catalog written is UNSIGNED (Microsoft signs the real one), so `check`
+and `verify` refuse it (exit code 3) unless told otherwise. Either accept it
+unsigned:
+  wsuscat check --allow-unsigned full.cab
+or sign it with osslsigncode and trust the root that issued the key:
+  osslsigncode sign -certs signing.pem -key signing.key -h sha256 -in full.cab -out signed.cab
+  wsuscat check --trust-anchor root-ca.pem signed.cab";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -349,6 +357,11 @@ pub struct CheckArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// List every finding in the human report. Without it, many findings
+    /// are grouped by profile, rule and value, with the first 5 updates of
+    /// each group; JSON, JSON Lines and CSV always list every finding.
+    #[arg(long)]
+    pub all: bool,
     #[command(flatten)]
     pub names: NamesArgs,
 }

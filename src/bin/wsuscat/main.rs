@@ -220,7 +220,12 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
                 Verdict::Incompatible => exit_codes::FINDINGS,
             };
             let written = emit_logged(
-                &report::check(&report, fmt, style(&args.output)),
+                &report::check(
+                    &report,
+                    fmt,
+                    style(&args.output),
+                    report::CheckHuman { all: args.all },
+                ),
                 &args.output,
                 log,
             );
@@ -563,14 +568,28 @@ fn run_generate(args: GenerateArgs) -> i32 {
         diagnose(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(out));
         return exit_codes::USAGE;
     }
-    print(&format!(
+    let code = print(&format!(
         "{}: {} bytes, {} updates, package.xml {} bytes, {} shards\n",
         out.display(),
         generated.cab.len(),
         generated.truth.updates.len(),
         generated.truth.package_xml_len,
         generated.truth.shards.len()
-    ))
+    ));
+    // Not eprintln!: a closed stderr must not turn a written catalog into a panic.
+    let _ = writeln!(std::io::stderr(), "{}", unsigned_note(out));
+    code
+}
+
+/// What `generate` says on stderr after writing: the catalog is unsigned,
+/// so a first `check` of it would exit 3, and the two ways to check it.
+fn unsigned_note(out: &std::path::Path) -> String {
+    format!(
+        "wsuscat: note: {0} is unsigned, so check and verify refuse it (exit code 3); \
+         check it with `wsuscat check --allow-unsigned {0}`, or sign it with osslsigncode \
+         and check it with `--trust-anchor ROOT.pem` (see `wsuscat generate --help`)",
+        out.display()
+    )
 }
 
 fn run_diff(args: cli::DiffArgs) -> i32 {
