@@ -1379,14 +1379,10 @@ fn one_error_line(r: &Run, what: &str) -> String {
         .to_string()
 }
 
-/// Every error not about the cabinet said `outer cab:` (a missing or
-/// unreadable profile or baseline, an unwritable log or report, `man
-/// --dir`, the trust anchors, `show`'s not-found and bad id), and some did
-/// not name their own file.
-#[test]
-fn errors_not_about_the_cabinet_name_their_own_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = |name: &str| dir.path().join(name).display().to_string();
+/// Runs that fail for a reason outside the cabinet, each with the file its
+/// error must start with (`None`: the error has no file).
+fn errors_outside_the_cabinet(dir: &std::path::Path) -> Vec<(Vec<String>, Option<String>)> {
+    let d = |name: &str| dir.join(name).display().to_string();
     let clean = testdata("clean-wsusscn2.cab").display().to_string();
     let [t, a] = trust();
     std::fs::write(d("garbage.pem"), "not a certificate\n").unwrap();
@@ -1396,109 +1392,60 @@ fn errors_not_about_the_cabinet_name_their_own_place() {
     )
     .unwrap();
     let gone = d("no-such-dir/x");
-    let cases: Vec<(Vec<String>, Option<String>)> = vec![
+    let args = |list: &[&str]| -> Vec<String> { list.iter().map(|s| s.to_string()).collect() };
+    let (missing, bad) = (d("missing.toml"), d("bad.toml"));
+    let (log, report) = (format!("{gone}.log"), format!("{gone}.txt"));
+    let (no_pem, garbage) = (d("missing.pem"), d("garbage.pem"));
+    vec![
         (
-            vec![
-                "check".into(),
-                "--profile".into(),
-                d("missing.toml"),
-                clean.clone(),
-            ],
-            Some(d("missing.toml")),
+            args(&["check", "--profile", &missing, &clean]),
+            Some(missing.clone()),
         ),
         (
-            vec![
-                "check".into(),
-                "--profile".into(),
-                d("bad.toml"),
-                clean.clone(),
-            ],
-            Some(d("bad.toml")),
+            args(&["check", "--profile", &bad, &clean]),
+            Some(bad.clone()),
         ),
         (
-            vec![
-                "check".into(),
-                "--baseline".into(),
-                d("missing.toml"),
-                clean.clone(),
-            ],
-            Some(d("missing.toml")),
+            args(&["check", "--baseline", &missing, &clean]),
+            Some(missing.clone()),
         ),
         (
-            vec![
-                "check".into(),
-                "--profile".into(),
-                "no-such-profile".into(),
-                clean.clone(),
-            ],
+            args(&["check", "--profile", "no-such-profile", &clean]),
             None,
         ),
         (
-            vec![
-                "check".into(),
-                t.clone(),
-                a.clone(),
-                "--log".into(),
-                format!("{gone}.log"),
-                clean.clone(),
-            ],
-            Some(format!("{gone}.log")),
+            args(&["check", &t, &a, "--log", &log, &clean]),
+            Some(log.clone()),
         ),
         (
-            vec![
-                "check".into(),
-                t.clone(),
-                a.clone(),
-                "--output".into(),
-                format!("{gone}.txt"),
-                clean.clone(),
-            ],
-            Some(format!("{gone}.txt")),
+            args(&["check", &t, &a, "--output", &report, &clean]),
+            Some(report.clone()),
         ),
         (
-            vec!["man".into(), "--dir".into(), gone.clone()],
+            args(&["man", "--dir", &gone]),
             Some(format!("{gone}/wsuscat")),
         ),
         (
-            vec![
-                "check".into(),
-                "--trust-anchor".into(),
-                d("missing.pem"),
-                clean.clone(),
-            ],
-            Some(d("missing.pem")),
+            args(&["check", "--trust-anchor", &no_pem, &clean]),
+            Some(no_pem.clone()),
         ),
         (
-            vec![
-                "verify".into(),
-                "--trust-anchor".into(),
-                d("garbage.pem"),
-                clean.clone(),
-            ],
-            Some(d("garbage.pem")),
+            args(&["verify", "--trust-anchor", &garbage, &clean]),
+            Some(garbage.clone()),
         ),
-        (
-            vec![
-                "show".into(),
-                t.clone(),
-                a.clone(),
-                clean.clone(),
-                "7".into(),
-            ],
-            Some(clean.clone()),
-        ),
-        (
-            vec![
-                "show".into(),
-                t.clone(),
-                a.clone(),
-                clean.clone(),
-                "KBabc".into(),
-            ],
-            None,
-        ),
-    ];
-    for (args, file) in cases {
+        (args(&["show", &t, &a, &clean, "7"]), Some(clean.clone())),
+        (args(&["show", &t, &a, &clean, "KBabc"]), None),
+    ]
+}
+
+/// Every error not about the cabinet said `outer cab:` (a missing or
+/// unreadable profile or baseline, an unwritable log or report, `man
+/// --dir`, the trust anchors, `show`'s not-found and bad id), and some did
+/// not name their own file.
+#[test]
+fn errors_not_about_the_cabinet_name_their_own_place() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, file) in errors_outside_the_cabinet(dir.path()) {
         let r = run(&args);
         let what = args.join(" ");
         assert_eq!(r.code, 2, "{what}: {}", r.stderr);
