@@ -281,10 +281,49 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.0.place, self.0.message)
+impl Place {
+    /// True when the place is inside the catalog: a member, a folder, a
+    /// block or a byte is known.
+    fn is_inside(&self) -> bool {
+        !self.members.is_empty()
+            || self.folder.is_some()
+            || self.block.is_some()
+            || self.offset.is_some()
     }
+}
+
+impl fmt::Display for Error {
+    /// One line: the place, then the message. `outer cab` is said only of
+    /// the catalog: an error about a profile, a report, a log, the trust
+    /// anchors or the question asked names its own file (or none) and
+    /// nothing inside a cabinet. Line breaks in the message (a cause's own
+    /// multi-line text) become spaces, so that every error is one line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let place = &self.0.place;
+        if self.0.kind.is_catalog_fault() || place.is_inside() {
+            write!(f, "{place}: ")?;
+        } else if let Some(file) = &place.file {
+            write!(f, "{}: ", file.display())?;
+            if let Some(update) = &place.update {
+                write!(f, "update RevisionId {update}: ")?;
+            }
+        }
+        f.write_str(&one_line(&self.0.message))
+    }
+}
+
+/// `text` on one line: each run of line breaks (and the indentation after
+/// it) becomes one space.
+pub(crate) fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['\n', '\r']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let joined: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    std::borrow::Cow::Owned(joined.join(" "))
 }
 
 impl std::error::Error for Error {

@@ -184,8 +184,9 @@ fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<S
     let not_found = |what: String| {
         Error::new(
             ErrorKind::NotFound,
-            format!("no update with {what} in {}", path.display()),
+            format!("no update with {what} in the catalog"),
         )
+        .with_file(path)
     };
     // KB numbers are only in the shards: finding them takes a pass of its
     // own. RevisionIds and UpdateIds are found in the pass that keeps the

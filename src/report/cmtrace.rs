@@ -19,6 +19,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::commands::check::CheckReport;
+use crate::commands::diff::{CatalogSummary, DiffReport};
 use crate::commands::verify::VerifyReport;
 use crate::error::Error;
 use crate::rules::finding::{CatalogFinding, Finding, Verdict};
@@ -122,6 +123,54 @@ pub fn exit(code: i32, meaning: &str) -> Entry {
         _ => Level::Error,
     };
     Entry::new(level, format!("exit code {code} ({meaning})"))
+}
+
+fn diff_catalog(role: &str, c: &CatalogSummary) -> Entry {
+    Entry::new(
+        Level::Info,
+        format!(
+            "{role} catalog {}: PackageId {}, CreationDate {}, {} updates",
+            c.path,
+            c.package_id.as_deref().unwrap_or("(absent)"),
+            c.creation_date.as_deref().unwrap_or("(absent)"),
+            c.updates
+        ),
+    )
+}
+
+/// What `diff` logs: the two catalogs and a summary, `different: N
+/// difference(s): …` with the count of each kind (a warning, so that a
+/// viewer shows it), or `no differences`.
+pub fn diff(r: &DiffReport) -> Vec<Entry> {
+    let mut entries = vec![diff_catalog("old", &r.old), diff_catalog("new", &r.new)];
+    let n = r.differences();
+    entries.push(if n == 0 {
+        Entry::new(
+            Level::Info,
+            "no differences between the two catalogs".to_string(),
+        )
+    } else {
+        Entry::new(
+            Level::Warning,
+            format!(
+                "different: {n} difference(s): {} added, {} removed, {} revised, {} attribute change(s), {} newly superseded, {} newly expired, products {} added {} removed, classifications {} added {} removed, {} root attribute change(s), {} shard change(s), {} new vocabulary term(s)",
+                r.added.len(),
+                r.removed.len(),
+                r.revised.len(),
+                r.attribute_changes.len(),
+                r.newly_superseded.len(),
+                r.newly_expired.len(),
+                r.products_added.len(),
+                r.products_removed.len(),
+                r.classifications_added.len(),
+                r.classifications_removed.len(),
+                r.root_changes.len(),
+                r.shard_changes.len(),
+                r.vocabulary.len(),
+            ),
+        )
+    });
+    entries
 }
 
 /// An error that ended the run.

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Format;
-use crate::error::Error;
+use crate::error::{one_line, Error};
 
 #[derive(Serialize)]
 struct Inner<'a> {
@@ -40,7 +40,11 @@ fn inner(err: &Error) -> Inner<'_> {
 /// gets the human line (which belongs on stderr).
 pub fn error(err: &Error, format: Format) -> String {
     match format {
-        Format::Human | Format::Csv => format!("wsuscat: error: {err}\n"),
+        // One line, whatever a file name or a cause holds: the last guard
+        // of "every error is one line".
+        Format::Human | Format::Csv => {
+            format!("wsuscat: error: {}\n", one_line(&err.to_string()))
+        }
         Format::Json => {
             #[derive(Serialize)]
             struct Outer<'a> {

@@ -295,38 +295,53 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("wua", include_str!("profiles/wua.toml")),
 ];
 
+/// A TOML error on one line: `line L, column C: message`. The toml
+/// crate's own Display spans several lines (a snippet with a caret); an
+/// error here is one line, its place the profile's file.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = crate::error::one_line(e.message()).into_owned();
+    let Some(span) = e.span() else {
+        return message;
+    };
+    let before = text.get(..span.start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}: {message}")
+}
+
 /// The profile `check` uses when none is named.
 pub const DEFAULT_PROFILE: &str = "configmgr2007-legacy";
 
 impl Profile {
-    /// Parses a profile from TOML text; `origin` names it in errors.
+    /// Parses a profile from TOML text; `origin` names it in errors, as
+    /// their file (the profile's path, or a built-in profile's name).
     pub fn from_toml(text: &str, origin: &str) -> Result<Profile> {
-        let profile: Profile = toml::from_str(text).map_err(|e| {
-            Error::new(ErrorKind::Profile, format!("profile {origin}: {e}")).with_source(e)
-        })?;
+        Profile::parse(text).map_err(|e| e.with_file(origin))
+    }
+
+    fn parse(text: &str) -> Result<Profile> {
+        let profile: Profile = toml::from_str(text)
+            .map_err(|e| Error::new(ErrorKind::Profile, toml_error(text, &e)).with_source(e))?;
         if profile.rules.is_empty()
             && profile.combination_rules.is_empty()
             && profile.vocabulary.is_none()
         {
             return Err(Error::new(
                 ErrorKind::Profile,
-                format!("profile {origin} has no rules: it could never find anything"),
+                "the profile has no rules: it could never find anything".to_string(),
             ));
         }
         if profile.kind == ProfileKind::Baseline && profile.vocabulary.is_none() {
             return Err(Error::new(
                 ErrorKind::Profile,
-                format!("profile {origin} is a baseline without a [vocabulary]"),
+                "the profile is a baseline without a [vocabulary]".to_string(),
             ));
         }
         for rule in &profile.combination_rules {
             if rule.match_any.is_empty() {
                 return Err(Error::new(
                     ErrorKind::Profile,
-                    format!(
-                        "combination rule {} in profile {origin} has no pattern",
-                        rule.name
-                    ),
+                    format!("combination rule {} has no pattern", rule.name),
                 ));
             }
         }
@@ -334,10 +349,7 @@ impl Profile {
             if !rule.allow_absent && rule.allowed.is_empty() {
                 return Err(Error::new(
                     ErrorKind::Profile,
-                    format!(
-                        "rule {} in profile {origin} allows nothing at all",
-                        rule.name
-                    ),
+                    format!("rule {} allows nothing at all", rule.name),
                 ));
             }
         }
@@ -374,11 +386,9 @@ impl Profile {
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot read profile {}: {e}", path.display()),
-            )
-            .with_source(e)
+            Error::new(ErrorKind::Io, format!("cannot read the profile: {e}"))
+                .with_source(e)
+                .with_file(path)
         })?;
         Profile::from_toml(&text, &path.display().to_string())
     }
@@ -417,21 +427,18 @@ impl Profile {
         for path in baselines {
             let path = path.as_ref();
             let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!("cannot read baseline {}: {e}", path.display()),
-                )
-                .with_source(e)
+                Error::new(ErrorKind::Io, format!("cannot read the baseline: {e}"))
+                    .with_source(e)
+                    .with_file(path)
             })?;
             let origin = path.display().to_string();
             let baseline = Profile::from_toml(&text, &origin)?;
             if baseline.kind != ProfileKind::Baseline {
                 return Err(Error::new(
                     ErrorKind::Profile,
-                    format!(
-                        "{origin} is not a baseline (no kind = \"baseline\"): it is a consumer profile; name it as a profile, not a baseline"
-                    ),
-                ));
+                    "not a baseline (no kind = \"baseline\"): it is a consumer profile; name it as a profile, not a baseline",
+                )
+                .with_file(path));
             }
             loaded.push(baseline);
         }

@@ -57,13 +57,31 @@ impl Default for TrustOptions {
 
 impl TrustOptions {
     /// Loads the anchors: the given files, or Microsoft's code-signing roots.
+    /// An anchor file that cannot be read or parsed is named as the error's
+    /// file: the fault is there, not in the catalog.
     pub fn anchors(&self) -> Result<TrustAnchors> {
-        let anchors = if self.anchor_files.is_empty() {
-            TrustAnchors::microsoft_default()
-        } else {
-            TrustAnchors::from_pem_files(&self.anchor_files)
-        };
-        anchors.map_err(Error::from)
+        if self.anchor_files.is_empty() {
+            return TrustAnchors::microsoft_default().map_err(Error::from);
+        }
+        let mut anchors = TrustAnchors::empty();
+        for path in &self.anchor_files {
+            let bytes = std::fs::read(path).map_err(|e| {
+                Error::new(
+                    ErrorKind::Usage,
+                    format!("cannot load the trust anchors: cannot read: {e}"),
+                )
+                .with_source(e)
+                .with_file(path)
+            })?;
+            let loaded = TrustAnchors::from_pem_or_der(&bytes).map_err(|e| {
+                Error::from(crate::trust::signature::Error::TrustAnchor {
+                    reason: e.to_string(),
+                })
+                .with_file(path)
+            })?;
+            anchors.extend(loaded);
+        }
+        Ok(anchors)
     }
 }
 

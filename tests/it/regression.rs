@@ -1523,3 +1523,199 @@ fn human_report_groups_many_findings_and_all_lists_them() {
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 400);
 }
+
+// --- error places (issue 13) ---
+
+/// The one stderr line of a failed run, after `wsuscat: error: `; fails
+/// unless the run wrote exactly one line.
+fn one_error_line(r: &Run, what: &str) -> String {
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{what}: one line:\n{}", r.stderr);
+    lines[0]
+        .strip_prefix("wsuscat: error: ")
+        .unwrap_or_else(|| panic!("{what}: {}", r.stderr))
+        .to_string()
+}
+
+/// Runs that fail for a reason outside the cabinet, each with the file its
+/// error must start with (`None`: the error has no file).
+fn errors_outside_the_cabinet(dir: &std::path::Path) -> Vec<(Vec<String>, Option<String>)> {
+    let d = |name: &str| dir.join(name).display().to_string();
+    let clean = testdata("clean-wsusscn2.cab").display().to_string();
+    let [t, a] = trust();
+    std::fs::write(d("garbage.pem"), "not a certificate\n").unwrap();
+    std::fs::write(
+        d("bad.toml"),
+        "name = \"x\"\ndescription = \"d\"\nbogus = 1\n",
+    )
+    .unwrap();
+    let gone = d("no-such-dir/x");
+    let args = |list: &[&str]| -> Vec<String> { list.iter().map(|s| s.to_string()).collect() };
+    let (missing, bad) = (d("missing.toml"), d("bad.toml"));
+    let (log, report) = (format!("{gone}.log"), format!("{gone}.txt"));
+    let (no_pem, garbage) = (d("missing.pem"), d("garbage.pem"));
+    vec![
+        (
+            args(&["check", "--profile", &missing, &clean]),
+            Some(missing.clone()),
+        ),
+        (
+            args(&["check", "--profile", &bad, &clean]),
+            Some(bad.clone()),
+        ),
+        (
+            args(&["check", "--baseline", &missing, &clean]),
+            Some(missing.clone()),
+        ),
+        (
+            args(&["check", "--profile", "no-such-profile", &clean]),
+            None,
+        ),
+        (
+            args(&["check", &t, &a, "--log", &log, &clean]),
+            Some(log.clone()),
+        ),
+        (
+            args(&["check", &t, &a, "--output", &report, &clean]),
+            Some(report.clone()),
+        ),
+        (
+            args(&["man", "--dir", &gone]),
+            Some(format!("{gone}/wsuscat")),
+        ),
+        (
+            args(&["check", "--trust-anchor", &no_pem, &clean]),
+            Some(no_pem.clone()),
+        ),
+        (
+            args(&["verify", "--trust-anchor", &garbage, &clean]),
+            Some(garbage.clone()),
+        ),
+        (args(&["show", &t, &a, &clean, "7"]), Some(clean.clone())),
+        (args(&["show", &t, &a, &clean, "KBabc"]), None),
+    ]
+}
+
+/// Every error not about the cabinet said `outer cab:` (a missing or
+/// unreadable profile or baseline, an unwritable log or report, `man
+/// --dir`, the trust anchors, `show`'s not-found and bad id), and some did
+/// not name their own file.
+#[test]
+fn errors_not_about_the_cabinet_name_their_own_place() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, file) in errors_outside_the_cabinet(dir.path()) {
+        let r = run(&args);
+        let what = args.join(" ");
+        assert_eq!(r.code, 2, "{what}: {}", r.stderr);
+        let line = one_error_line(&r, &what);
+        assert!(!line.contains("outer cab"), "{what}: {line}");
+        if let Some(file) = file {
+            assert!(line.starts_with(&file), "{what}: {line}");
+        }
+    }
+}
+
+/// A TOML error in a profile spanned five or six lines (the toml crate's
+/// snippet with a caret) against "every error is one line".
+#[test]
+fn a_profile_toml_error_is_one_line_with_its_file_line_and_column() {
+    let (_d, path) = temp_file(
+        "bad.toml",
+        b"name = \"x\"\ndescription = \"d\"\n[[rule]]\nname = 1 2\n",
+    );
+    let r = run([
+        "check".as_ref(),
+        "--profile".as_ref(),
+        path.as_os_str(),
+        testdata("clean-wsusscn2.cab").as_os_str(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let line = one_error_line(&r, "a bad profile");
+    assert!(
+        line.starts_with(&format!("{}: line 4, column 10: ", path.display())),
+        "{line}"
+    );
+}
+
+/// The same truncated file gave one message from `check` (its size against
+/// the signature area) and another from `list`, `show`, `diff` and `info`
+/// (the header's size, at byte 8).
+#[test]
+fn a_truncated_file_gives_the_same_error_from_every_command() {
+    let clean = std::fs::read(testdata("clean-wsusscn2.cab")).unwrap();
+    let mut files = vec![(
+        "broken-truncated.cab".to_string(),
+        std::fs::read(testdata("broken-truncated.cab")).unwrap(),
+    )];
+    for cut in [20, 100, clean.len() / 2, clean.len() - 1] {
+        files.push((format!("cut to {cut} bytes"), clean[..cut].to_vec()));
+    }
+    for (what, bytes) in files {
+        let (_d, path) = temp_file("truncated.cab", &bytes);
+        let p = path.display().to_string();
+        let commands: Vec<Vec<&str>> = vec![
+            vec!["check", &p],
+            vec!["list", &p],
+            vec!["info", &p],
+            vec!["verify", &p],
+            vec!["diff", &p, &p],
+            vec!["show", &p, "1"],
+            vec!["baseline", &p],
+        ];
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for args in commands {
+            let r = run(&args);
+            assert_eq!(r.code, 3, "{what}: {}: {}", args[0], r.stderr);
+            seen.push((args[0].to_string(), one_error_line(&r, &what)));
+        }
+        for (command, line) in &seen {
+            assert_eq!(line, &seen[0].1, "{what}: {command} against check");
+        }
+    }
+}
+
+/// `diff --log` logged exit 1 as "incompatible" (check's word) and had no
+/// summary of what differed.
+#[test]
+fn diff_log_says_different_and_summarises() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("diff.log");
+    let [t, a] = trust();
+    let clean = testdata("clean-wsusscn2.cab");
+    let sample = testdata("sample-wsusscn2.cab");
+    for (new, code, meaning) in [(&sample, 1, "different"), (&clean, 0, "no differences")] {
+        let _ = std::fs::remove_file(&log);
+        let r = run([
+            "diff".as_ref(),
+            t.as_ref(),
+            a.as_ref(),
+            "--quiet".as_ref(),
+            "--log".as_ref(),
+            log.as_os_str(),
+            clean.as_os_str(),
+            new.as_os_str(),
+        ]);
+        assert_eq!(r.code, code, "{}", r.stderr);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(!text.contains("incompatible"), "{text}");
+        assert!(
+            text.contains(&format!("exit code {code} ({meaning})")),
+            "{text}"
+        );
+        let summary = if code == 1 {
+            "different: "
+        } else {
+            "no differences"
+        };
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("<![LOG[{summary}"))),
+            "{text}"
+        );
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("old catalog ") && text.contains("new catalog "),
+        "{text}"
+    );
+}

@@ -55,6 +55,16 @@ pub fn meaning(code: i32) -> &'static str {
     }
 }
 
+/// What `diff`'s exit code means, for its log: 0 and 1 are `no
+/// differences` and `different` there, not a verdict.
+pub fn diff_meaning(code: i32) -> &'static str {
+    match code {
+        SAME => "no differences",
+        DIFFERENT => "different",
+        _ => meaning(code),
+    }
+}
+
 /// The only place an error becomes an exit code.
 pub fn for_error(kind: ErrorKind) -> i32 {
     if kind.is_catalog_fault() {

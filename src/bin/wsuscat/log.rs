@@ -89,9 +89,10 @@ impl Log {
         }
     }
 
-    /// Writes the exit code line and returns the code.
-    pub fn exit(&self, code: i32) -> i32 {
-        self.write(&[cmtrace::exit(code, exit_codes::meaning(code))]);
+    /// Writes the exit code line with the command's own `meaning` of it
+    /// (`diff`'s 1 is "different", not "incompatible") and returns the code.
+    pub fn exit_meaning(&self, code: i32, meaning: &str) -> i32 {
+        self.write(&[cmtrace::exit(code, meaning)]);
         code
     }
 }

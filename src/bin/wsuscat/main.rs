@@ -172,10 +172,20 @@ fn style(out: &OutputArgs) -> Style {
 
 /// Opens the log, runs the command, and logs its exit code.
 fn logged(out: &OutputArgs, args: &cli::LogArgs, run: impl FnOnce(&Log) -> i32) -> i32 {
+    logged_meaning(out, args, exit_codes::meaning, run)
+}
+
+/// [`logged`], with the command's own words for its exit codes.
+fn logged_meaning(
+    out: &OutputArgs,
+    args: &cli::LogArgs,
+    meaning: fn(i32) -> &'static str,
+    run: impl FnOnce(&Log) -> i32,
+) -> i32 {
     match Log::open(args) {
         Ok(log) => {
             let code = run(&log);
-            log.exit(code)
+            log.exit_meaning(code, meaning(code))
         }
         Err(e) => fail(&e, out, &Log::disabled()),
     }
@@ -593,7 +603,9 @@ fn unsigned_note(out: &std::path::Path) -> String {
 }
 
 fn run_diff(args: cli::DiffArgs) -> i32 {
-    logged(&args.output, &args.log, |log| diff_logged(&args, log))
+    logged_meaning(&args.output, &args.log, exit_codes::diff_meaning, |log| {
+        diff_logged(&args, log)
+    })
 }
 
 fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
@@ -604,6 +616,7 @@ fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
     };
     match wsuscat::diff(&args.old, &args.new, &options) {
         Ok(r) => {
+            log.write(&cmtrace::diff(&r));
             let differences = r.differences();
             let text = report::diff(
                 &r,
