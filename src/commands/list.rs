@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::catalog::fragment::strip_kb;
-use crate::catalog::inventory::{self, same_guid, Entry, Inventory, Keep};
+use crate::catalog::inventory::{self, same_guid, Entry, EntryRef, Inventory, Keep};
 use crate::catalog::names::{self, Names};
 use crate::catalog::package::scan::ScanOptions;
 use crate::catalog::shards::ShardReport;
@@ -50,23 +50,23 @@ impl Filters {
         self.kb.is_some() || self.product.is_some() || self.classification.is_some()
     }
 
-    fn matches_package(&self, e: &Entry) -> bool {
-        self.revision_id.is_none_or(|r| e.revision_id == r)
+    fn matches_package(&self, e: EntryRef<'_>) -> bool {
+        self.revision_id.is_none_or(|r| e.revision_id() == r)
             && self
                 .update_id
                 .as_deref()
-                .is_none_or(|id| e.update_id.as_deref().is_some_and(|u| same_guid(u, id)))
+                .is_none_or(|id| e.has_update_id(id))
             && self
                 .deployment_action
                 .as_ref()
-                .is_none_or(|a| e.deployment_action.as_deref() == a.as_deref())
+                .is_none_or(|a| e.deployment_action() == a.as_deref())
             && self
                 .superseded
-                .is_none_or(|superseded| superseded != e.superseded_by.is_empty())
-            && self.kind.is_none_or(|k| e.kind == k)
+                .is_none_or(|superseded| superseded != e.superseded_by().is_empty())
+            && self.kind.is_none_or(|k| e.kind() == k)
     }
 
-    fn matches_names(&self, inv: &Inventory, e: &Entry, n: &Names) -> bool {
+    fn matches_names(&self, inv: &Inventory, e: EntryRef<'_>, n: &Names) -> bool {
         let kb = |want: &str| {
             let want = strip_kb(want);
             n.kb.as_deref().is_some_and(|k| strip_kb(k) == want)
@@ -155,11 +155,11 @@ pub fn list(path: &Path, options: &ListOptions) -> Result<ListReport> {
 
 fn list_content(path: &Path, options: &ListOptions) -> Result<ListReport> {
     let catalog = Catalog::open(path)?;
-    let mut inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
+    let inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
     let filters = &options.filters;
-    let updates_in_catalog = inv.entries.len() as u64;
-    let selected: Vec<usize> = (0..inv.entries.len())
-        .filter(|&i| filters.matches_package(&inv.entries[i]))
+    let updates_in_catalog = inv.len() as u64;
+    let selected: Vec<usize> = (0..inv.len())
+        .filter(|&i| filters.matches_package(inv.at(i)))
         .collect();
     let want_names = options.names || filters.needs_names();
     let mut shards = ShardReport::default();
@@ -168,7 +168,7 @@ fn list_content(path: &Path, options: &ListOptions) -> Result<ListReport> {
         let index = catalog.read_index()?;
         let categories = inv.category_map();
         let request = names::request_for(
-            selected.iter().map(|&i| inv.subject(&inv.entries[i])),
+            selected.iter().map(|&i| inv.subject(inv.at(i))),
             &categories,
             &options.lang,
         );
@@ -180,16 +180,16 @@ fn list_content(path: &Path, options: &ListOptions) -> Result<ListReport> {
             options.scan.threads,
         )?;
         drop(request);
-        // Each row is named and takes its entry over in one step: at no
-        // time do a full catalog's names or entries exist twice.
+        // Each row is named as it is made: at no time do a full
+        // catalog's names exist twice.
         for &i in &selected {
             let n = {
-                let subject = inv.subject(&inv.entries[i]);
+                let subject = inv.subject(inv.at(i));
                 gathered.names_for(&subject, &categories, &options.lang, &report)
             };
-            if filters.matches_names(&inv, &inv.entries[i], &n) {
+            if filters.matches_names(&inv, inv.at(i), &n) {
                 rows.push(Row {
-                    entry: std::mem::replace(&mut inv.entries[i], Entry::taken()),
+                    entry: inv.at(i).to_entry(),
                     names: Some(n),
                 });
             }
@@ -198,7 +198,7 @@ fn list_content(path: &Path, options: &ListOptions) -> Result<ListReport> {
     } else {
         for &i in &selected {
             rows.push(Row {
-                entry: std::mem::replace(&mut inv.entries[i], Entry::taken()),
+                entry: inv.at(i).to_entry(),
                 names: None,
             });
         }
@@ -207,7 +207,7 @@ fn list_content(path: &Path, options: &ListOptions) -> Result<ListReport> {
         path: path.display().to_string(),
         updates_in_catalog,
         rows,
-        categories: std::mem::take(&mut inv.categories),
+        categories: inv.categories,
         shards,
     })
 }
