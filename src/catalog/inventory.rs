@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -233,7 +234,7 @@ impl Pool {
     }
 }
 
-/// What the slots point into: built per batch, then joined.
+/// What the slots point into.
 #[derive(Debug, Clone, Default)]
 struct Arenas {
     text: String,
@@ -420,11 +421,19 @@ impl Interner {
     }
 }
 
-struct Collector<'a> {
-    keep: &'a Keep<'a>,
+/// The slots and what they point into, shared by every batch's collector:
+/// each update goes straight into them, so no batch holds a copy to be
+/// joined at the end.
+#[derive(Default)]
+struct Built {
     slots: Vec<Slot>,
     arenas: Arenas,
     categories: Interner,
+}
+
+struct Collector<'a> {
+    keep: &'a Keep<'a>,
+    built: &'a Mutex<Built>,
     census: Census,
     details: Vec<Detail>,
     locations: Vec<(String, String)>,
@@ -490,7 +499,13 @@ impl Visitor for Collector<'_> {
                 }
             }
         }
-        let ar = &mut self.arenas;
+        let revision_id = u.revision_id().unwrap_or_default();
+        let revision_number = u.get("RevisionNumber").and_then(|v| v.parse().ok());
+        // Only a collector that panicked while holding the lock poisons it,
+        // and that panic ends the scan.
+        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        let b = &mut *built;
+        let ar = &mut b.arenas;
         let id = match u.get("UpdateId") {
             None => Id::Absent,
             Some(v) => match parse_guid(v) {
@@ -508,12 +523,12 @@ impl Visitor for Collector<'_> {
         );
         let categories = arena_index(ar.categories.len());
         for (t, id) in u.categories() {
-            ar.categories.push(self.categories.intern(t, id));
+            ar.categories.push(b.categories.intern(t, id));
         }
-        self.slots.push(Slot {
-            revision_id: u.revision_id().unwrap_or_default(),
+        b.slots.push(Slot {
+            revision_id,
             offset: u.offset,
-            revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
+            revision_number,
             id,
             creation_date: u.get("CreationDate").map(|v| ar.text(v)),
             deployment_action: ar.pool.intern(action),
@@ -525,6 +540,7 @@ impl Visitor for Collector<'_> {
             categories_len: arena_index(ar.categories.len()) - categories,
             kind,
         });
+        drop(built);
         if self.keep.detail.is_some_and(|select| select(u)) {
             self.details.push(Detail {
                 revision_id: u.revision_id().unwrap_or_default(),
@@ -562,11 +578,10 @@ pub fn read_catalog(
     keep: &Keep<'_>,
 ) -> Result<Inventory> {
     let mut xml = catalog.stream_package_xml()?;
+    let built = Mutex::new(Built::default());
     let new = || Collector {
         keep,
-        slots: Vec::new(),
-        arenas: Arenas::default(),
-        categories: Interner::default(),
+        built: &built,
         census: Census::default(),
         details: Vec::new(),
         locations: Vec::new(),
@@ -579,65 +594,25 @@ pub fn read_catalog(
         package_xml_len: scanned.document.len,
         ..Inventory::default()
     };
-    let total = scanned.visitors.iter().map(|c| c.slots.len()).sum();
-    inv.slots.reserve_exact(total);
-    let mut table = Interner::default();
     for c in scanned.visitors {
-        inv.join(c, &mut table);
+        inv.census.merge(c.census);
+        inv.details.extend(c.details);
+        inv.file_locations.extend(c.locations);
     }
-    inv.categories = table.pairs;
-    inv.slots.sort_by_key(|e| (e.revision_id, e.offset));
+    let built = built.into_inner().unwrap_or_else(|e| e.into_inner());
+    inv.slots = built.slots;
+    inv.arenas = built.arenas;
+    inv.categories = built.categories.pairs;
+    // (RevisionId, offset) is unique: an unstable sort is deterministic,
+    // and needs no buffer.
+    inv.slots
+        .sort_unstable_by_key(|e| (e.revision_id, e.offset));
     inv.details.sort_by_key(|d| d.revision_id);
     inv.index_update_ids();
     Ok(inv)
 }
 
 impl Inventory {
-    /// Adds one batch's updates, renumbering what they point into.
-    fn join(&mut self, c: Collector<'_>, table: &mut Interner) {
-        // Batch-local category numbers become catalog-wide ones.
-        let remap: Vec<u32> = c
-            .categories
-            .pairs
-            .iter()
-            .map(|(t, id)| table.intern(t, id))
-            .collect();
-        let ar = &mut self.arenas;
-        let pool: Vec<u32> = c
-            .arenas
-            .pool
-            .values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| if i == 0 { 0 } else { ar.pool.intern(Some(v)) })
-            .collect();
-        let text = arena_index(ar.text.len());
-        ar.text.push_str(&c.arenas.text);
-        let refs = arena_index(ar.refs.len());
-        ar.refs.extend_from_slice(&c.arenas.refs);
-        let categories = arena_index(ar.categories.len());
-        ar.categories
-            .extend(c.arenas.categories.iter().map(|&i| remap[i as usize]));
-        let shift = |t: Text| Text {
-            start: t.start + text,
-            len: t.len,
-        };
-        self.slots.extend(c.slots.into_iter().map(|mut e| {
-            if let Id::Text(t) = e.id {
-                e.id = Id::Text(shift(t));
-            }
-            e.creation_date = e.creation_date.map(shift);
-            e.deployment_action = pool[e.deployment_action as usize];
-            e.default_language = pool[e.default_language as usize];
-            e.refs += refs;
-            e.categories += categories;
-            e
-        }));
-        self.census.merge(c.census);
-        self.details.extend(c.details);
-        self.file_locations.extend(c.locations);
-    }
-
     /// Finds each UpdateId's current revision: of several revisions of one
     /// UpdateId, the one with the highest RevisionNumber.
     fn index_update_ids(&mut self) {
