@@ -647,6 +647,43 @@ impl Inventory {
     }
 }
 
+/// The download Urls of the payload files `ids` names (`<FileLocation>` Id
+/// → Url), from a pass of their own over package.xml that looks at nothing
+/// else: a catalog has hundreds of thousands of them, and only these are
+/// kept.
+pub fn file_locations(
+    catalog: &Catalog,
+    scan_options: &ScanOptions,
+    ids: &HashSet<&str>,
+) -> Result<HashMap<String, String>> {
+    struct Locator<'a> {
+        ids: &'a HashSet<&'a str>,
+        found: Vec<(String, String)>,
+    }
+    impl Visitor for Locator<'_> {
+        fn update(&mut self, _: &Update) {}
+        fn wants_refs(&mut self, _: &Update) -> bool {
+            false
+        }
+        fn file_location(&mut self, id: &str, url: &str) {
+            if self.ids.contains(id) {
+                self.found.push((id.to_string(), url.to_string()));
+            }
+        }
+    }
+    let mut xml = catalog.stream_package_xml()?;
+    let new = || Locator {
+        ids,
+        found: Vec::new(),
+    };
+    let scanned = scan(&mut xml, scan_options, &new, None)
+        .map_err(|e| crate::catalog::scan_error(e, catalog.path()))?;
+    xml.finish()?;
+    // In document order: the last of two with one Id wins, as in
+    // Inventory::file_locations.
+    Ok(scanned.visitors.into_iter().flat_map(|l| l.found).collect())
+}
+
 /// An UpdateId without braces, surrounding space or case.
 fn normalized_guid(id: &str) -> String {
     bare_guid(id).to_ascii_lowercase()

@@ -7,7 +7,7 @@
 //! fragments.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -210,7 +210,7 @@ fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<S
     };
     let keep = Keep {
         detail: Some(&select),
-        file_locations: true,
+        file_locations: false,
     };
     let mut inv = inventory::read_catalog(&catalog, &options.scan, &keep)?;
     match target {
@@ -228,6 +228,7 @@ fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<S
         _ => {}
     }
     let revisions: BTreeSet<u64> = inv.details.iter().map(|d| d.revision_id).collect();
+    inv.file_locations = payload_locations(&catalog, &inv, &options.scan)?;
 
     // Everything the shown updates refer to is named in the same pass.
     let categories = inv.category_map();
@@ -277,6 +278,27 @@ fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<S
         updates,
         shards,
     })
+}
+
+/// The download Urls of the shown updates' payload files. Only they are
+/// looked up, in a pass of their own: keeping every FileLocation would
+/// grow with the catalog.
+fn payload_locations(
+    catalog: &Catalog,
+    inv: &Inventory,
+    scan: &ScanOptions,
+) -> Result<HashMap<String, String>> {
+    let ids: HashSet<&str> = inv
+        .details
+        .iter()
+        .flat_map(|d| &d.refs)
+        .filter(|r| r.0 == RefKind::PayloadFile)
+        .map(|r| r.2.as_str())
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    inventory::file_locations(catalog, scan, &ids)
 }
 
 fn shown(
