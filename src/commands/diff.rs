@@ -35,11 +35,13 @@ use crate::trust::integrity::{self, TrustOptions};
 
 /// One update's facts that `diff` compares.
 struct Record {
-    update_id: String,
+    /// Exactly as long as it is (a `String` built by appending has room to
+    /// spare): a full catalog has hundreds of thousands of records.
+    update_id: Box<str>,
     revision_id: u64,
     revision_number: Option<u64>,
     /// Every other attribute, sorted by name: `name\0value\0`…
-    attributes: String,
+    attributes: Box<str>,
     superseded: bool,
 }
 
@@ -58,10 +60,10 @@ impl Record {
             attributes.push('\0');
         }
         Record {
-            update_id: u.get("UpdateId").unwrap_or_default().to_string(),
+            update_id: u.get("UpdateId").unwrap_or_default().into(),
             revision_id: u.revision_id().unwrap_or_default(),
             revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
-            attributes,
+            attributes: attributes.into_boxed_str(),
             superseded: u.refs(RefKind::SupersededBy).next().is_some(),
         }
     }
@@ -76,7 +78,7 @@ impl Record {
 
     fn brief(&self) -> UpdateBrief {
         UpdateBrief {
-            update_id: self.update_id.clone(),
+            update_id: self.update_id.to_string(),
             revision_id: self.revision_id,
             revision_number: self.revision_number,
         }
@@ -148,7 +150,7 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
         .add_index(&index_bytes)
         .map_err(|e| e.with_file(path))?;
     side.records.sort_unstable_by(|a, b| {
-        (a.update_id.as_str(), a.revision_id).cmp(&(b.update_id.as_str(), b.revision_id))
+        (&*a.update_id, a.revision_id).cmp(&(&*b.update_id, b.revision_id))
     });
     Ok(side)
 }
@@ -413,15 +415,15 @@ fn by_update_id<'a>(
 ) -> impl Iterator<Item = (&'a [Record], &'a [Record])> {
     std::iter::from_fn(move || {
         let key = match (x.first(), y.first()) {
-            (Some(p), Some(q)) => p.update_id.as_str().min(q.update_id.as_str()),
-            (Some(p), None) => p.update_id.as_str(),
-            (None, Some(q)) => q.update_id.as_str(),
+            (Some(p), Some(q)) => (&*p.update_id).min(&*q.update_id),
+            (Some(p), None) => &*p.update_id,
+            (None, Some(q)) => &*q.update_id,
             (None, None) => return None,
         };
         let prefix = |records: &[Record]| {
             records
                 .iter()
-                .position(|r| r.update_id != key)
+                .position(|r| &*r.update_id != key)
                 .unwrap_or(records.len())
         };
         let (olds, rest) = x.split_at(prefix(x));
@@ -470,7 +472,7 @@ impl DiffReport {
     fn compare_pair(&mut self, o: &Record, n: &Record) {
         if o.revision_id != n.revision_id || o.revision_number != n.revision_number {
             self.revised.push(Revised {
-                update_id: n.update_id.clone(),
+                update_id: n.update_id.to_string(),
                 old_revision_id: o.revision_id,
                 new_revision_id: n.revision_id,
                 old_revision_number: o.revision_number,
@@ -504,7 +506,7 @@ fn attribute_changes<'a>(
         };
         let (ov, nv) = (get(o), get(n));
         (ov != nv).then(|| AttributeChange {
-            update_id: n.update_id.clone(),
+            update_id: n.update_id.to_string(),
             revision_id: n.revision_id,
             attribute: name.to_string(),
             old: ov,
