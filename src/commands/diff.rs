@@ -20,6 +20,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -118,13 +119,15 @@ fn name(packed: &str) -> &str {
     }
 }
 
-struct Reader {
-    records: Vec<Record>,
+struct Reader<'a> {
+    /// Shared by every batch's reader: no batch keeps a copy of its
+    /// records to be joined at the end.
+    records: &'a Mutex<Vec<Record>>,
     categories: BTreeSet<(String, String)>,
     vocabulary: Collector,
 }
 
-impl Visitor for Reader {
+impl Visitor for Reader<'_> {
     fn wants_elements(&self) -> bool {
         true
     }
@@ -135,7 +138,13 @@ impl Visitor for Reader {
 
     fn update(&mut self, u: &Update) {
         self.vocabulary.update(u);
-        self.records.push(Record::of(u));
+        let record = Record::of(u);
+        // Only a reader that panicked while pushing poisons the lock, and
+        // that panic ends the scan.
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
         for (ty, id) in u.categories() {
             if matches!(ty, "Product" | "UpdateClassification") {
                 self.categories.insert((ty.to_string(), id.to_string()));
@@ -158,8 +167,9 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
     let index_bytes = catalog.read_index_xml()?;
     let index = Index::parse(&index_bytes).map_err(|e| e.with_file(path))?;
     let mut xml = catalog.stream_package_xml()?;
+    let records = Mutex::new(Vec::new());
     let new_reader = || Reader {
-        records: Vec::new(),
+        records: &records,
         categories: BTreeSet::new(),
         vocabulary: Collector::default(),
     };
@@ -174,7 +184,6 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
         index,
     };
     for r in scanned.visitors {
-        side.records.extend(r.records);
         side.categories.extend(r.categories);
         side.vocabulary.absorb(r.vocabulary);
     }
@@ -182,8 +191,24 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
     side.vocabulary
         .add_index(&index_bytes)
         .map_err(|e| e.with_file(path))?;
+    side.records = records.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The batches pushed in any order: ties on (UpdateId, RevisionId) are
+    // broken by everything else, so that the order is the same every run.
     side.records.sort_unstable_by(|a, b| {
-        (&*a.update_id, a.revision_id).cmp(&(&*b.update_id, b.revision_id))
+        (
+            &*a.update_id,
+            a.revision_id,
+            a.revision_number,
+            &*a.attributes,
+            a.superseded,
+        )
+            .cmp(&(
+                &*b.update_id,
+                b.revision_id,
+                b.revision_number,
+                &*b.attributes,
+                b.superseded,
+            ))
     });
     Ok(side)
 }
