@@ -3,12 +3,17 @@
 //! `list`, `show` and `info` answer questions across updates (what
 //! supersedes what, which updates name a product) that one `<Update>` at a
 //! time cannot. package.xml is 114 MB of text, but what those questions need
-//! is a few hundred bytes per update: about 40 MB for 136k updates. The full
-//! attributes and children are kept only for the updates a caller selects.
+//! is under a hundred bytes per update: a fixed-size [`Slot`] each, with the
+//! UpdateId parsed to its 16 bytes, DeploymentAction and DefaultLanguage
+//! interned, and dates, references and categories in shared arenas (about
+//! 15 MB for 136k updates). The full attributes and children are kept only
+//! for the updates a caller selects.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -52,25 +57,6 @@ pub struct Entry {
     pub superseded_by: Vec<u64>,
     /// Byte offset of the `<Update` tag in package.xml.
     pub offset: u64,
-}
-
-impl Entry {
-    /// An empty entry, left behind where a caller took one over.
-    pub fn taken() -> Entry {
-        Entry {
-            revision_id: 0,
-            update_id: None,
-            revision_number: None,
-            kind: Kind::Other,
-            deployment_action: None,
-            default_language: None,
-            creation_date: None,
-            categories: Box::default(),
-            bundled_by: Vec::new(),
-            superseded_by: Vec::new(),
-            offset: 0,
-        }
-    }
 }
 
 /// Everything about one update that package.xml says.
@@ -139,6 +125,143 @@ pub struct Keep<'a> {
     pub file_locations: bool,
 }
 
+/// A run of text in [`Inventory`]'s text arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Text {
+    start: u32,
+    len: u32,
+}
+
+/// An UpdateId: absent, a GUID written in its canonical lowercase form
+/// (kept as its 16 bytes, from which the text is rebuilt exactly), or any
+/// other text, kept as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Id {
+    Absent,
+    Guid([u8; 16]),
+    Text(Text),
+}
+
+/// One update, compactly: fixed-size, with its strings interned or in
+/// arenas (under a hundred bytes).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    revision_id: u64,
+    offset: u64,
+    revision_number: Option<u64>,
+    id: Id,
+    creation_date: Option<Text>,
+    /// Index into the pool of small values; 0 is absent.
+    deployment_action: u32,
+    /// Index into the pool of small values; 0 is absent.
+    default_language: u32,
+    /// Start of its BundledBy then SupersededBy RevisionIds in the refs
+    /// arena.
+    refs: u32,
+    bundled_by: u32,
+    superseded_by: u32,
+    /// Start and length of its category indices in the categories arena.
+    categories: u32,
+    categories_len: u32,
+    kind: Kind,
+}
+
+/// The value of a GUID in canonical form, when `bare` is one (either case).
+fn parse_guid(bare: &str) -> Option<[u8; 16]> {
+    let b = bare.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let v = char::from(c).to_digit(16)?;
+        out[n / 2] |= u8::try_from(v).ok()? << (if n % 2 == 0 { 4 } else { 0 });
+        n += 1;
+    }
+    Some(out)
+}
+
+/// The canonical lowercase text of a GUID.
+fn format_guid(g: &[u8; 16]) -> String {
+    let mut s = String::with_capacity(36);
+    for (i, byte) in g.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        let _ = write!(s, "{byte:02x}");
+    }
+    s
+}
+
+/// Distinct small values (DeploymentAction, DefaultLanguage), numbered
+/// from 1 in order of appearance.
+#[derive(Debug, Clone)]
+struct Pool {
+    values: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+}
+
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool {
+            values: vec![Box::from("")],
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl Pool {
+    fn intern(&mut self, v: Option<&str>) -> u32 {
+        let Some(v) = v else { return 0 };
+        if let Some(&i) = self.index.get(v) {
+            return i;
+        }
+        let i = u32::try_from(self.values.len()).expect("fewer than 2^32 values");
+        self.values.push(Box::from(v));
+        self.index.insert(Box::from(v), i);
+        i
+    }
+
+    fn get(&self, i: u32) -> Option<&str> {
+        (i != 0).then(|| &*self.values[i as usize])
+    }
+}
+
+/// What the slots point into.
+#[derive(Debug, Clone, Default)]
+struct Arenas {
+    text: String,
+    pool: Pool,
+    refs: Vec<u64>,
+    categories: Vec<u32>,
+}
+
+fn arena_index(n: usize) -> u32 {
+    u32::try_from(n).expect("inventory arenas under 4 GiB")
+}
+
+impl Arenas {
+    fn text(&mut self, v: &str) -> Text {
+        let t = Text {
+            start: arena_index(self.text.len()),
+            len: arena_index(v.len()),
+        };
+        self.text.push_str(v);
+        t
+    }
+
+    fn str(&self, t: Text) -> &str {
+        &self.text[t.start as usize..(t.start + t.len) as usize]
+    }
+}
+
 /// The catalog's updates.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
@@ -146,7 +269,8 @@ pub struct Inventory {
     /// `CreationDate`, `MinimumClientVersion` …).
     pub root: RootInfo,
     /// Sorted by RevisionId (then by offset, should two share one).
-    pub entries: Vec<Entry>,
+    slots: Vec<Slot>,
+    arenas: Arenas,
     /// Counts over every update.
     pub census: Census,
     /// The full record of each update [`Keep::detail`] selected, sorted by
@@ -160,11 +284,110 @@ pub struct Inventory {
     pub categories: Vec<(String, String)>,
     /// package.xml's size in bytes.
     pub package_xml_len: u64,
-    /// Hash of a normalized UpdateId → index of its current revision; the
-    /// ids themselves stay in the entries (a full catalog has 136k).
-    by_update_id: HashMap<u64, u32>,
-    /// The rare UpdateIds whose hash another one already holds.
-    update_id_collisions: HashMap<String, u32>,
+    /// A GUID UpdateId's value → index of its current revision.
+    by_guid: HashMap<[u8; 16], u32>,
+    /// The rare UpdateIds that are not GUIDs, normalized → index of the
+    /// current revision.
+    by_other_id: HashMap<String, u32>,
+}
+
+/// One update of an [`Inventory`], borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    inv: &'a Inventory,
+    slot: &'a Slot,
+}
+
+impl<'a> EntryRef<'a> {
+    /// The `RevisionId` attribute (0 when missing or not a number).
+    pub fn revision_id(self) -> u64 {
+        self.slot.revision_id
+    }
+
+    /// The `UpdateId` attribute as written; `None` when absent.
+    pub fn update_id(self) -> Option<Cow<'a, str>> {
+        match self.slot.id {
+            Id::Absent => None,
+            Id::Guid(g) => Some(Cow::Owned(format_guid(&g))),
+            Id::Text(t) => Some(Cow::Borrowed(self.inv.arenas.str(t))),
+        }
+    }
+
+    /// Whether its UpdateId is `id` (braces, surrounding space and case
+    /// ignored).
+    pub fn has_update_id(self, id: &str) -> bool {
+        match self.slot.id {
+            Id::Absent => false,
+            Id::Guid(g) => parse_guid(bare_guid(id)) == Some(g),
+            Id::Text(t) => same_guid(self.inv.arenas.str(t), id),
+        }
+    }
+
+    /// The `RevisionNumber` attribute; `None` when missing or not a number.
+    pub fn revision_number(self) -> Option<u64> {
+        self.slot.revision_number
+    }
+
+    /// What the update is.
+    pub fn kind(self) -> Kind {
+        self.slot.kind
+    }
+
+    /// The `DeploymentAction` attribute: `None` when absent, `Some("")`
+    /// when present and empty.
+    pub fn deployment_action(self) -> Option<&'a str> {
+        self.inv.arenas.pool.get(self.slot.deployment_action)
+    }
+
+    /// The `DefaultLanguage` attribute; `None` when absent.
+    pub fn default_language(self) -> Option<&'a str> {
+        self.inv.arenas.pool.get(self.slot.default_language)
+    }
+
+    /// The `CreationDate` attribute, as written; `None` when absent.
+    pub fn creation_date(self) -> Option<&'a str> {
+        self.slot.creation_date.map(|t| self.inv.arenas.str(t))
+    }
+
+    /// Its categories, as indices into [`Inventory::categories`].
+    pub fn categories(self) -> &'a [u32] {
+        let s = self.slot.categories as usize;
+        &self.inv.arenas.categories[s..s + self.slot.categories_len as usize]
+    }
+
+    /// RevisionIds from `BundledBy`.
+    pub fn bundled_by(self) -> &'a [u64] {
+        let s = self.slot.refs as usize;
+        &self.inv.arenas.refs[s..s + self.slot.bundled_by as usize]
+    }
+
+    /// RevisionIds from `SupersededBy`.
+    pub fn superseded_by(self) -> &'a [u64] {
+        let s = self.slot.refs as usize + self.slot.bundled_by as usize;
+        &self.inv.arenas.refs[s..s + self.slot.superseded_by as usize]
+    }
+
+    /// Byte offset of the `<Update` tag in package.xml.
+    pub fn offset(self) -> u64 {
+        self.slot.offset
+    }
+
+    /// The entry as an owned [`Entry`].
+    pub fn to_entry(self) -> Entry {
+        Entry {
+            revision_id: self.revision_id(),
+            update_id: self.update_id().map(Cow::into_owned),
+            revision_number: self.revision_number(),
+            kind: self.kind(),
+            deployment_action: self.deployment_action().map(str::to_string),
+            default_language: self.default_language().map(str::to_string),
+            creation_date: self.creation_date().map(str::to_string),
+            categories: self.categories().into(),
+            bundled_by: self.bundled_by().to_vec(),
+            superseded_by: self.superseded_by().to_vec(),
+            offset: self.offset(),
+        }
+    }
 }
 
 /// Distinct (Type, UpdateId) pairs, numbered in order of appearance.
@@ -198,25 +421,34 @@ impl Interner {
     }
 }
 
+/// The slots and what they point into, shared by every batch's collector:
+/// each update goes straight into them, so no batch holds a copy to be
+/// joined at the end.
+#[derive(Default)]
+struct Built {
+    slots: Vec<Slot>,
+    arenas: Arenas,
+    categories: Interner,
+}
+
 struct Collector<'a> {
     keep: &'a Keep<'a>,
-    entries: Vec<Entry>,
-    categories: Interner,
+    built: &'a Mutex<Built>,
     census: Census,
     details: Vec<Detail>,
     locations: Vec<(String, String)>,
 }
 
-fn revision_ids(u: &Update, kind: RefKind, unreadable: &mut u64) -> Vec<u64> {
-    u.refs(kind)
-        .filter_map(|id| {
-            let n = id.trim().parse().ok();
-            if n.is_none() {
-                *unreadable += 1;
-            }
-            n
-        })
-        .collect()
+/// Appends the readable RevisionIds of `kind` to `out`; returns how many.
+fn revision_ids(u: &Update, kind: RefKind, out: &mut Vec<u64>, unreadable: &mut u64) -> u32 {
+    let before = out.len();
+    for id in u.refs(kind) {
+        match id.trim().parse() {
+            Ok(n) => out.push(n),
+            Err(_) => *unreadable += 1,
+        }
+    }
+    arena_index(out.len() - before)
 }
 
 /// Counts one more of a key. Real catalogs have a handful of values per
@@ -267,24 +499,48 @@ impl Visitor for Collector<'_> {
                 }
             }
         }
-        let owned = |name: &str| u.get(name).map(str::to_string);
-        let entry = Entry {
-            revision_id: u.revision_id().unwrap_or_default(),
-            update_id: owned("UpdateId"),
-            revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
-            kind,
-            deployment_action: action.map(str::to_string),
-            default_language: owned("DefaultLanguage"),
-            creation_date: owned("CreationDate"),
-            categories: u
-                .categories()
-                .map(|(t, id)| self.categories.intern(t, id))
-                .collect(),
-            bundled_by: revision_ids(u, RefKind::BundledBy, &mut c.unreadable_refs),
-            superseded_by: revision_ids(u, RefKind::SupersededBy, &mut c.unreadable_refs),
-            offset: u.offset,
+        let revision_id = u.revision_id().unwrap_or_default();
+        let revision_number = u.get("RevisionNumber").and_then(|v| v.parse().ok());
+        // Only a collector that panicked while holding the lock poisons it,
+        // and that panic ends the scan.
+        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        let b = &mut *built;
+        let ar = &mut b.arenas;
+        let id = match u.get("UpdateId") {
+            None => Id::Absent,
+            Some(v) => match parse_guid(v) {
+                Some(g) if !v.bytes().any(|b| b.is_ascii_uppercase()) => Id::Guid(g),
+                _ => Id::Text(ar.text(v)),
+            },
         };
-        self.entries.push(entry);
+        let refs = arena_index(ar.refs.len());
+        let bundled_by = revision_ids(u, RefKind::BundledBy, &mut ar.refs, &mut c.unreadable_refs);
+        let superseded_by = revision_ids(
+            u,
+            RefKind::SupersededBy,
+            &mut ar.refs,
+            &mut c.unreadable_refs,
+        );
+        let categories = arena_index(ar.categories.len());
+        for (t, id) in u.categories() {
+            ar.categories.push(b.categories.intern(t, id));
+        }
+        b.slots.push(Slot {
+            revision_id,
+            offset: u.offset,
+            revision_number,
+            id,
+            creation_date: u.get("CreationDate").map(|v| ar.text(v)),
+            deployment_action: ar.pool.intern(action),
+            default_language: ar.pool.intern(u.get("DefaultLanguage")),
+            refs,
+            bundled_by,
+            superseded_by,
+            categories,
+            categories_len: arena_index(ar.categories.len()) - categories,
+            kind,
+        });
+        drop(built);
         if self.keep.detail.is_some_and(|select| select(u)) {
             self.details.push(Detail {
                 revision_id: u.revision_id().unwrap_or_default(),
@@ -322,10 +578,10 @@ pub fn read_catalog(
     keep: &Keep<'_>,
 ) -> Result<Inventory> {
     let mut xml = catalog.stream_package_xml()?;
+    let built = Mutex::new(Built::default());
     let new = || Collector {
         keep,
-        entries: Vec::new(),
-        categories: Interner::default(),
+        built: &built,
         census: Census::default(),
         details: Vec::new(),
         locations: Vec::new(),
@@ -338,55 +594,94 @@ pub fn read_catalog(
         package_xml_len: scanned.document.len,
         ..Inventory::default()
     };
-    let total = scanned.visitors.iter().map(|c| c.entries.len()).sum();
-    inv.entries.reserve_exact(total);
-    let mut table = Interner::default();
     for c in scanned.visitors {
-        // Batch-local category numbers become catalog-wide ones.
-        let remap: Vec<u32> = c
-            .categories
-            .pairs
-            .iter()
-            .map(|(t, id)| table.intern(t, id))
-            .collect();
-        inv.entries.extend(c.entries.into_iter().map(|mut e| {
-            for i in e.categories.iter_mut() {
-                *i = remap[*i as usize];
-            }
-            e
-        }));
         inv.census.merge(c.census);
         inv.details.extend(c.details);
         inv.file_locations.extend(c.locations);
     }
-    inv.categories = table.pairs;
-    inv.entries.sort_by_key(|e| (e.revision_id, e.offset));
+    let built = built.into_inner().unwrap_or_else(|e| e.into_inner());
+    inv.slots = built.slots;
+    inv.arenas = built.arenas;
+    inv.categories = built.categories.pairs;
+    // (RevisionId, offset) is unique: an unstable sort is deterministic,
+    // and needs no buffer.
+    inv.slots
+        .sort_unstable_by_key(|e| (e.revision_id, e.offset));
     inv.details.sort_by_key(|d| d.revision_id);
-    for (i, e) in inv.entries.iter().enumerate() {
-        let Some(id) = &e.update_id else { continue };
-        let i = u32::try_from(i).expect("fewer than 2^32 updates");
-        let current = inv.update_id_index(id);
-        // Several revisions of one UpdateId: the highest RevisionNumber is
-        // the update's current revision.
-        if current.is_some_and(|j| inv.entries[j as usize].revision_number >= e.revision_number) {
-            continue;
-        }
-        let key = guid_hash(id);
-        match inv.by_update_id.get(&key) {
-            Some(&j)
-                if !same_guid(
-                    inv.entries[j as usize].update_id.as_deref().unwrap_or(""),
-                    id,
-                ) =>
+    inv.index_update_ids();
+    Ok(inv)
+}
+
+impl Inventory {
+    /// Finds each UpdateId's current revision: of several revisions of one
+    /// UpdateId, the one with the highest RevisionNumber.
+    fn index_update_ids(&mut self) {
+        let mut by_guid = HashMap::new();
+        let mut by_other_id = HashMap::new();
+        for (i, e) in self.slots.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 2^32 updates");
+            let key = match e.id {
+                Id::Absent => continue,
+                Id::Guid(g) => Ok(g),
+                Id::Text(t) => {
+                    let v = self.arenas.str(t);
+                    parse_guid(bare_guid(v)).ok_or_else(|| normalized_guid(v))
+                }
+            };
+            let current = match &key {
+                Ok(g) => by_guid.get(g),
+                Err(other) => by_other_id.get(other),
+            };
+            if current
+                .is_some_and(|&j: &u32| self.slots[j as usize].revision_number >= e.revision_number)
             {
-                inv.update_id_collisions.insert(normalized_guid(id), i);
+                continue;
             }
-            _ => {
-                inv.by_update_id.insert(key, i);
+            match key {
+                Ok(g) => by_guid.insert(g, i),
+                Err(other) => by_other_id.insert(other, i),
+            };
+        }
+        self.by_guid = by_guid;
+        self.by_other_id = by_other_id;
+    }
+}
+
+/// The download Urls of the payload files `ids` names (`<FileLocation>` Id
+/// → Url), from a pass of their own over package.xml that looks at nothing
+/// else: a catalog has hundreds of thousands of them, and only these are
+/// kept.
+pub fn file_locations(
+    catalog: &Catalog,
+    scan_options: &ScanOptions,
+    ids: &HashSet<&str>,
+) -> Result<HashMap<String, String>> {
+    struct Locator<'a> {
+        ids: &'a HashSet<&'a str>,
+        found: Vec<(String, String)>,
+    }
+    impl Visitor for Locator<'_> {
+        fn update(&mut self, _: &Update) {}
+        fn wants_refs(&mut self, _: &Update) -> bool {
+            false
+        }
+        fn file_location(&mut self, id: &str, url: &str) {
+            if self.ids.contains(id) {
+                self.found.push((id.to_string(), url.to_string()));
             }
         }
     }
-    Ok(inv)
+    let mut xml = catalog.stream_package_xml()?;
+    let new = || Locator {
+        ids,
+        found: Vec::new(),
+    };
+    let scanned = scan(&mut xml, scan_options, &new, None)
+        .map_err(|e| crate::catalog::scan_error(e, catalog.path()))?;
+    xml.finish()?;
+    // In document order: the last of two with one Id wins, as in
+    // Inventory::file_locations.
+    Ok(scanned.visitors.into_iter().flat_map(|l| l.found).collect())
 }
 
 /// An UpdateId without braces, surrounding space or case.
@@ -401,16 +696,6 @@ fn bare_guid(id: &str) -> &str {
 /// GUIDs compare without braces, surrounding space or case.
 pub fn same_guid(a: &str, b: &str) -> bool {
     bare_guid(a).eq_ignore_ascii_case(bare_guid(b))
-}
-
-/// A hash of the normalized UpdateId, without allocating it.
-fn guid_hash(id: &str) -> u64 {
-    use std::hash::Hasher;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for b in bare_guid(id).bytes() {
-        h.write_u8(b.to_ascii_lowercase());
-    }
-    h.finish()
 }
 
 /// Supersedence across the catalog.
@@ -428,36 +713,46 @@ pub struct Supersedence {
 }
 
 impl Inventory {
+    /// How many updates there are.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The `i`th update in RevisionId order.
+    pub fn at(&self, i: usize) -> EntryRef<'_> {
+        EntryRef {
+            inv: self,
+            slot: &self.slots[i],
+        }
+    }
+
+    /// Every update, sorted by RevisionId (then by offset, should two share
+    /// one).
+    pub fn iter(&self) -> impl Iterator<Item = EntryRef<'_>> {
+        self.slots.iter().map(|slot| EntryRef { inv: self, slot })
+    }
+
     /// The update with this RevisionId.
-    pub fn get(&self, revision_id: u64) -> Option<&Entry> {
-        let i = self
-            .entries
-            .partition_point(|e| e.revision_id < revision_id);
-        self.entries.get(i).filter(|e| e.revision_id == revision_id)
+    pub fn get(&self, revision_id: u64) -> Option<EntryRef<'_>> {
+        let i = self.slots.partition_point(|e| e.revision_id < revision_id);
+        self.slots
+            .get(i)
+            .filter(|e| e.revision_id == revision_id)
+            .map(|slot| EntryRef { inv: self, slot })
     }
 
     /// The current revision of an UpdateId (braces and case ignored).
-    pub fn by_update_id(&self, update_id: &str) -> Option<&Entry> {
-        self.update_id_index(update_id)
-            .map(|i| &self.entries[i as usize])
-    }
-
-    fn update_id_index(&self, update_id: &str) -> Option<u32> {
-        match self.by_update_id.get(&guid_hash(update_id)) {
-            Some(&i)
-                if same_guid(
-                    self.entries[i as usize].update_id.as_deref().unwrap_or(""),
-                    update_id,
-                ) =>
-            {
-                Some(i)
-            }
-            Some(_) => self
-                .update_id_collisions
-                .get(&normalized_guid(update_id))
-                .copied(),
-            None => None,
-        }
+    pub fn by_update_id(&self, update_id: &str) -> Option<EntryRef<'_>> {
+        let i = match parse_guid(bare_guid(update_id)) {
+            Some(g) => self.by_guid.get(&g),
+            None => self.by_other_id.get(&normalized_guid(update_id)),
+        };
+        i.map(|&i| self.at(i as usize))
     }
 
     /// The full record of this RevisionId, when [`Keep::detail`] kept it.
@@ -469,11 +764,11 @@ impl Inventory {
     pub fn supersedence(&self) -> Supersedence {
         let mut s = Supersedence::default();
         let mut superseding = HashSet::new();
-        for e in &self.entries {
-            if !e.superseded_by.is_empty() {
+        for e in self.iter() {
+            if !e.superseded_by().is_empty() {
                 s.superseded_updates += 1;
             }
-            for &r in &e.superseded_by {
+            for &r in e.superseded_by() {
                 s.references += 1;
                 if self.get(r).is_none() {
                     s.dangling += 1;
@@ -488,51 +783,51 @@ impl Inventory {
     /// RevisionIds of the updates that `revision_id` supersedes (those
     /// naming it in their SupersededBy), in order.
     pub fn supersedes(&self, revision_id: u64) -> Vec<u64> {
-        self.entries
-            .iter()
-            .filter(|e| e.superseded_by.contains(&revision_id))
-            .map(|e| e.revision_id)
+        self.iter()
+            .filter(|e| e.superseded_by().contains(&revision_id))
+            .map(EntryRef::revision_id)
             .collect()
     }
 
     /// RevisionIds of the updates bundled into `revision_id`.
     pub fn bundled_into(&self, revision_id: u64) -> Vec<u64> {
-        self.entries
-            .iter()
-            .filter(|e| e.bundled_by.contains(&revision_id))
-            .map(|e| e.revision_id)
+        self.iter()
+            .filter(|e| e.bundled_by().contains(&revision_id))
+            .map(EntryRef::revision_id)
             .collect()
     }
 
     /// Category UpdateIds (lowercase, as written) → RevisionIds, for naming
     /// products and classifications.
     pub fn category_map(&self) -> HashMap<String, u64> {
-        self.entries
-            .iter()
-            .filter(|e| e.kind == Kind::Category)
+        self.iter()
+            .filter(|e| e.kind() == Kind::Category)
             .filter_map(|e| {
-                let id = e.update_id.as_ref()?.to_ascii_lowercase();
-                Some((id, e.revision_id))
+                let id = e.update_id()?.to_ascii_lowercase();
+                Some((id, e.revision_id()))
             })
             .collect()
     }
 
     /// What naming an update needs from package.xml.
-    pub fn subject<'a>(&'a self, e: &'a Entry) -> Subject<'a> {
+    pub fn subject<'a>(&'a self, e: EntryRef<'a>) -> Subject<'a> {
         Subject {
-            revision_id: e.revision_id,
-            default_language: e.default_language.as_deref().map(Cow::Borrowed),
+            revision_id: e.revision_id(),
+            default_language: e.default_language().map(Cow::Borrowed),
             categories: self
                 .categories_of(e)
                 .map(|(t, id)| (Cow::Borrowed(t), Cow::Borrowed(id)))
                 .collect(),
-            bundled_by: e.bundled_by.first().copied(),
+            bundled_by: e.bundled_by().first().copied(),
         }
     }
 
     /// An entry's categories as (Type, UpdateId).
-    pub fn categories_of<'a>(&'a self, e: &'a Entry) -> impl Iterator<Item = (&'a str, &'a str)> {
-        e.categories.iter().map(|&i| {
+    pub fn categories_of<'a>(
+        &'a self,
+        e: EntryRef<'a>,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> {
+        e.categories().iter().map(|&i| {
             let (t, id) = &self.categories[i as usize];
             (t.as_str(), id.as_str())
         })
@@ -542,11 +837,30 @@ impl Inventory {
     /// name it.
     pub fn category_counts(&self) -> BTreeMap<(String, String), u64> {
         let mut counts = vec![0u64; self.categories.len()];
-        for e in &self.entries {
-            for &i in e.categories.iter() {
-                counts[i as usize] += 1;
-            }
+        for &i in &self.arenas.categories {
+            counts[i as usize] += 1;
         }
         self.categories.iter().cloned().zip(counts).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_round_trip_only_in_canonical_form() {
+        let id = "2bf2a5f4-96e5-4e0b-9f1c-0123456789ab";
+        let g = parse_guid(id).expect("a GUID");
+        assert_eq!(format_guid(&g), id);
+        assert_eq!(parse_guid(&id.to_ascii_uppercase()), Some(g));
+        assert_eq!(parse_guid("2bf2a5f4-96e5-4e0b-9f1c-0123456789a"), None);
+        assert_eq!(parse_guid("2bf2a5f4-96e5-4e0b-9f1c+0123456789ab"), None);
+        assert_eq!(parse_guid("zbf2a5f4-96e5-4e0b-9f1c-0123456789ab"), None);
+    }
+
+    #[test]
+    fn a_slot_is_compact() {
+        assert!(std::mem::size_of::<Slot>() <= 96);
     }
 }

@@ -20,6 +20,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -35,11 +36,13 @@ use crate::trust::integrity::{self, TrustOptions};
 
 /// One update's facts that `diff` compares.
 struct Record {
-    update_id: String,
+    /// Exactly as long as it is (a `String` built by appending has room to
+    /// spare): a full catalog has hundreds of thousands of records.
+    update_id: Box<str>,
     revision_id: u64,
     revision_number: Option<u64>,
     /// Every other attribute, sorted by name: `name\0value\0`…
-    attributes: String,
+    attributes: Box<str>,
     superseded: bool,
 }
 
@@ -52,16 +55,16 @@ impl Record {
         attrs.sort_unstable();
         let mut attributes = String::new();
         for (n, v) in attrs {
-            attributes.push_str(n);
+            attributes.push_str(code(n));
             attributes.push('\0');
             attributes.push_str(v);
             attributes.push('\0');
         }
         Record {
-            update_id: u.get("UpdateId").unwrap_or_default().to_string(),
+            update_id: u.get("UpdateId").unwrap_or_default().into(),
             revision_id: u.revision_id().unwrap_or_default(),
             revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
-            attributes,
+            attributes: attributes.into_boxed_str(),
             superseded: u.refs(RefKind::SupersededBy).next().is_some(),
         }
     }
@@ -70,26 +73,61 @@ impl Record {
         let mut parts = self.attributes.split('\0');
         std::iter::from_fn(move || {
             let n = parts.next().filter(|n| !n.is_empty())?;
-            Some((n, parts.next().unwrap_or_default()))
+            Some((name(n), parts.next().unwrap_or_default()))
         })
     }
 
     fn brief(&self) -> UpdateBrief {
         UpdateBrief {
-            update_id: self.update_id.clone(),
+            update_id: self.update_id.to_string(),
             revision_id: self.revision_id,
             revision_number: self.revision_number,
         }
     }
 }
 
-struct Reader {
-    records: Vec<Record>,
+/// Attribute names every update carries, packed as one control character
+/// each (`\u{1}` is the first): an XML name never holds one, so the packing
+/// is the same for both catalogs and reversible, and a full catalog's
+/// records are some 60 bytes shorter each.
+const PACKED: [&str; 7] = [
+    "CreationDate",
+    "DefaultLanguage",
+    "DeploymentAction",
+    "IsBundle",
+    "IsLeaf",
+    "IsSoftware",
+    "IsBeta",
+];
+
+/// An attribute name as packed in a record.
+fn code(name: &str) -> &str {
+    const CODES: [&str; 7] = [
+        "\u{1}", "\u{2}", "\u{3}", "\u{4}", "\u{5}", "\u{6}", "\u{7}",
+    ];
+    PACKED
+        .iter()
+        .position(|p| *p == name)
+        .map_or(name, |i| CODES[i])
+}
+
+/// A packed attribute name as written.
+fn name(packed: &str) -> &str {
+    match packed.as_bytes() {
+        [c @ 1..=7] => PACKED[usize::from(*c) - 1],
+        _ => packed,
+    }
+}
+
+struct Reader<'a> {
+    /// Shared by every batch's reader: no batch keeps a copy of its
+    /// records to be joined at the end.
+    records: &'a Mutex<Vec<Record>>,
     categories: BTreeSet<(String, String)>,
     vocabulary: Collector,
 }
 
-impl Visitor for Reader {
+impl Visitor for Reader<'_> {
     fn wants_elements(&self) -> bool {
         true
     }
@@ -100,7 +138,13 @@ impl Visitor for Reader {
 
     fn update(&mut self, u: &Update) {
         self.vocabulary.update(u);
-        self.records.push(Record::of(u));
+        let record = Record::of(u);
+        // Only a reader that panicked while pushing poisons the lock, and
+        // that panic ends the scan.
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
         for (ty, id) in u.categories() {
             if matches!(ty, "Product" | "UpdateClassification") {
                 self.categories.insert((ty.to_string(), id.to_string()));
@@ -123,8 +167,9 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
     let index_bytes = catalog.read_index_xml()?;
     let index = Index::parse(&index_bytes).map_err(|e| e.with_file(path))?;
     let mut xml = catalog.stream_package_xml()?;
+    let records = Mutex::new(Vec::new());
     let new_reader = || Reader {
-        records: Vec::new(),
+        records: &records,
         categories: BTreeSet::new(),
         vocabulary: Collector::default(),
     };
@@ -139,7 +184,6 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
         index,
     };
     for r in scanned.visitors {
-        side.records.extend(r.records);
         side.categories.extend(r.categories);
         side.vocabulary.absorb(r.vocabulary);
     }
@@ -147,8 +191,24 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
     side.vocabulary
         .add_index(&index_bytes)
         .map_err(|e| e.with_file(path))?;
+    side.records = records.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The batches pushed in any order: ties on (UpdateId, RevisionId) are
+    // broken by everything else, so that the order is the same every run.
     side.records.sort_unstable_by(|a, b| {
-        (a.update_id.as_str(), a.revision_id).cmp(&(b.update_id.as_str(), b.revision_id))
+        (
+            &*a.update_id,
+            a.revision_id,
+            a.revision_number,
+            &*a.attributes,
+            a.superseded,
+        )
+            .cmp(&(
+                &*b.update_id,
+                b.revision_id,
+                b.revision_number,
+                &*b.attributes,
+                b.superseded,
+            ))
     });
     Ok(side)
 }
@@ -413,15 +473,15 @@ fn by_update_id<'a>(
 ) -> impl Iterator<Item = (&'a [Record], &'a [Record])> {
     std::iter::from_fn(move || {
         let key = match (x.first(), y.first()) {
-            (Some(p), Some(q)) => p.update_id.as_str().min(q.update_id.as_str()),
-            (Some(p), None) => p.update_id.as_str(),
-            (None, Some(q)) => q.update_id.as_str(),
+            (Some(p), Some(q)) => (&*p.update_id).min(&*q.update_id),
+            (Some(p), None) => &*p.update_id,
+            (None, Some(q)) => &*q.update_id,
             (None, None) => return None,
         };
         let prefix = |records: &[Record]| {
             records
                 .iter()
-                .position(|r| r.update_id != key)
+                .position(|r| &*r.update_id != key)
                 .unwrap_or(records.len())
         };
         let (olds, rest) = x.split_at(prefix(x));
@@ -470,7 +530,7 @@ impl DiffReport {
     fn compare_pair(&mut self, o: &Record, n: &Record) {
         if o.revision_id != n.revision_id || o.revision_number != n.revision_number {
             self.revised.push(Revised {
-                update_id: n.update_id.clone(),
+                update_id: n.update_id.to_string(),
                 old_revision_id: o.revision_id,
                 new_revision_id: n.revision_id,
                 old_revision_number: o.revision_number,
@@ -504,7 +564,7 @@ fn attribute_changes<'a>(
         };
         let (ov, nv) = (get(o), get(n));
         (ov != nv).then(|| AttributeChange {
-            update_id: n.update_id.clone(),
+            update_id: n.update_id.to_string(),
             revision_id: n.revision_id,
             attribute: name.to_string(),
             old: ov,

@@ -143,7 +143,7 @@ fn content(path: &Path, options: &InfoOptions) -> Result<InfoReport> {
             _ => continue,
         };
         list.push(CategoryCount {
-            revision_id: inv.by_update_id(&id).map(|e| e.revision_id),
+            revision_id: inv.by_update_id(&id).map(|e| e.revision_id()),
             update_id: id,
             name: None,
             updates,
@@ -187,7 +187,7 @@ fn content(path: &Path, options: &InfoOptions) -> Result<InfoReport> {
         catalog: CatalogIdentity::new(path, 0, &inv.root),
         signature: SignatureStatus::NotChecked,
         package_xml_bytes: inv.package_xml_len,
-        updates: inv.entries.len() as u64,
+        updates: inv.len() as u64,
         cabs,
         unlisted_members,
         supersedence: inv.supersedence(),

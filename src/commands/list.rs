@@ -7,14 +7,14 @@
 //! shard (and the one holding its categories' titles, when that is another),
 //! and a list of everything reads each shard exactly once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::catalog::fragment::strip_kb;
-use crate::catalog::inventory::{self, same_guid, Entry, Inventory, Keep};
-use crate::catalog::names::{self, Names};
+use crate::catalog::inventory::{self, same_guid, Entry, EntryRef, Inventory, Keep};
+use crate::catalog::names::{self, Gathered, Names};
 use crate::catalog::package::scan::ScanOptions;
 use crate::catalog::shards::ShardReport;
 use crate::catalog::update::Kind;
@@ -50,23 +50,23 @@ impl Filters {
         self.kb.is_some() || self.product.is_some() || self.classification.is_some()
     }
 
-    fn matches_package(&self, e: &Entry) -> bool {
-        self.revision_id.is_none_or(|r| e.revision_id == r)
+    fn matches_package(&self, e: EntryRef<'_>) -> bool {
+        self.revision_id.is_none_or(|r| e.revision_id() == r)
             && self
                 .update_id
                 .as_deref()
-                .is_none_or(|id| e.update_id.as_deref().is_some_and(|u| same_guid(u, id)))
+                .is_none_or(|id| e.has_update_id(id))
             && self
                 .deployment_action
                 .as_ref()
-                .is_none_or(|a| e.deployment_action.as_deref() == a.as_deref())
+                .is_none_or(|a| e.deployment_action() == a.as_deref())
             && self
                 .superseded
-                .is_none_or(|superseded| superseded != e.superseded_by.is_empty())
-            && self.kind.is_none_or(|k| e.kind == k)
+                .is_none_or(|superseded| superseded != e.superseded_by().is_empty())
+            && self.kind.is_none_or(|k| e.kind() == k)
     }
 
-    fn matches_names(&self, inv: &Inventory, e: &Entry, n: &Names) -> bool {
+    fn matches_names(&self, inv: &Inventory, e: EntryRef<'_>, n: &Names) -> bool {
         let kb = |want: &str| {
             let want = strip_kb(want);
             n.kb.as_deref().is_some_and(|k| strip_kb(k) == want)
@@ -128,19 +128,54 @@ pub struct Row {
     pub names: Option<Names>,
 }
 
-/// What `list` found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What `list` found. The rows are not kept: each is made (its entry
+/// copied out of the compact inventory, its names looked up) as it is read
+/// out, so a list of a full catalog holds one row at a time.
 pub struct ListReport {
     /// The catalog's path as the caller gave it.
     pub path: String,
     /// How many `<Update>` elements package.xml holds, matched or not.
     pub updates_in_catalog: u64,
-    /// The updates that match, in RevisionId order (`updates` in JSON).
-    pub rows: Vec<Row>,
-    /// (Type, UpdateId) of every category the rows refer to.
-    pub categories: Vec<(String, String)>,
     /// How the shards were read (empty when names were not needed).
     pub shards: ShardReport,
+    inv: Inventory,
+    /// Indices into `inv` of the updates that match, in RevisionId order.
+    matched: Vec<u32>,
+    naming: Option<Naming>,
+}
+
+/// What naming a row needs.
+struct Naming {
+    gathered: Gathered,
+    categories: HashMap<String, u64>,
+    lang: String,
+}
+
+impl ListReport {
+    /// How many updates match.
+    pub fn matched(&self) -> usize {
+        self.matched.len()
+    }
+
+    /// The updates that match, in RevisionId order (`updates` in JSON),
+    /// each made as it is taken.
+    pub fn rows(&self) -> impl Iterator<Item = Row> + '_ {
+        self.matched.iter().map(|&i| {
+            let e = self.inv.at(i as usize);
+            Row {
+                entry: e.to_entry(),
+                names: self.naming.as_ref().map(|n| {
+                    n.gathered
+                        .names_for(&self.inv.subject(e), &n.categories, &n.lang, &self.shards)
+                }),
+            }
+        })
+    }
+
+    /// (Type, UpdateId) of every category the rows refer to.
+    pub fn categories(&self) -> &[(String, String)] {
+        &self.inv.categories
+    }
 }
 
 /// Lists the updates of the catalog at `path` that match the filters,
@@ -155,20 +190,22 @@ pub fn list(path: &Path, options: &ListOptions) -> Result<ListReport> {
 
 fn list_content(path: &Path, options: &ListOptions) -> Result<ListReport> {
     let catalog = Catalog::open(path)?;
-    let mut inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
+    let inv = inventory::read_catalog(&catalog, &options.scan, &Keep::default())?;
     let filters = &options.filters;
-    let updates_in_catalog = inv.entries.len() as u64;
-    let selected: Vec<usize> = (0..inv.entries.len())
-        .filter(|&i| filters.matches_package(&inv.entries[i]))
+    let updates_in_catalog = inv.len() as u64;
+    let index_of = |i: usize| u32::try_from(i).expect("fewer than 2^32 updates");
+    let mut matched: Vec<u32> = (0..inv.len())
+        .filter(|&i| filters.matches_package(inv.at(i)))
+        .map(index_of)
         .collect();
     let want_names = options.names || filters.needs_names();
     let mut shards = ShardReport::default();
-    let mut rows = Vec::with_capacity(selected.len());
-    if want_names && !selected.is_empty() {
+    let mut naming = None;
+    if want_names && !matched.is_empty() {
         let index = catalog.read_index()?;
         let categories = inv.category_map();
         let request = names::request_for(
-            selected.iter().map(|&i| inv.subject(&inv.entries[i])),
+            matched.iter().map(|&i| inv.subject(inv.at(i as usize))),
             &categories,
             &options.lang,
         );
@@ -180,34 +217,26 @@ fn list_content(path: &Path, options: &ListOptions) -> Result<ListReport> {
             options.scan.threads,
         )?;
         drop(request);
-        // Each row is named and takes its entry over in one step: at no
-        // time do a full catalog's names or entries exist twice.
-        for &i in &selected {
-            let n = {
-                let subject = inv.subject(&inv.entries[i]);
-                gathered.names_for(&subject, &categories, &options.lang, &report)
-            };
-            if filters.matches_names(&inv, &inv.entries[i], &n) {
-                rows.push(Row {
-                    entry: std::mem::replace(&mut inv.entries[i], Entry::taken()),
-                    names: Some(n),
-                });
-            }
-        }
-        shards = report;
-    } else {
-        for &i in &selected {
-            rows.push(Row {
-                entry: std::mem::replace(&mut inv.entries[i], Entry::taken()),
-                names: None,
+        if filters.needs_names() {
+            matched.retain(|&i| {
+                let e = inv.at(i as usize);
+                let n = gathered.names_for(&inv.subject(e), &categories, &options.lang, &report);
+                filters.matches_names(&inv, e, &n)
             });
         }
+        shards = report;
+        naming = Some(Naming {
+            gathered,
+            categories,
+            lang: options.lang.clone(),
+        });
     }
     Ok(ListReport {
         path: path.display().to_string(),
         updates_in_catalog,
-        rows,
-        categories: std::mem::take(&mut inv.categories),
         shards,
+        inv,
+        matched,
+        naming,
     })
 }

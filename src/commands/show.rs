@@ -6,7 +6,8 @@
 //! names in the same single pass over the shards that reads its own
 //! fragments.
 
-use std::collections::{BTreeSet, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -14,7 +15,7 @@ use serde::Serialize;
 
 use crate::catalog::fragment::strip_kb;
 use crate::catalog::fragment::{self, Facts};
-use crate::catalog::inventory::{self, same_guid, Detail, Entry, Inventory, Keep};
+use crate::catalog::inventory::{self, same_guid, Detail, Entry, EntryRef, Inventory, Keep};
 use crate::catalog::names::{self, Gathered, Names};
 use crate::catalog::package::scan::ScanOptions;
 use crate::catalog::shards::{self, Request, ShardReport};
@@ -209,7 +210,7 @@ fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<S
     };
     let keep = Keep {
         detail: Some(&select),
-        file_locations: true,
+        file_locations: false,
     };
     let mut inv = inventory::read_catalog(&catalog, &options.scan, &keep)?;
     match target {
@@ -220,13 +221,14 @@ fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<S
             // Several revisions of one UpdateId: its current one is shown.
             let current = inv
                 .by_update_id(id)
-                .map(|e| e.revision_id)
+                .map(EntryRef::revision_id)
                 .ok_or_else(|| not_found(format!("UpdateId {id}")))?;
             inv.details.retain(|d| d.revision_id == current);
         }
         _ => {}
     }
     let revisions: BTreeSet<u64> = inv.details.iter().map(|d| d.revision_id).collect();
+    inv.file_locations = payload_locations(&catalog, &inv, &options.scan)?;
 
     // Everything the shown updates refer to is named in the same pass.
     let categories = inv.category_map();
@@ -241,7 +243,7 @@ fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<S
             match kind {
                 RefKind::Prerequisite | RefKind::Category => {
                     if let Some(p) = inv.by_update_id(id) {
-                        related.insert(p.revision_id);
+                        related.insert(p.revision_id());
                     }
                 }
                 RefKind::SupersededBy | RefKind::BundledBy => {
@@ -278,23 +280,46 @@ fn show_content(path: &Path, target: &Target, options: &ShowOptions) -> Result<S
     })
 }
 
+/// The download Urls of the shown updates' payload files. Only they are
+/// looked up, in a pass of their own: keeping every FileLocation would
+/// grow with the catalog.
+fn payload_locations(
+    catalog: &Catalog,
+    inv: &Inventory,
+    scan: &ScanOptions,
+) -> Result<HashMap<String, String>> {
+    let ids: HashSet<&str> = inv
+        .details
+        .iter()
+        .flat_map(|d| &d.refs)
+        .filter(|r| r.0 == RefKind::PayloadFile)
+        .map(|r| r.2.as_str())
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    inventory::file_locations(catalog, scan, &ids)
+}
+
 fn shown(
     inv: &Inventory,
     g: &Gathered,
-    e: &Entry,
+    e: EntryRef<'_>,
     d: &Detail,
     names: Names,
     index: &crate::catalog::index::Index,
     options: &ShowOptions,
 ) -> Shown {
     let title = |rev: u64| {
-        let lang = inv.get(rev).and_then(|e| e.default_language.as_deref());
+        let lang = inv.get(rev).and_then(EntryRef::default_language);
         g.title(rev, &options.lang, lang)
             .map(|(t, _)| t.to_string())
     };
     let by_revision = |rev: u64| Related {
         revision_id: Some(rev),
-        update_id: inv.get(rev).and_then(|e| e.update_id.clone()),
+        update_id: inv
+            .get(rev)
+            .and_then(|e| e.update_id().map(Cow::into_owned)),
         in_catalog: inv.get(rev).is_some(),
         title: title(rev),
         detail: None,
@@ -302,10 +327,10 @@ fn shown(
     let by_update_id = |id: &str, detail: Option<String>| {
         let found = inv.by_update_id(id);
         Related {
-            revision_id: found.map(|e| e.revision_id),
+            revision_id: found.map(EntryRef::revision_id),
             update_id: Some(id.to_string()),
             in_catalog: found.is_some(),
-            title: found.and_then(|e| title(e.revision_id)),
+            title: found.and_then(|e| title(e.revision_id())),
             detail,
         }
     };
@@ -325,9 +350,9 @@ fn shown(
             .collect()
     };
     Shown {
-        entry: e.clone(),
+        entry: e.to_entry(),
         detail: d.clone(),
-        shard: index.shard_for(e.revision_id).map(|s| s.name.clone()),
+        shard: index.shard_for(e.revision_id()).map(|s| s.name.clone()),
         names,
         prerequisites: refs(RefKind::Prerequisite)
             .map(|(_, group, id, _)| by_update_id(id, Some(format!("group {group}"))))
@@ -337,13 +362,13 @@ fn shown(
             .collect(),
         superseded_by: revision_refs(RefKind::SupersededBy),
         supersedes: inv
-            .supersedes(e.revision_id)
+            .supersedes(e.revision_id())
             .into_iter()
             .map(by_revision)
             .collect(),
         bundled_by: revision_refs(RefKind::BundledBy),
         bundles: inv
-            .bundled_into(e.revision_id)
+            .bundled_into(e.revision_id())
             .into_iter()
             .map(by_revision)
             .collect(),
@@ -354,7 +379,7 @@ fn shown(
             })
             .collect(),
         fragments: g
-            .raw(e.revision_id)
+            .raw(e.revision_id())
             .iter()
             .map(|(member, text)| RawFragment {
                 member: member.clone(),
@@ -374,7 +399,7 @@ fn revisions_with_kb(
     threads: usize,
 ) -> Result<BTreeSet<u64>> {
     let request = Request {
-        revisions: inv.entries.iter().map(|e| e.revision_id).collect(),
+        revisions: inv.iter().map(EntryRef::revision_id).collect(),
         extended: true,
         ..Request::default()
     };

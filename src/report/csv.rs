@@ -50,6 +50,12 @@ impl Csv {
         self.out.push_str("\r\n");
     }
 
+    /// What was appended since the last call (the header first), leaving
+    /// the document empty: for writing a long one as it is made.
+    pub fn drain(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
     /// The document.
     pub fn finish(self) -> String {
         self.out

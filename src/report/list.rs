@@ -1,6 +1,6 @@
 //! The list report: a table, JSON, or CSV with one row per update.
 
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
@@ -10,14 +10,21 @@ use crate::commands::list::{ListReport, Row};
 /// Renders a list report: a table, JSON, JSON Lines (one `update` event per
 /// row, then a `summary`), or CSV.
 pub fn list(r: &ListReport, format: Format) -> String {
+    let mut out = Vec::new();
+    write(r, format, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
+/// Writes a list report to `out` as [`list`] renders it, a row at a time:
+/// neither the rows nor the document are ever whole in memory.
+pub fn write(r: &ListReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Human => human(r),
-        Format::Json => json(r),
-        Format::Csv => csv(r),
+        Format::Human => human(r, out),
+        Format::Json => json(r, out),
+        Format::Csv => csv(r, out),
         Format::Jsonl => {
-            let mut out = String::new();
-            for row in &r.rows {
-                out.push_str(&jsonl::event("update", &JsonRow::new(r, row)));
+            for row in r.rows() {
+                out.write_all(jsonl::event("update", &JsonRow::new(r, row)).as_bytes())?;
             }
             #[derive(Serialize)]
             struct Summary<'a> {
@@ -25,15 +32,17 @@ pub fn list(r: &ListReport, format: Format) -> String {
                 updates_in_catalog: u64,
                 matched: usize,
             }
-            out.push_str(&jsonl::event(
-                "summary",
-                &Summary {
-                    path: &r.path,
-                    updates_in_catalog: r.updates_in_catalog,
-                    matched: r.rows.len(),
-                },
-            ));
-            out
+            out.write_all(
+                jsonl::event(
+                    "summary",
+                    &Summary {
+                        path: &r.path,
+                        updates_in_catalog: r.updates_in_catalog,
+                        matched: r.matched(),
+                    },
+                )
+                .as_bytes(),
+            )
         }
     }
 }
@@ -42,7 +51,7 @@ pub fn list(r: &ListReport, format: Format) -> String {
 #[derive(Serialize)]
 struct JsonRow<'a> {
     #[serde(flatten)]
-    row: &'a Row,
+    row: Row,
     categories: Vec<JsonCategory<'a>>,
 }
 
@@ -53,20 +62,18 @@ struct JsonCategory<'a> {
 }
 
 impl<'a> JsonRow<'a> {
-    fn new(r: &'a ListReport, row: &'a Row) -> JsonRow<'a> {
-        JsonRow {
-            row,
-            categories: row
-                .entry
-                .categories
-                .iter()
-                .filter_map(|&i| r.categories.get(i as usize))
-                .map(|(t, id)| JsonCategory {
-                    r#type: t,
-                    update_id: id,
-                })
-                .collect(),
-        }
+    fn new(r: &'a ListReport, row: Row) -> JsonRow<'a> {
+        let categories = row
+            .entry
+            .categories
+            .iter()
+            .filter_map(|&i| r.categories().get(i as usize))
+            .map(|(t, id)| JsonCategory {
+                r#type: t,
+                update_id: id,
+            })
+            .collect();
+        JsonRow { row, categories }
     }
 }
 
@@ -128,57 +135,67 @@ pub fn csv_fields(r: &Row) -> [String; 16] {
 }
 
 /// CSV: a header row, then one row per update.
-fn csv(r: &ListReport) -> String {
-    let mut out = csv::Csv::new(&CSV_COLUMNS);
-    for row in &r.rows {
-        out.record(&csv_fields(row));
+fn csv(r: &ListReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut doc = csv::Csv::new(&CSV_COLUMNS);
+    out.write_all(doc.drain().as_bytes())?;
+    for row in r.rows() {
+        doc.record(&csv_fields(&row));
+        out.write_all(doc.drain().as_bytes())?;
     }
-    out.finish()
+    out.write_all(doc.finish().as_bytes())
+}
+
+/// The rows as a JSON array, each made as it is written.
+struct Updates<'a>(&'a ListReport);
+
+impl Serialize for Updates<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.rows().map(|row| JsonRow::new(self.0, row)))
+    }
 }
 
 /// JSON: the rows with the shard reads that named them.
-fn json(r: &ListReport) -> String {
+fn json(r: &ListReport, out: &mut dyn Write) -> io::Result<()> {
     #[derive(Serialize)]
     struct Doc<'a> {
         path: &'a str,
         updates_in_catalog: u64,
         matched: usize,
-        updates: Vec<JsonRow<'a>>,
+        updates: Updates<'a>,
         shards: &'a crate::catalog::shards::ShardReport,
     }
-    super::json_document(&Doc {
-        path: &r.path,
-        updates_in_catalog: r.updates_in_catalog,
-        matched: r.rows.len(),
-        updates: r.rows.iter().map(|row| JsonRow::new(r, row)).collect(),
-        shards: &r.shards,
-    })
+    super::write_json_document(
+        &Doc {
+            path: &r.path,
+            updates_in_catalog: r.updates_in_catalog,
+            matched: r.matched(),
+            updates: Updates(r),
+            shards: &r.shards,
+        },
+        out,
+    )
 }
 
-/// A table for people.
-fn human(r: &ListReport) -> String {
+/// A table for people: the rows are made twice, once to size the columns
+/// and once to write them.
+fn human(r: &ListReport, out: &mut dyn Write) -> io::Result<()> {
     let header = ["RevisionId", "KB", "Kind", "Action", "Title"];
-    let rows: Vec<[String; 5]> = r
-        .rows
-        .iter()
-        .map(|row| {
-            let e = &row.entry;
-            let n = row.names.clone().unwrap_or_default();
-            [
-                e.revision_id.to_string(),
-                n.kb.map(|k| format!("KB{k}")).unwrap_or_default(),
-                e.kind.as_str().to_string(),
-                super::show_value(e.deployment_action.as_deref()),
-                n.title.as_deref().unwrap_or_default().to_string(),
-            ]
-        })
-        .collect();
-    let mut out = super::table(&header, &rows);
-    let _ = writeln!(
+    let cells = |row: Row| -> [String; 5] {
+        let e = &row.entry;
+        let n = row.names.clone().unwrap_or_default();
+        [
+            e.revision_id.to_string(),
+            n.kb.map(|k| format!("KB{k}")).unwrap_or_default(),
+            e.kind.as_str().to_string(),
+            super::show_value(e.deployment_action.as_deref()),
+            n.title.as_deref().unwrap_or_default().to_string(),
+        ]
+    };
+    super::write_table(&header, || r.rows().map(cells), out)?;
+    writeln!(
         out,
         "{} of {} updates match",
-        r.rows.len(),
+        r.matched(),
         r.updates_in_catalog
-    );
-    out
+    )
 }

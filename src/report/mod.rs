@@ -58,26 +58,56 @@ pub(crate) fn json_document<T: serde::Serialize>(doc: &T) -> String {
     s
 }
 
-/// Left-aligned columns, two spaces apart, header first.
-pub(crate) fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    use std::fmt::Write as _;
+/// [`json_document`], written to `out` as it is made.
+pub(crate) fn write_json_document<T: serde::Serialize>(
+    doc: &T,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut w = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut w, doc).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// [`table`] for rows made on demand: `rows` is called twice, once to size
+/// the columns and once to write them, so they are never all in memory.
+pub(crate) fn write_table<const N: usize, I: Iterator<Item = [String; N]>>(
+    header: &[&str; N],
+    rows: impl Fn() -> I,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
+    for row in rows() {
+        for (w, cell) in widths.iter_mut().zip(&row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: &mut dyn Iterator<Item = &str>| {
-        let mut s = String::from(" ");
-        for (cell, w) in cells.zip(&widths) {
-            let _ = write!(s, " {cell:<w$}");
-        }
-        s.trim_end().to_string()
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", line(&mut header.iter().copied()));
-    for row in rows {
-        let _ = writeln!(out, "{}", line(&mut row.iter().map(String::as_str)));
+    use std::io::Write as _;
+    let mut w = std::io::BufWriter::new(out);
+    writeln!(w, "{}", table_line(&mut header.iter().copied(), &widths))?;
+    for row in rows() {
+        writeln!(
+            w,
+            "{}",
+            table_line(&mut row.iter().map(String::as_str), &widths)
+        )?;
     }
-    out
+    w.flush()
+}
+
+fn table_line(cells: &mut dyn Iterator<Item = &str>, widths: &[usize]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from(" ");
+    for (cell, w) in cells.zip(widths) {
+        let _ = write!(s, " {cell:<w$}");
+    }
+    s.trim_end().to_string()
+}
+
+/// Left-aligned columns, two spaces apart, header first.
+pub(crate) fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut out = Vec::new();
+    write_table(header, || rows.iter().cloned(), &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("cells are UTF-8")
 }

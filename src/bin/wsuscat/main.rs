@@ -100,7 +100,12 @@ fn diagnose(err: &Error) {
 
 fn print(text: &str) -> i32 {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    printed(out.write_all(text.as_bytes()).and_then(|_| out.flush()))
+}
+
+/// The exit code for a report's write to stdout.
+fn printed(result: std::io::Result<()>) -> i32 {
+    match result {
         Ok(()) => exit_codes::COMPATIBLE,
         // A closed pipe (`wsuscat … | head`) is the reader's choice, not an error
         // worth a message: the run ends quietly with the exit code it would
@@ -127,18 +132,40 @@ fn emit(text: &str, out: &OutputArgs) -> i32 {
 /// [`emit`], with a failure to write `--output` also in the log.
 fn emit_logged(text: &str, out: &OutputArgs, log: &Log) -> i32 {
     match &out.output {
-        Some(path) => match output::write_atomically(path, text.as_bytes()) {
-            Ok(()) => exit_codes::COMPATIBLE,
-            Err(e) => {
-                let err = Error::new(ErrorKind::Io, format!("cannot write the report: {e}"))
-                    .with_file(path);
-                diagnose(&err);
-                log.write(&[cmtrace::error(&err)]);
-                exit_codes::USAGE
-            }
-        },
+        Some(path) => written(path, output::write_atomically(path, text.as_bytes()), log),
         None if out.quiet => exit_codes::COMPATIBLE,
         None => print(text),
+    }
+}
+
+/// [`emit`] for a report that `write` writes as it is made, so that it is
+/// never whole in memory.
+fn emit_streamed(write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>, out: &OutputArgs) -> i32 {
+    match &out.output {
+        Some(path) => written(
+            path,
+            output::write_atomically_with(path, write),
+            &Log::disabled(),
+        ),
+        None if out.quiet => exit_codes::COMPATIBLE,
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            printed(write(&mut w).and_then(|()| w.flush()))
+        }
+    }
+}
+
+/// The exit code for a report's write to `--output`.
+fn written(path: &std::path::Path, result: std::io::Result<()>, log: &Log) -> i32 {
+    match result {
+        Ok(()) => exit_codes::COMPATIBLE,
+        Err(e) => {
+            let err =
+                Error::new(ErrorKind::Io, format!("cannot write the report: {e}")).with_file(path);
+            diagnose(&err);
+            log.write(&[cmtrace::error(&err)]);
+            exit_codes::USAGE
+        }
     }
 }
 
@@ -439,7 +466,7 @@ fn run_list(args: cli::ListArgs) -> i32 {
         trust: signature_options(&args.signature),
     };
     match list(&args.cab, &options) {
-        Ok(r) => emit(&report::list::list(&r, fmt), &args.output),
+        Ok(r) => emit_streamed(&|w| report::list::write(&r, fmt, w), &args.output),
         Err(e) => fail(&e, &args.output, &Log::disabled()),
     }
 }

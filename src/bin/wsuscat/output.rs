@@ -130,12 +130,26 @@ fn destination(target: &Path) -> io::Result<Destination> {
 /// a new name (through a symlink, its target), straight into it when it is
 /// a device or a pipe.
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomically_with(target, &|f| f.write_all(bytes))
+}
+
+/// [`write_atomically`] for a report written as it is made, by `write`
+/// (buffered here): the temporary file grows, memory does not.
+pub fn write_atomically_with(
+    target: &Path,
+    write: &dyn Fn(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let buffered = |f: File| {
+        let mut w = io::BufWriter::new(f);
+        write(&mut w)?;
+        w.flush()?;
+        w.into_inner().map_err(io::IntoInnerError::into_error)
+    };
     let target = match destination(target)? {
         Destination::Replace(p) => p,
         Destination::Straight => {
-            let mut f = fs::OpenOptions::new().write(true).open(target)?;
-            f.write_all(bytes)?;
-            return f.flush();
+            let f = fs::OpenOptions::new().write(true).open(target)?;
+            return buffered(f).map(drop);
         }
     };
     let target = target.as_path();
@@ -143,10 +157,8 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut registered = TEMP.lock().unwrap_or_else(|e| e.into_inner());
     *registered = Some(temp.clone());
     let result = File::create(&temp)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
+        .and_then(buffered)
+        .and_then(|f| f.sync_all())
         .and_then(|()| fs::rename(&temp, target));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
