@@ -195,6 +195,8 @@ pub mod mutants;
 
 pub mod pair;
 
+pub mod memory;
+
 /// A small generated catalog's parts, MSZIP inside and out, for tests that
 /// assemble a catalog around a damaged index.xml or shard: the spec (for
 /// `generate::assemble`) and package.cab.
