@@ -3,12 +3,11 @@
 //!
 //! The figure is the child's own peak resident set (`ru_maxrss` from
 //! `wait4` on that one pid), not `RUSAGE_CHILDREN`, which would mix in every
-//! other child the parallel tests start. Under a runner (`wine`) the figure
-//! would be Wine's, so callers skip there.
+//! other child the parallel tests start. Linux reports it in KiB. Under a
+//! runner (`wine`) the figure would be Wine's, so callers skip there.
 
 use std::ffi::OsStr;
-use std::io::Read;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 /// How one run ended, and the most memory it held.
 pub struct Measured {
@@ -36,51 +35,47 @@ pub fn measurable() -> bool {
     true
 }
 
+/// Measures the run from a fresh, small process. `ru_maxrss` outlives
+/// `exec`: a child started straight from this test process (vfork or fork)
+/// would report at least the test process's own peak, which holds whole
+/// generated catalogs. Python's interpreter is exec'd fresh, so the wsuscat
+/// it starts inherits only its few MB.
+const MEASURE: &str = r#"
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(p.pid, 0)
+code = os.waitstatus_to_exitcode(status)
+p.returncode = code  # reaped by wait4: Popen must not wait again
+if code < 0:
+    sys.stderr.write("wsuscat was killed by signal %d\n" % -code)
+    sys.exit(125)
+print(code, usage.ru_maxrss * 1024)
+"#;
+
 /// Runs wsuscat with `args`, stdout discarded, and measures its peak RSS.
-#[cfg(unix)]
 pub fn run<I, S>(args: I) -> Measured
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut child = super::command()
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(MEASURE)
+        .arg(super::bin())
         .args(args)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start wsuscat");
-    let mut pipe = child.stderr.take().expect("stderr piped");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = pipe.read_to_string(&mut s);
-        s
-    });
-    let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain data that wait4 fills; the pid is our own
-    // child, not yet waited for (std's Child is never waited on after this).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
-    let stderr = reader.join().expect("stderr reader");
-    assert!(
-        libc::WIFEXITED(status),
-        "wsuscat was killed (status {status:#x}); stderr: {stderr}"
-    );
+        .output()
+        .expect("start python3 to measure wsuscat");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "measuring failed: {stderr}");
+    let mut fields = stdout.split_whitespace().map(|f| f.parse::<u64>());
+    let (Some(Ok(code)), Some(Ok(peak_rss))) = (fields.next(), fields.next()) else {
+        panic!("unexpected measurement {stdout:?}; stderr: {stderr}");
+    };
     Measured {
-        code: libc::WEXITSTATUS(status),
+        code: i32::try_from(code).expect("exit code"),
         stderr,
-        // Linux reports ru_maxrss in KiB.
-        peak_rss: u64::try_from(usage.ru_maxrss).expect("non-negative") * 1024,
+        peak_rss,
     }
-}
-
-#[cfg(not(unix))]
-pub fn run<I, S>(_args: I) -> Measured
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    unreachable!("callers check measurable() first")
 }
