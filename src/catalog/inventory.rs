@@ -22,11 +22,33 @@ use crate::catalog::package::scan::{scan, ScanOptions, Visitor};
 use crate::catalog::package::RootInfo;
 use crate::catalog::update::{Kind, RefKind, Update};
 use crate::catalog::Catalog;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 
 /// The attributes of `<Update>` whose values form a small, known set; their
 /// values are counted (other attributes are only counted by name).
 pub const ENUMERATED: [&str; 4] = ["DeploymentAction", "IsLeaf", "IsBundle", "IsSoftware"];
+
+/// The most the per-update index of one catalog may hold, in bytes: its
+/// slots, its arenas and the UpdateId lookup built after the scan, counted
+/// by capacity (what is allocated, not what is used).
+///
+/// Why this number: the generated catalog of 136k updates (today's volume)
+/// needs about 21 MB, the 408k one (three times it) about 64 MB, so 160 MiB
+/// leaves room for a million updates of that shape. A
+/// package.xml can claim far more (one CAB folder holds 2 GiB: ten million
+/// minimal `<Update RevisionId=…/>` elements), and without a bound the
+/// index would follow the claim into gigabytes. With it, `list`, `info`,
+/// `show` and `diff` stop with a limit error (exit code 3) once the index
+/// reaches it, and stay under 256 MB whatever the input.
+pub const MAX_INDEX_BYTES: usize = 160 << 20;
+
+/// What the UpdateId lookup costs per update, counted ahead in the budget:
+/// a 4-byte index, and as much again while it is sorted.
+const LOOKUP_BYTES_PER_UPDATE: usize = 8;
+
+/// What an interned value costs besides its text: the strings' and the
+/// map's headers and the allocator's rounding.
+const ENTRY_OVERHEAD: usize = 96;
 
 /// One update, compactly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -206,6 +228,9 @@ fn format_guid(g: &[u8; 16]) -> String {
 struct Pool {
     values: Vec<Box<str>>,
     index: HashMap<Box<str>, u32>,
+    /// About what `values` and `index` hold, for [`MAX_INDEX_BYTES`]: a
+    /// hostile catalog can give every update its own DeploymentAction.
+    held: usize,
 }
 
 impl Default for Pool {
@@ -213,6 +238,7 @@ impl Default for Pool {
         Pool {
             values: vec![Box::from("")],
             index: HashMap::new(),
+            held: 0,
         }
     }
 }
@@ -226,6 +252,7 @@ impl Pool {
         let i = u32::try_from(self.values.len()).expect("fewer than 2^32 values");
         self.values.push(Box::from(v));
         self.index.insert(Box::from(v), i);
+        self.held += 2 * v.len() + ENTRY_OVERHEAD;
         i
     }
 
@@ -284,8 +311,10 @@ pub struct Inventory {
     pub categories: Vec<(String, String)>,
     /// package.xml's size in bytes.
     pub package_xml_len: u64,
-    /// A GUID UpdateId's value → index of its current revision.
-    by_guid: HashMap<[u8; 16], u32>,
+    /// Indices of the current revision of every UpdateId that is a GUID,
+    /// sorted by its value: 4 bytes an update, where a hash map of the
+    /// 16-byte values took about 26.
+    by_guid: Vec<u32>,
     /// The rare UpdateIds that are not GUIDs, normalized → index of the
     /// current revision.
     by_other_id: HashMap<String, u32>,
@@ -396,6 +425,8 @@ struct Interner {
     pairs: Vec<(String, String)>,
     /// Hash of a pair → indices of the pairs with that hash.
     by_hash: HashMap<u64, Vec<u32>>,
+    /// About what `pairs` and `by_hash` hold, for [`MAX_INDEX_BYTES`].
+    held: usize,
 }
 
 impl Interner {
@@ -417,6 +448,7 @@ impl Interner {
         let i = u32::try_from(self.pairs.len()).expect("fewer than 2^32 categories");
         self.pairs.push((ty.to_string(), id.to_string()));
         slot.push(i);
+        self.held += ty.len() + id.len() + ENTRY_OVERHEAD;
         i
     }
 }
@@ -429,6 +461,24 @@ struct Built {
     slots: Vec<Slot>,
     arenas: Arenas,
     categories: Interner,
+    /// Set once the index holds [`MAX_INDEX_BYTES`]; nothing more is added.
+    full: bool,
+}
+
+impl Built {
+    /// Bytes the index holds so far, the lookup to come included. Lengths,
+    /// not capacities: the untouched tail of a grown vector is address
+    /// space, not memory (large reallocations move pages, not bytes).
+    fn held(&self) -> usize {
+        let a = &self.arenas;
+        let c = &self.categories;
+        self.slots.len() * (std::mem::size_of::<Slot>() + LOOKUP_BYTES_PER_UPDATE)
+            + a.text.len()
+            + a.refs.len() * 8
+            + a.categories.len() * 4
+            + a.pool.held
+            + c.held
+    }
 }
 
 struct Collector<'a> {
@@ -437,6 +487,8 @@ struct Collector<'a> {
     census: Census,
     details: Vec<Detail>,
     locations: Vec<(String, String)>,
+    /// How many updates the index held when this collector found it full.
+    refused: Option<usize>,
 }
 
 /// Appends the readable RevisionIds of `kind` to `out`; returns how many.
@@ -505,6 +557,10 @@ impl Visitor for Collector<'_> {
         // and that panic ends the scan.
         let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
         let b = &mut *built;
+        if b.full {
+            self.refused = Some(b.slots.len());
+            return;
+        }
         let ar = &mut b.arenas;
         let id = match u.get("UpdateId") {
             None => Id::Absent,
@@ -540,6 +596,10 @@ impl Visitor for Collector<'_> {
             categories_len: arena_index(ar.categories.len()) - categories,
             kind,
         });
+        if b.held() > MAX_INDEX_BYTES {
+            b.full = true;
+            self.refused = Some(b.slots.len());
+        }
         drop(built);
         if self.keep.detail.is_some_and(|select| select(u)) {
             self.details.push(Detail {
@@ -555,6 +615,18 @@ impl Visitor for Collector<'_> {
                 other_children: u.other_children().map(str::to_string).collect(),
             });
         }
+    }
+
+    fn refusal(&mut self) -> Option<Error> {
+        let held = self.refused?;
+        Some(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "package.xml: the update index reached its bound of {} MiB (MAX_INDEX_BYTES) \
+                 with {held} updates read; a catalog of 136k updates needs about 21 MB",
+                MAX_INDEX_BYTES >> 20
+            ),
+        ))
     }
 
     fn file_location(&mut self, id: &str, url: &str) {
@@ -585,6 +657,7 @@ pub fn read_catalog(
         census: Census::default(),
         details: Vec::new(),
         locations: Vec::new(),
+        refused: None,
     };
     let scanned = scan(&mut xml, scan_options, &new, None)
         .map_err(|e| crate::catalog::scan_error(e, catalog.path()))?;
@@ -616,34 +689,45 @@ impl Inventory {
     /// Finds each UpdateId's current revision: of several revisions of one
     /// UpdateId, the one with the highest RevisionNumber.
     fn index_update_ids(&mut self) {
-        let mut by_guid = HashMap::new();
-        let mut by_other_id = HashMap::new();
+        let mut by_other_id: HashMap<String, u32> = HashMap::new();
+        let mut by_guid: Vec<u32> = Vec::new();
         for (i, e) in self.slots.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 updates");
-            let key = match e.id {
-                Id::Absent => continue,
-                Id::Guid(g) => Ok(g),
-                Id::Text(t) => {
-                    let v = self.arenas.str(t);
-                    parse_guid(bare_guid(v)).ok_or_else(|| normalized_guid(v))
+            match self.guid_of(e) {
+                Some(_) => by_guid.push(i),
+                None => {
+                    let Id::Text(t) = e.id else { continue };
+                    let other = normalized_guid(self.arenas.str(t));
+                    let current = by_other_id.get(&other);
+                    if current
+                        .is_none_or(|&j| self.slots[j as usize].revision_number < e.revision_number)
+                    {
+                        by_other_id.insert(other, i);
+                    }
                 }
-            };
-            let current = match &key {
-                Ok(g) => by_guid.get(g),
-                Err(other) => by_other_id.get(other),
-            };
-            if current
-                .is_some_and(|&j: &u32| self.slots[j as usize].revision_number >= e.revision_number)
-            {
-                continue;
             }
-            match key {
-                Ok(g) => by_guid.insert(g, i),
-                Err(other) => by_other_id.insert(other, i),
-            };
         }
+        // Of several revisions of one UpdateId, the highest RevisionNumber
+        // is current; of equal ones, the first in RevisionId order (the
+        // stable sort keeps it first).
+        by_guid.sort_by_key(|&i| {
+            let e = &self.slots[i as usize];
+            (self.guid_of(e), std::cmp::Reverse(e.revision_number))
+        });
+        by_guid.dedup_by_key(|&mut i| self.guid_of(&self.slots[i as usize]));
+        by_guid.shrink_to_fit();
         self.by_guid = by_guid;
         self.by_other_id = by_other_id;
+    }
+
+    /// The value of a slot's UpdateId when it is a GUID, in any of the
+    /// forms [`same_guid`] accepts.
+    fn guid_of(&self, e: &Slot) -> Option<[u8; 16]> {
+        match e.id {
+            Id::Absent => None,
+            Id::Guid(g) => Some(g),
+            Id::Text(t) => parse_guid(bare_guid(self.arenas.str(t))),
+        }
     }
 }
 
@@ -749,7 +833,15 @@ impl Inventory {
     /// The current revision of an UpdateId (braces and case ignored).
     pub fn by_update_id(&self, update_id: &str) -> Option<EntryRef<'_>> {
         let i = match parse_guid(bare_guid(update_id)) {
-            Some(g) => self.by_guid.get(&g),
+            Some(g) => {
+                let key = Some(g);
+                let at = self
+                    .by_guid
+                    .partition_point(|&i| self.guid_of(&self.slots[i as usize]) < key);
+                self.by_guid
+                    .get(at)
+                    .filter(|&&i| self.guid_of(&self.slots[i as usize]) == key)
+            }
             None => self.by_other_id.get(&normalized_guid(update_id)),
         };
         i.map(|&i| self.at(i as usize))
@@ -857,6 +949,57 @@ mod tests {
         assert_eq!(parse_guid("2bf2a5f4-96e5-4e0b-9f1c-0123456789a"), None);
         assert_eq!(parse_guid("2bf2a5f4-96e5-4e0b-9f1c+0123456789ab"), None);
         assert_eq!(parse_guid("zbf2a5f4-96e5-4e0b-9f1c-0123456789ab"), None);
+    }
+
+    /// The current revision of an UpdateId is its highest RevisionNumber,
+    /// the first in RevisionId order of equal ones, whatever form the
+    /// UpdateId is written in.
+    #[test]
+    fn update_ids_find_their_current_revision() {
+        let a = "2bf2a5f4-96e5-4e0b-9f1c-0123456789ab";
+        let b = "{7C2D9A0E-0000-4E0B-9F1C-0123456789AB}";
+        let updates = [
+            (10, a, 1),
+            (11, a, 3),
+            (12, a, 3),
+            (13, a, 2),
+            (20, b, 5),
+            (21, b, 4),
+            (30, "not-a-guid", 1),
+            (31, "Not-A-Guid", 2),
+        ];
+        let mut xml = String::from(
+            "<OfflineSyncPackage xmlns=\"http://schemas.microsoft.com/msus/2004/02/OfflineSync\"><Updates>",
+        );
+        for (rev, id, rn) in updates {
+            xml.push_str(&format!(
+                "<Update RevisionId=\"{rev}\" UpdateId=\"{id}\" RevisionNumber=\"{rn}\"/>"
+            ));
+        }
+        xml.push_str("<Update RevisionId=\"40\"/></Updates></OfflineSyncPackage>");
+        let cab = crate::commands::generate::catalog_from_package_xml(
+            xml.as_bytes(),
+            crate::cab::folder::Compression::None,
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.cab");
+        std::fs::write(&path, cab).expect("write");
+        let options = ScanOptions {
+            threads: 1,
+            ..ScanOptions::default()
+        };
+        let inv = read(&path, &options, &Keep::default()).expect("read");
+        let current = |id: &str| inv.by_update_id(id).map(|e| e.revision_id());
+        assert_eq!(current(a), Some(11));
+        assert_eq!(
+            current(&format!("{{{}}}", a.to_ascii_uppercase())),
+            Some(11)
+        );
+        assert_eq!(current(b), Some(20));
+        assert_eq!(current("7c2d9a0e-0000-4e0b-9f1c-0123456789ab"), Some(20));
+        assert_eq!(current("not-a-guid"), Some(31));
+        assert_eq!(current("2bf2a5f4-96e5-4e0b-9f1c-0123456789ac"), None);
+        assert_eq!(current("nothing"), None);
     }
 
     #[test]

@@ -20,6 +20,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use serde::Serialize;
@@ -30,7 +31,7 @@ use crate::catalog::package::scan::{scan, ScanOptions, Visitor};
 use crate::catalog::package::RootInfo;
 use crate::catalog::update::{RefKind, Update};
 use crate::catalog::Catalog;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::rules::vocab::{Collector, Term, Vocabulary};
 use crate::trust::integrity::{self, TrustOptions};
 
@@ -119,10 +120,33 @@ fn name(packed: &str) -> &str {
     }
 }
 
+/// The most `diff` holds of the two catalogs' records together, in bytes
+/// (records, their text, and the category pairs each batch collects).
+///
+/// Why this number: the generated pair of 408k-update catalogs (three times
+/// today's volume) holds about 145 MB, a 136k pair about 48 MB. A
+/// package.xml can claim ten million updates, and every record holds its
+/// attributes' text; without a bound `diff` would follow the claim into
+/// gigabytes. At the bound it stops with a limit error (exit code 3), under
+/// 256 MB.
+pub const MAX_RECORD_BYTES: usize = 200 << 20;
+
+/// What one record costs besides its text: the struct, and the
+/// allocator's header and rounding on its two strings.
+const RECORD_OVERHEAD: usize = std::mem::size_of::<Record>() + 2 * 16;
+
+/// What a collected category pair costs besides its text (two strings in a
+/// B-tree node).
+const PAIR_OVERHEAD: usize = 96;
+
 struct Reader<'a> {
     /// Shared by every batch's reader: no batch keeps a copy of its
     /// records to be joined at the end.
     records: &'a Mutex<Vec<Record>>,
+    /// Bytes held by both catalogs' readers, against [`MAX_RECORD_BYTES`].
+    held: &'a AtomicUsize,
+    /// Set once `held` passed the bound: the scan ends at this update.
+    full: bool,
     categories: BTreeSet<(String, String)>,
     vocabulary: Collector,
 }
@@ -137,8 +161,13 @@ impl Visitor for Reader<'_> {
     }
 
     fn update(&mut self, u: &Update) {
+        if self.full || self.held.load(Ordering::Relaxed) > MAX_RECORD_BYTES {
+            self.full = true;
+            return;
+        }
         self.vocabulary.update(u);
         let record = Record::of(u);
+        let mut bytes = RECORD_OVERHEAD + record.update_id.len() + record.attributes.len();
         // Only a reader that panicked while pushing poisons the lock, and
         // that panic ends the scan.
         self.records
@@ -146,10 +175,27 @@ impl Visitor for Reader<'_> {
             .unwrap_or_else(|e| e.into_inner())
             .push(record);
         for (ty, id) in u.categories() {
-            if matches!(ty, "Product" | "UpdateClassification") {
-                self.categories.insert((ty.to_string(), id.to_string()));
+            if matches!(ty, "Product" | "UpdateClassification")
+                && self.categories.insert((ty.to_string(), id.to_string()))
+            {
+                bytes += PAIR_OVERHEAD + ty.len() + id.len();
             }
         }
+        self.held.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn refusal(&mut self) -> Option<Error> {
+        self.full.then(|| {
+            Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "package.xml: diff's records of the two catalogs reached their bound of \
+                     {} MiB (MAX_RECORD_BYTES); a pair of 136k-update catalogs needs about \
+                     48 MB",
+                    MAX_RECORD_BYTES >> 20
+                ),
+            )
+        })
     }
 }
 
@@ -162,7 +208,7 @@ struct Side {
     index: Index,
 }
 
-fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
+fn read_side(path: &Path, options: &ScanOptions, held: &AtomicUsize) -> Result<Side> {
     let catalog = Catalog::open(path)?;
     let index_bytes = catalog.read_index_xml()?;
     let index = Index::parse(&index_bytes).map_err(|e| e.with_file(path))?;
@@ -170,6 +216,8 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
     let records = Mutex::new(Vec::new());
     let new_reader = || Reader {
         records: &records,
+        held,
+        full: false,
         categories: BTreeSet::new(),
         vocabulary: Collector::default(),
     };
@@ -407,9 +455,10 @@ fn summary(path: &Path, side: &Side) -> CatalogSummary {
 pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport> {
     let mut half = options.scan;
     half.threads = (options.scan.threads / 2).max(1);
+    let held = AtomicUsize::new(0);
     let read = |path: &Path| {
         integrity::with_identity(path, &options.trust, half.threads > 1, |_| {
-            read_side(path, &half)
+            read_side(path, &half, &held)
         })
         .map(|(_, side)| side)
     };

@@ -382,20 +382,23 @@ impl RollingFile {
     /// read from the file, not remembered, so that runs sharing a log
     /// (several scheduled tasks) roll it over at the right size too.
     pub fn append(&self, lines: &[String]) -> io::Result<()> {
-        let mut size = match fs::metadata(&self.path) {
-            Ok(m) => m.len(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+        let path = self.resolved();
+        let (mut size, regular) = match fs::metadata(&path) {
+            Ok(m) => (m.len(), m.is_file()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (0, true),
             Err(e) => return Err(e),
         };
-        let mut file = self.open()?;
+        let mut file = Self::open(&path)?;
         for line in lines {
             let len = line.len() as u64;
-            if size > 0 && size + len > self.max_bytes {
+            // Only a regular file rolls over: a device (`/dev/null`, `NUL`)
+            // or a pipe is written straight, never renamed.
+            if regular && size > 0 && size + len > self.max_bytes {
                 // Closed first: Windows does not rename a file this process
                 // holds open.
                 drop(file);
-                fs::rename(&self.path, Self::rolled_path(&self.path))?;
-                file = self.open()?;
+                fs::rename(&path, Self::rolled_path(&path))?;
+                file = Self::open(&path)?;
                 size = 0;
             }
             file.write_all(line.as_bytes())?;
@@ -404,11 +407,29 @@ impl RollingFile {
         file.flush()
     }
 
-    fn open(&self) -> io::Result<fs::File> {
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
+    /// The file the log really is: a symlink's target (so that rolling
+    /// over renames the log, not the link an operator pointed at it, and
+    /// the link keeps pointing at the current log), else the path itself.
+    fn resolved(&self) -> PathBuf {
+        let mut path = self.path.clone();
+        // A chain of links is followed a bounded number of steps; a loop
+        // is left to fail when the file is opened.
+        for _ in 0..40 {
+            match fs::read_link(&path) {
+                Ok(target) => {
+                    path = match path.parent() {
+                        Some(dir) => dir.join(target),
+                        None => target,
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        path
+    }
+
+    fn open(path: &Path) -> io::Result<fs::File> {
+        OpenOptions::new().create(true).append(true).open(path)
     }
 }
 

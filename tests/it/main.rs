@@ -35,4 +35,5 @@ mod signature_osslsigncode;
 mod signature_preflight;
 mod signature_verify;
 mod verify;
+mod volume;
 mod xml_conformance;

@@ -1719,3 +1719,43 @@ fn diff_log_says_different_and_summarises() {
         "{text}"
     );
 }
+
+// ---- issue 13: the CMTrace log behind a symlink ----
+
+/// `--log link.log`, the link pointing at the real log elsewhere: rolling
+/// over renamed the link to `link.lo_` and started a regular file in its
+/// place, so the operator's link was gone and the log split across two
+/// directories. The log's target rolls over; the link stays a link.
+#[cfg(unix)]
+#[test]
+fn log_through_a_symlink_rolls_over_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("logs")).unwrap();
+    let link = dir.path().join("wsuscat.log");
+    std::os::unix::fs::symlink("logs/real.log", &link).unwrap();
+    let sample = testdata("sample-wsusscn2.cab");
+    for _ in 0..3 {
+        let r = run([
+            "check".as_ref(),
+            "--quiet".as_ref(),
+            "--log".as_ref(),
+            link.as_os_str(),
+            "--log-max-bytes".as_ref(),
+            "1500".as_ref(),
+            "--trust-anchor".as_ref(),
+            test_anchor().as_os_str(),
+            sample.as_os_str(),
+        ]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+    }
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    assert!(
+        !dir.path().join("wsuscat.lo_").exists(),
+        "the link itself was rolled over"
+    );
+    let rolled = dir.path().join("logs/real.lo_");
+    assert!(rolled.is_file(), "the target did not roll over");
+    let current = std::fs::read_to_string(&link).unwrap();
+    assert!(current.contains("<![LOG["), "{current}");
+}

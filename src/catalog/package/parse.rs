@@ -55,6 +55,13 @@ pub trait Visitor: Send {
     /// element inside an `<Update>` arrives after that `<Update>`'s own start
     /// and before its [`Visitor::update`].
     fn element(&mut self, _element: &Element<'_>) {}
+    /// Asked after each [`Visitor::update`]: an error that ends the scan
+    /// there, or `None` to go on. A visitor that keeps something of every
+    /// update refuses once it holds as much as its bound allows, so that no
+    /// catalog, however many updates it claims, makes it grow past it.
+    fn refusal(&mut self) -> Option<Error> {
+        None
+    }
 }
 
 /// Element names on a stack, kept in one string to avoid an allocation per
@@ -722,7 +729,10 @@ fn finish(record: &Update, visitor: &mut dyn Visitor, offset: u64) -> Result<()>
         ));
     }
     visitor.update(record);
-    Ok(())
+    match visitor.refusal() {
+        Some(e) => Err(e.at_offset(offset)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

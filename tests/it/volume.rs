@@ -1,0 +1,124 @@
+//! Hostile volume (issue 13): a package.xml of ten million minimal
+//! `<Update RevisionId=…/>` elements, generated here and never committed.
+//!
+//! One CAB folder holds at most 2 GiB, so this is about the most updates a
+//! catalog can claim. Every command must either finish under 256 MB or stop
+//! with exit 3 and a named bound; none may follow the claim into gigabytes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use wsuscat::cab::folder::Compression;
+use wsuscat::commands::generate;
+
+use crate::common::memory;
+
+/// Updates in the hostile package.xml.
+const UPDATES: u32 = 10_000_000;
+/// What any command may hold on hostile input (issue 13's scope).
+const HOSTILE_MB: u64 = 256;
+
+/// The hostile catalog, built once per test run (about 300 MB of XML,
+/// MSZIP-compressed to a few MB).
+fn hostile_catalog() -> &'static Path {
+    static CAB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = CAB.get_or_init(|| {
+        let mut xml = Vec::with_capacity(UPDATES as usize * 32 + 512);
+        xml.extend_from_slice(
+            b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+              <OfflineSyncPackage xmlns=\"http://schemas.microsoft.com/msus/2004/02/OfflineSync\" \
+              MinimumClientVersion=\"5.8.0.2678\" PackageId=\"{9464fd3a-d6ff-47e6-9d49-306645a3f5d0}\" \
+              PackageVersion=\"1.1\" ProtocolVersion=\"1.0\" CreationDate=\"2026-05-12T08:51:08Z\" \
+              SourceId=\"{1034c75d-19b9-4a68-ba08-646895d4c27d}\"><Updates>",
+        );
+        for rev in 1..=UPDATES {
+            write!(xml, "<Update RevisionId=\"{rev}\"/>").expect("write to a Vec");
+        }
+        xml.extend_from_slice(b"</Updates><FileLocations></FileLocations></OfflineSyncPackage>");
+        let cab = generate::catalog_from_package_xml(&xml, Compression::MsZip);
+        drop(xml);
+        crate::common::temp_file("hostile-10m.cab", &cab)
+    });
+    path
+}
+
+/// Runs `command` on the hostile catalog (twice for `diff`) and holds it to
+/// the hostile bound: it either reads everything (exit 0 or 1) or stops at a
+/// named bound (exit 3, one line naming it), and never holds more than
+/// [`HOSTILE_MB`].
+fn within_bound(command: &[&str]) {
+    if !memory::measurable() {
+        return;
+    }
+    let cab = hostile_catalog();
+    let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+    args.push("--allow-unsigned".into());
+    args.insert(1, cab.display().to_string());
+    if command[0] == "diff" {
+        args.insert(1, cab.display().to_string());
+    }
+    let m = memory::run(&args);
+    let said = m.stderr.trim_end();
+    eprintln!(
+        "{}: exit {}, peak {} MB: {said}",
+        command.join(" "),
+        m.code,
+        m.peak_mb()
+    );
+    assert!(
+        m.peak_mb() <= HOSTILE_MB,
+        "{} held {} MB on the hostile catalog (bound {HOSTILE_MB} MB); stderr: {said}",
+        command.join(" "),
+        m.peak_mb()
+    );
+    match m.code {
+        0 | 1 => {}
+        3 => {
+            assert_eq!(said.lines().count(), 1, "one line: {said}");
+            assert!(
+                said.contains("bound of") && said.contains("(MAX_"),
+                "exit 3 must name the bound it stopped at: {said}"
+            );
+            assert!(
+                said.contains(&cab.display().to_string()),
+                "names the file: {said}"
+            );
+        }
+        other => panic!("{}: exit {other}: {said}", command.join(" ")),
+    }
+}
+
+/// Was: `list` was killed at 3 GB after 82 s.
+#[test]
+fn hostile_10m_updates_list() {
+    within_bound(&["list"]);
+}
+
+/// Was: `info` passed 1.5 GB.
+#[test]
+fn hostile_10m_updates_info() {
+    within_bound(&["info"]);
+}
+
+/// Was: `show` passed 1.5 GB.
+#[test]
+fn hostile_10m_updates_show() {
+    within_bound(&["show", "5000000"]);
+}
+
+/// Was: `diff` passed 1.5 GB.
+#[test]
+fn hostile_10m_updates_diff() {
+    within_bound(&["diff"]);
+}
+
+/// `check`, `verify` and `baseline` stream: they read all ten million.
+#[test]
+fn hostile_10m_updates_check_verify_baseline() {
+    within_bound(&["check"]);
+    within_bound(&["verify"]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let toml = out.path().join("b.toml").display().to_string();
+    within_bound(&["baseline", "-o", &toml]);
+}
