@@ -463,6 +463,9 @@ struct Built {
     categories: Interner,
     /// Set once the index holds [`MAX_INDEX_BYTES`]; nothing more is added.
     full: bool,
+    /// About what the batches' censuses hold in keys (they are merged only
+    /// when the scan ends).
+    census: usize,
 }
 
 impl Built {
@@ -478,6 +481,7 @@ impl Built {
             + a.categories.len() * 4
             + a.pool.held
             + c.held
+            + self.census
     }
 }
 
@@ -507,40 +511,55 @@ fn revision_ids(u: &Update, kind: RefKind, out: &mut Vec<u64>, unreadable: &mut 
 /// counted attribute, found by comparison without building the key; a
 /// hostile one with thousands falls back to the keyed lookup, so the cost
 /// never grows with the square of the values.
-fn bump<K: Ord>(map: &mut BTreeMap<K, u64>, is: impl Fn(&K) -> bool, key: impl FnOnce() -> K) {
+/// Returns whether the key is new to the map.
+fn bump<K: Ord>(
+    map: &mut BTreeMap<K, u64>,
+    is: impl Fn(&K) -> bool,
+    key: impl FnOnce() -> K,
+) -> bool {
     if map.len() <= 32 {
         if let Some((_, n)) = map.iter_mut().find(|(k, _)| is(k)) {
             *n += 1;
-            return;
+            return false;
         }
     }
+    let before = map.len();
     *map.entry(key()).or_default() += 1;
+    map.len() > before
 }
 
-impl Visitor for Collector<'_> {
-    fn update(&mut self, u: &Update) {
-        let kind = u.kind();
+impl Collector<'_> {
+    /// Counts `u` in the census; returns about what the census's new keys
+    /// cost: a hostile catalog can give every update its own attribute name
+    /// or value, and each batch keeps its census until the scan ends.
+    fn count(&mut self, u: &Update, kind: Kind) -> usize {
         let c = &mut self.census;
         *c.by_kind.entry(kind).or_default() += 1;
         let action = u.get("DeploymentAction");
-        bump(
+        let mut census_cost = 0;
+        if bump(
             &mut c.deployment_action,
             |k| k.as_deref() == action,
             || action.map(str::to_string),
-        );
+        ) {
+            census_cost += ENTRY_OVERHEAD + action.map_or(0, str::len);
+        }
         for (name, value) in u.attributes() {
             match c.attributes.get_mut(name) {
                 Some(n) => *n += 1,
                 None => {
                     c.attributes.insert(name.to_string(), 1);
+                    census_cost += ENTRY_OVERHEAD + name.len();
                 }
             }
-            if ENUMERATED.contains(&name) {
-                bump(
+            if ENUMERATED.contains(&name)
+                && bump(
                     &mut c.values,
                     |(a, v)| a == name && v == value,
                     || (name.to_string(), value.to_string()),
-                );
+                )
+            {
+                census_cost += ENTRY_OVERHEAD + name.len() + value.len();
             }
         }
         for (ty, _) in u.categories() {
@@ -548,9 +567,20 @@ impl Visitor for Collector<'_> {
                 Some(n) => *n += 1,
                 None => {
                     c.category_types.insert(ty.to_string(), 1);
+                    census_cost += ENTRY_OVERHEAD + ty.len();
                 }
             }
         }
+        census_cost
+    }
+}
+
+impl Visitor for Collector<'_> {
+    fn update(&mut self, u: &Update) {
+        let kind = u.kind();
+        let action = u.get("DeploymentAction");
+        let census_cost = self.count(u, kind);
+        let c = &mut self.census;
         let revision_id = u.revision_id().unwrap_or_default();
         let revision_number = u.get("RevisionNumber").and_then(|v| v.parse().ok());
         // Only a collector that panicked while holding the lock poisons it,
@@ -561,6 +591,7 @@ impl Visitor for Collector<'_> {
             self.refused = Some(b.slots.len());
             return;
         }
+        b.census += census_cost;
         let ar = &mut b.arenas;
         let id = match u.get("UpdateId") {
             None => Id::Absent,

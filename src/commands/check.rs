@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -11,7 +13,7 @@ use crate::catalog::package::RootInfo;
 use crate::catalog::update::{Kind, RefKind, Update};
 use crate::catalog::Catalog;
 use crate::catalog::CatalogIdentity;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::rules::constraints::{self, Constraints};
 use crate::rules::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
 use crate::rules::profile::{check_rule_attributes, Profile, Severity};
@@ -229,8 +231,35 @@ pub trait CheckProgress: Progress {
     fn finish(&self);
 }
 
+/// The most `check` holds of what it found while package.xml streams (the
+/// findings, what naming their updates needs, the categories' ids), in
+/// bytes, counted by every batch's checker together.
+///
+/// Why this number: a profile that flags every update of today's catalog
+/// (136k updates) holds about 144 MB here. A catalog that claims ten million updates, each flagged,
+/// would need gigabytes; at this bound the scan stops with a limit error
+/// (exit code 3) instead.
+pub const MAX_FOUND_BYTES: usize = 160 << 20;
+
+/// What the batches' checkers share: the bytes of [`MAX_FOUND_BYTES`] and
+/// the vocabulary's terms of [`crate::rules::vocab::MAX_TERMS`].
+#[derive(Default)]
+struct Budget {
+    found: AtomicUsize,
+    terms: Arc<AtomicUsize>,
+}
+
+/// About what one owned string costs: its header, allocator rounding and
+/// text.
+fn string_cost(s: &str) -> usize {
+    40 + s.len()
+}
+
 struct Checker<'a> {
     profiles: &'a [Profile],
+    budget: Arc<Budget>,
+    /// Set once the budget's bytes passed [`MAX_FOUND_BYTES`].
+    full: bool,
     counts: [u64; 4],
     findings: Vec<Finding>,
     /// What naming each update with a finding needs.
@@ -251,15 +280,17 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(profiles: &'a [Profile], collect: bool) -> Checker<'a> {
+    fn new(profiles: &'a [Profile], collect: bool, budget: &Arc<Budget>) -> Checker<'a> {
         Checker {
             profiles,
+            budget: Arc::clone(budget),
+            full: false,
             counts: [0; 4],
             findings: Vec::new(),
             subjects: Vec::new(),
             categories: Vec::new(),
             combinations: no_tallies(profiles),
-            vocabulary: collect.then(Collector::default),
+            vocabulary: collect.then(|| Collector::sharing(&budget.terms)),
             violations: Vec::new(),
             violations_found: false,
         }
@@ -297,6 +328,7 @@ impl<'a> Checker<'a> {
         if self.violations.is_empty() {
             return;
         }
+        let before = self.findings.len();
         for &(p, r) in &self.violations {
             let profile = &self.profiles[p];
             let rule = &profile.rules[r];
@@ -328,6 +360,32 @@ impl<'a> Checker<'a> {
                 .refs(RefKind::BundledBy)
                 .find_map(|r| r.trim().parse().ok()),
         });
+        let mut cost = std::mem::size_of::<Subject<'static>>();
+        if let Some(subject) = self.subjects.last() {
+            cost += subject.categories.len() * 2 * string_cost("");
+            cost += subject
+                .categories
+                .iter()
+                .map(|(t, id)| t.len() + id.len())
+                .sum::<usize>();
+        }
+        for f in &self.findings[before..] {
+            cost += std::mem::size_of::<Finding>()
+                + [&f.attribute, &f.rule, &f.profile, &f.message]
+                    .into_iter()
+                    .map(|s| string_cost(s))
+                    .sum::<usize>()
+                + f.update_id.as_deref().map_or(0, string_cost)
+                + f.value.as_deref().map_or(0, string_cost);
+        }
+        self.spend(cost);
+    }
+
+    /// Counts `bytes` more against [`MAX_FOUND_BYTES`].
+    fn spend(&mut self, bytes: usize) {
+        if self.budget.found.fetch_add(bytes, Ordering::Relaxed) + bytes > MAX_FOUND_BYTES {
+            self.full = true;
+        }
     }
 }
 
@@ -342,6 +400,21 @@ impl Visitor for Checker<'_> {
 
     fn wants_elements(&self) -> bool {
         self.vocabulary.is_some()
+    }
+
+    fn refusal(&mut self) -> Option<Error> {
+        if self.full {
+            return Some(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "package.xml: what check found reached its bound of {} MiB \
+                     (MAX_FOUND_BYTES); a profile that flags every update of a 136k-update \
+                     catalog needs about 144 MB",
+                    MAX_FOUND_BYTES >> 20
+                ),
+            ));
+        }
+        self.vocabulary.as_ref().and_then(Collector::refusal)
     }
 
     fn element(&mut self, element: &crate::catalog::package::parse::Element<'_>) {
@@ -360,6 +433,7 @@ impl Visitor for Checker<'_> {
         if kind == Kind::Category {
             if let (Some(id), Some(rev)) = (u.get("UpdateId"), u.revision_id()) {
                 self.categories.push((id.to_ascii_lowercase(), rev));
+                self.spend(string_cost(id) + 8);
             }
         }
         self.record_findings(u, kind);
@@ -465,7 +539,8 @@ fn scan_updates<'a>(
     if let Some(p) = options.progress {
         p.start(u64::from(xml.file().size));
     }
-    let new_checker = || Checker::new(&options.profiles, collect);
+    let budget = Arc::new(Budget::default());
+    let new_checker = || Checker::new(&options.profiles, collect, &budget);
     let progress = options.progress.map(|p| p as &dyn Progress);
     let scanned = scan(&mut xml, &options.scan, &new_checker, progress);
     if let Some(p) = options.progress {

@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -185,6 +185,9 @@ impl Visitor for Reader<'_> {
     }
 
     fn refusal(&mut self) -> Option<Error> {
+        if let Some(e) = self.vocabulary.refusal() {
+            return Some(e);
+        }
         self.full.then(|| {
             Error::new(
                 ErrorKind::Limit,
@@ -214,12 +217,13 @@ fn read_side(path: &Path, options: &ScanOptions, held: &AtomicUsize) -> Result<S
     let index = Index::parse(&index_bytes).map_err(|e| e.with_file(path))?;
     let mut xml = catalog.stream_package_xml()?;
     let records = Mutex::new(Vec::new());
+    let terms = Arc::new(AtomicUsize::new(0));
     let new_reader = || Reader {
         records: &records,
         held,
         full: false,
         categories: BTreeSet::new(),
-        vocabulary: Collector::default(),
+        vocabulary: Collector::sharing(&terms),
     };
     let scanned = scan(&mut xml, options, &new_reader, None)
         .map_err(|e| crate::catalog::scan_error(e, path))?;

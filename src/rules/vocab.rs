@@ -16,6 +16,8 @@
 //! small map: no allocation once a path has been seen.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -317,10 +319,30 @@ impl Vocabulary {
     }
 }
 
+/// The most distinct terms the collectors of one catalog may hold between
+/// them (each batch's collector counts the terms new to it).
+///
+/// Why this number: a catalog's vocabulary is small (a few dozen element
+/// paths, attribute names and values), and each batch of about 1 MB sees
+/// most of it again, so the generated 408k-update catalog (three times
+/// today's volume, about 430 batches) adds up to some 20,000. A hostile
+/// package.xml can give every update its own attribute name or
+/// DeploymentAction value; without a bound the collectors would hold
+/// millions of terms (12 GB for two million updates). A term costs a few
+/// hundred bytes in its collector and again in the merged vocabulary, so
+/// this bound keeps them under about 80 MB; past it the scan stops with a
+/// limit error (exit code 3).
+pub const MAX_TERMS: usize = 1 << 17;
+
 /// Collects one batch's vocabulary; a [`crate::catalog::package::scan::Visitor`]
 /// calls it from its `element` and `update`.
 #[derive(Default)]
 pub struct Collector {
+    /// Distinct terms held by every collector sharing this count (this
+    /// one's own when it shares none), against [`MAX_TERMS`].
+    held: Arc<AtomicUsize>,
+    /// Set once `held` passed [`MAX_TERMS`].
+    full: bool,
     /// Terms already seen, by a key built in `buf`.
     ids: HashMap<String, usize>,
     terms: Vec<(Term, Tally)>,
@@ -335,6 +357,36 @@ pub struct Collector {
 }
 
 impl Collector {
+    /// A collector whose terms count against `held`, shared with the other
+    /// batches' collectors of the same catalog.
+    pub fn sharing(held: &Arc<AtomicUsize>) -> Collector {
+        Collector {
+            held: Arc::clone(held),
+            ..Collector::default()
+        }
+    }
+
+    /// Why the scan must stop: the collectors hold [`MAX_TERMS`] terms.
+    pub fn refusal(&self) -> Option<Error> {
+        self.full.then(|| {
+            Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "package.xml: its vocabulary (distinct element paths, attribute names and \
+                     values) reached its bound of {MAX_TERMS} terms (MAX_TERMS); a real catalog \
+                     has a few dozen"
+                ),
+            )
+        })
+    }
+
+    /// Counts a new term against [`MAX_TERMS`].
+    fn count_new(&mut self) {
+        if self.held.fetch_add(1, Ordering::Relaxed) >= MAX_TERMS {
+            self.full = true;
+        }
+    }
+
     fn id(&mut self, make: impl FnOnce() -> Term) -> usize {
         if let Some(&id) = self.ids.get(self.buf.as_str()) {
             return id;
@@ -343,6 +395,7 @@ impl Collector {
         self.terms.push((make(), Tally::default()));
         self.last.push(0);
         self.ids.insert(self.buf.clone(), id);
+        self.count_new();
         id
     }
 
@@ -390,6 +443,7 @@ impl Collector {
                     self.terms.push((term, Tally::default()));
                     self.last.push(0);
                     self.ids.insert(self.buf.clone(), id);
+                    self.full |= self.held.fetch_add(1, Ordering::Relaxed) >= MAX_TERMS;
                     id
                 }
             };
