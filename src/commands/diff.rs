@@ -18,16 +18,18 @@
 //! updates by removing them from the catalog; package.xml has no expiry
 //! flag.) Every expired update is also counted as removed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
 use crate::catalog::index::{Index, IndexEntry};
+use crate::catalog::names::{self, Gathered};
 use crate::catalog::package::parse::Element;
 use crate::catalog::package::scan::{scan, ScanOptions, Visitor};
 use crate::catalog::package::RootInfo;
+use crate::catalog::shards::{Request, ShardReport};
 use crate::catalog::update::{RefKind, Update};
 use crate::catalog::Catalog;
 use crate::error::Result;
@@ -82,7 +84,16 @@ impl Record {
             update_id: self.update_id.to_string(),
             revision_id: self.revision_id,
             revision_number: self.revision_number,
+            title: None,
+            kb: None,
         }
+    }
+
+    /// Its DefaultLanguage attribute, when it has one.
+    fn default_language(&self) -> Option<&str> {
+        self.attribute_pairs()
+            .find(|(n, _)| *n == "DefaultLanguage")
+            .map(|(_, v)| v)
     }
 }
 
@@ -236,6 +247,14 @@ pub struct UpdateBrief {
     pub revision_id: u64,
     /// Its RevisionNumber attribute; `None` when missing or not a number.
     pub revision_number: Option<u64>,
+    /// Its title from its `l\<lang>\<RevisionId>` fragment (in the catalog
+    /// that holds this revision: OLD for a removed or expired update, NEW
+    /// otherwise); `None` when none was found (`notes` says why) or names
+    /// were not read.
+    pub title: Option<Arc<str>>,
+    /// `KBArticleID` from its `x\<RevisionId>` fragment, digits as written
+    /// (no `KB`); `None` when there is none or names were not read.
+    pub kb: Option<Arc<str>>,
 }
 
 /// The same UpdateId with another revision.
@@ -252,6 +271,10 @@ pub struct Revised {
     pub old_revision_number: Option<u64>,
     /// Its RevisionNumber in NEW; `None` when missing or not a number.
     pub new_revision_number: Option<u64>,
+    /// The title of its NEW revision (see [`UpdateBrief::title`]).
+    pub title: Option<Arc<str>>,
+    /// The KBArticleID of its NEW revision (see [`UpdateBrief::kb`]).
+    pub kb: Option<Arc<str>>,
 }
 
 /// An attribute of a matched update that changed; `None` is absent.
@@ -268,6 +291,29 @@ pub struct AttributeChange {
     pub old: Option<String>,
     /// Its value in NEW, after XML unescaping; `None` when absent there.
     pub new: Option<String>,
+    /// The title of its NEW revision (see [`UpdateBrief::title`]).
+    pub title: Option<Arc<str>>,
+    /// The KBArticleID of its NEW revision (see [`UpdateBrief::kb`]).
+    pub kb: Option<Arc<str>>,
+}
+
+impl AttributeChange {
+    /// The order the human report shows attribute changes in, and names
+    /// them in under a limit: DeploymentAction changes first (they are
+    /// what broke consumers before), otherwise as listed.
+    pub fn shown_order(changes: &[AttributeChange]) -> Vec<&AttributeChange> {
+        shown_indices(changes)
+            .into_iter()
+            .map(|i| &changes[i])
+            .collect()
+    }
+}
+
+/// The indices of `changes` in [`AttributeChange::shown_order`].
+fn shown_indices(changes: &[AttributeChange]) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..changes.len()).collect();
+    shown.sort_by_key(|&i| changes[i].attribute != "DeploymentAction");
+    shown
 }
 
 /// A root attribute that changed.
@@ -361,6 +407,17 @@ pub struct DiffReport {
     /// kind-combinations NEW uses and OLD never did: the novelties a
     /// baseline of OLD reports in `check`. In [`Term`]'s order.
     pub vocabulary: Vec<Novelty>,
+    /// The titles of the categories in `products_added`,
+    /// `products_removed`, `classifications_added` and
+    /// `classifications_removed`, by UpdateId as written there: an added
+    /// category's from NEW's shards, a removed one's from OLD's. A
+    /// category with no title found is left out (`notes` says why).
+    pub category_titles: BTreeMap<String, Arc<str>>,
+    /// What naming could not find: missing shards, fragments or category
+    /// updates, one note per cause and catalog (with the first
+    /// RevisionIds or UpdateIds concerned). Never a failure: the diff
+    /// itself is complete without names.
+    pub notes: Vec<String>,
 }
 
 impl DiffReport {
@@ -383,13 +440,35 @@ impl DiffReport {
 }
 
 /// How to run a diff.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DiffOptions {
     /// Threads in total; each catalog gets half.
     pub scan: ScanOptions,
     /// What each catalog's signature must prove, as for `check`: a damaged
     /// download is an error, never "no differences".
     pub trust: TrustOptions,
+    /// Name what changed (titles, KB numbers, category titles) from the
+    /// shards: OLD's for what it alone holds, NEW's for the rest.
+    pub names: bool,
+    /// Preferred language of the titles; each update's DefaultLanguage,
+    /// then English, are tried after it.
+    pub lang: String,
+    /// Name at most this many items of each section, in the order the
+    /// human report shows them (`None`: every item). The human report
+    /// shows only its first `--top` items, so it names only those.
+    pub name_limit: Option<usize>,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            scan: ScanOptions::default(),
+            trust: TrustOptions::default(),
+            names: true,
+            lang: "en".to_string(),
+            name_limit: None,
+        }
+    }
 }
 
 fn summary(path: &Path, side: &Side) -> CatalogSummary {
@@ -423,13 +502,17 @@ pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport>
         })
     };
     let (a, b) = (a?, b?);
-    Ok(compare(summary(old, &a), summary(new, &b), a, b))
+    let mut report = compare(summary(old, &a), summary(new, &b), &a, &b);
+    if options.names {
+        name_changes(&mut report, (old, a), (new, b), options);
+    }
+    Ok(report)
 }
 
-fn compare(old: CatalogSummary, new: CatalogSummary, a: Side, b: Side) -> DiffReport {
-    let (products_added, products_removed) = category_changes(&a, &b, "Product");
+fn compare(old: CatalogSummary, new: CatalogSummary, a: &Side, b: &Side) -> DiffReport {
+    let (products_added, products_removed) = category_changes(a, b, "Product");
     let (classifications_added, classifications_removed) =
-        category_changes(&a, &b, "UpdateClassification");
+        category_changes(a, b, "UpdateClassification");
     let mut r = DiffReport {
         old,
         new,
@@ -446,6 +529,8 @@ fn compare(old: CatalogSummary, new: CatalogSummary, a: Side, b: Side) -> DiffRe
         root_changes: root_changes(&a.root, &b.root),
         shard_changes: shard_changes(&a.index, &b.index),
         vocabulary: novelties(&a.vocabulary, &b.vocabulary),
+        category_titles: BTreeMap::new(),
+        notes: Vec::new(),
     };
     for (olds, news) in by_update_id(&a.records, &b.records) {
         let revisions = Revisions::pair(olds, news);
@@ -535,6 +620,8 @@ impl DiffReport {
                 new_revision_id: n.revision_id,
                 old_revision_number: o.revision_number,
                 new_revision_number: n.revision_number,
+                title: None,
+                kb: None,
             });
         }
         if o.attributes != n.attributes {
@@ -569,6 +656,8 @@ fn attribute_changes<'a>(
             attribute: name.to_string(),
             old: ov,
             new: nv,
+            title: None,
+            kb: None,
         })
     })
 }
@@ -652,4 +741,354 @@ fn novelties(a: &Vocabulary, b: &Vocabulary) -> Vec<Novelty> {
             }
         })
         .collect()
+}
+
+// ---- Names (issue 13): what changed, named from the shards ----
+//
+// Only the changed items are named, so what is read and held grows with the
+// diff, not with the catalogs: per named update one title and one KB (shared
+// `Arc<str>`s), per named category one title. Both catalogs' package.xml
+// records are dropped before any shard is read, OLD's names are written into
+// the report and dropped before NEW's shards are read, and nothing is kept
+// per missing fragment but a count and the first few RevisionIds.
+
+/// How many RevisionIds or UpdateIds a note lists before "(N in all)".
+const NOTE_FIRST: usize = 5;
+
+/// What one catalog is asked to name.
+#[derive(Default)]
+struct Wanted {
+    /// RevisionIds of the updates named from this catalog.
+    revisions: BTreeSet<u64>,
+    /// UpdateIds of the categories named from it, as written.
+    categories: BTreeSet<String>,
+}
+
+/// What OLD and NEW are asked to name: OLD what only it holds (removed,
+/// expired, categories removed), NEW the rest; at most `limit` items of
+/// each section, in the order the human report shows them.
+fn wanted(r: &DiffReport, limit: Option<usize>) -> (Wanted, Wanted) {
+    let take = limit.unwrap_or(usize::MAX);
+    let (mut old, mut new) = (Wanted::default(), Wanted::default());
+    for b in r
+        .removed
+        .iter()
+        .take(take)
+        .chain(r.newly_expired.iter().take(take))
+    {
+        old.revisions.insert(b.revision_id);
+    }
+    for b in r
+        .added
+        .iter()
+        .take(take)
+        .chain(r.newly_superseded.iter().take(take))
+    {
+        new.revisions.insert(b.revision_id);
+    }
+    new.revisions
+        .extend(r.revised.iter().take(take).map(|v| v.new_revision_id));
+    new.revisions.extend(
+        shown_indices(&r.attribute_changes)
+            .into_iter()
+            .take(take)
+            .map(|i| r.attribute_changes[i].revision_id),
+    );
+    for list in [&r.products_removed, &r.classifications_removed] {
+        old.categories.extend(list.iter().take(take).cloned());
+    }
+    for list in [&r.products_added, &r.classifications_added] {
+        new.categories.extend(list.iter().take(take).cloned());
+    }
+    (old, new)
+}
+
+/// What one catalog's records say that naming needs: the RevisionIds of
+/// the wanted categories, and the DefaultLanguage of wanted updates whose
+/// own is neither the requested language nor English.
+struct Plan {
+    wanted: Wanted,
+    /// Category UpdateId (lowercase) → its RevisionId in this catalog.
+    categories: HashMap<String, u64>,
+    defaults: HashMap<u64, Box<str>>,
+}
+
+impl Plan {
+    fn of(side: &Side, wanted: Wanted, lang: &str) -> Plan {
+        let lower: HashSet<String> = wanted
+            .categories
+            .iter()
+            .map(|id| id.to_ascii_lowercase())
+            .collect();
+        let mut categories: HashMap<String, u64> = HashMap::new();
+        let mut defaults = HashMap::new();
+        for r in &side.records {
+            if !lower.is_empty() {
+                let id = r.update_id.to_ascii_lowercase();
+                if lower.contains(&id) {
+                    // Several revisions of one category: the latest names it.
+                    let rev = categories.entry(id).or_insert(r.revision_id);
+                    *rev = (*rev).max(r.revision_id);
+                }
+            }
+            if wanted.revisions.contains(&r.revision_id) {
+                if let Some(l) = r.default_language() {
+                    if l != lang && l != "en" {
+                        defaults.insert(r.revision_id, l.into());
+                    }
+                }
+            }
+        }
+        Plan {
+            wanted,
+            categories,
+            defaults,
+        }
+    }
+
+    fn request(&self, lang: &str) -> Request {
+        let mut request = Request {
+            extended: true,
+            ..Request::default()
+        };
+        request.languages.insert(lang.to_string());
+        request.languages.insert("en".to_string());
+        request
+            .languages
+            .extend(self.defaults.values().map(|l| l.to_string()));
+        request.revisions = self.wanted.revisions.clone();
+        request.revisions.extend(self.categories.values().copied());
+        request
+    }
+}
+
+/// One catalog's names, as read from its shards.
+struct SideNames<'a> {
+    plan: &'a Plan,
+    lang: &'a str,
+    gathered: Gathered,
+    shards: ShardReport,
+}
+
+impl SideNames<'_> {
+    /// An update's title and KB.
+    fn update(&self, rev: u64) -> (Option<Arc<str>>, Option<Arc<str>>) {
+        let fallback = self.plan.defaults.get(&rev).map(|l| &**l);
+        let title = self
+            .gathered
+            .title(rev, self.lang, fallback)
+            .map(|(t, _)| t.clone());
+        let kb = self.gathered.extended(rev).and_then(|(kb, _)| kb.clone());
+        (title, kb)
+    }
+
+    /// A category's title.
+    fn category(&self, id: &str) -> Option<Arc<str>> {
+        let rev = self.plan.categories.get(&id.to_ascii_lowercase())?;
+        self.gathered
+            .title(*rev, self.lang, None)
+            .map(|(t, _)| t.clone())
+    }
+
+    /// What could not be found, one note per cause.
+    fn notes(&self, label: &str) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (shard, revs) in &self.shards.missing_shards {
+            notes.push(format!(
+                "{label}: {shard}, which index.xml names, is not in the catalog: no title or KB \
+                 for RevisionId {}",
+                first(revs)
+            ));
+        }
+        if !self.shards.unmapped.is_empty() {
+            notes.push(format!(
+                "{label}: RevisionId {} below every RANGESTART in index.xml: no shard holds \
+                 their fragments, so no title or KB",
+                first(&self.shards.unmapped)
+            ));
+        }
+        let readable = |rev: &u64| names::shard_note(*rev, &self.shards).is_none();
+        let updates: Vec<u64> = self
+            .plan
+            .wanted
+            .revisions
+            .iter()
+            .copied()
+            .filter(readable)
+            .collect();
+        let untitled: Vec<u64> = updates
+            .iter()
+            .copied()
+            .filter(|&r| self.update(r).0.is_none())
+            .collect();
+        if !untitled.is_empty() {
+            notes.push(format!(
+                "{label}: no title found for {} of {} update(s) named (no l\\{}\\<RevisionId> \
+                 fragment with a Title, nor in the update's DefaultLanguage or en): RevisionId {}",
+                untitled.len(),
+                self.plan.wanted.revisions.len(),
+                self.lang,
+                first(&untitled)
+            ));
+        }
+        let unextended: Vec<u64> = updates
+            .iter()
+            .copied()
+            .filter(|&r| self.gathered.extended(r).is_none())
+            .collect();
+        if !unextended.is_empty() {
+            notes.push(format!(
+                "{label}: no extended fragment x\\<RevisionId> (so no KB) for {} of {} update(s) \
+                 named: RevisionId {}",
+                unextended.len(),
+                self.plan.wanted.revisions.len(),
+                first(&unextended)
+            ));
+        }
+        let (mut absent, mut untitled) = (Vec::new(), Vec::new());
+        for id in &self.plan.wanted.categories {
+            match self.plan.categories.get(&id.to_ascii_lowercase()) {
+                None => absent.push(id.as_str()),
+                Some(rev) if readable(rev) && self.category(id).is_none() => {
+                    untitled.push(format!("{id} (RevisionId {rev})"));
+                }
+                Some(_) => {}
+            }
+        }
+        if !absent.is_empty() {
+            notes.push(format!(
+                "{label}: {} categor{} with no update of its own in the catalog, so no title: {}",
+                absent.len(),
+                if absent.len() == 1 { "y" } else { "ies" },
+                first(&absent)
+            ));
+        }
+        if !untitled.is_empty() {
+            notes.push(format!(
+                "{label}: no title found for {} categor{} (no l\\{}\\ or l\\en\\ fragment with a \
+                 Title): {}",
+                untitled.len(),
+                if untitled.len() == 1 { "y" } else { "ies" },
+                self.lang,
+                first(&untitled)
+            ));
+        }
+        notes
+    }
+}
+
+/// The first [`NOTE_FIRST`] items, then how many in all when there are
+/// more.
+fn first<T: std::fmt::Display>(items: &[T]) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .take(NOTE_FIRST)
+        .map(ToString::to_string)
+        .collect();
+    if items.len() > NOTE_FIRST {
+        format!("{}, … ({} in all)", shown.join(", "), items.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// A catalog's index.xml, its records dropped.
+fn into_index(side: Side) -> Index {
+    side.index
+}
+
+/// Reads the names `plan` asks for from the shards of the catalog at
+/// `path`.
+fn read_names<'a>(
+    path: &Path,
+    index: &Index,
+    plan: &'a Plan,
+    options: &'a DiffOptions,
+) -> Result<SideNames<'a>> {
+    let request = plan.request(&options.lang);
+    let catalog = Catalog::open(path)?;
+    let (gathered, shards) = names::gather(
+        &catalog,
+        index,
+        &request,
+        &HashSet::new(),
+        options.scan.threads,
+    )?;
+    Ok(SideNames {
+        plan,
+        lang: &options.lang,
+        gathered,
+        shards,
+    })
+}
+
+/// Names what changed: OLD's shards name what only OLD holds, NEW's the
+/// rest. A shard that cannot be read is a note, not a failure: the diff is
+/// complete without names.
+fn name_changes(
+    r: &mut DiffReport,
+    (old_path, a): (&Path, Side),
+    (new_path, b): (&Path, Side),
+    options: &DiffOptions,
+) {
+    let (want_old, want_new) = wanted(r, options.name_limit);
+    let (plan_old, plan_new) = (
+        Plan::of(&a, want_old, &options.lang),
+        Plan::of(&b, want_new, &options.lang),
+    );
+    let (index_old, index_new) = (into_index(a), into_index(b));
+    let take = options.name_limit.unwrap_or(usize::MAX);
+    if !plan_old.wanted.revisions.is_empty() || !plan_old.wanted.categories.is_empty() {
+        match read_names(old_path, &index_old, &plan_old, options) {
+            Ok(n) => {
+                for u in r.removed.iter_mut().take(take) {
+                    (u.title, u.kb) = n.update(u.revision_id);
+                }
+                for u in r.newly_expired.iter_mut().take(take) {
+                    (u.title, u.kb) = n.update(u.revision_id);
+                }
+                for list in [&r.products_removed, &r.classifications_removed] {
+                    for id in list.iter().take(take) {
+                        if let Some(t) = n.category(id) {
+                            r.category_titles.insert(id.clone(), t);
+                        }
+                    }
+                }
+                r.notes.extend(n.notes("OLD"));
+            }
+            Err(e) => r.notes.push(format!(
+                "OLD: its shards could not be read, so what only OLD holds is not named: {e}"
+            )),
+        }
+    }
+    if !plan_new.wanted.revisions.is_empty() || !plan_new.wanted.categories.is_empty() {
+        match read_names(new_path, &index_new, &plan_new, options) {
+            Ok(n) => {
+                for u in r.added.iter_mut().take(take) {
+                    (u.title, u.kb) = n.update(u.revision_id);
+                }
+                for u in r.newly_superseded.iter_mut().take(take) {
+                    (u.title, u.kb) = n.update(u.revision_id);
+                }
+                for v in r.revised.iter_mut().take(take) {
+                    (v.title, v.kb) = n.update(v.new_revision_id);
+                }
+                for i in shown_indices(&r.attribute_changes).into_iter().take(take) {
+                    let c = &mut r.attribute_changes[i];
+                    (c.title, c.kb) = n.update(c.revision_id);
+                }
+                for list in [&r.products_added, &r.classifications_added] {
+                    for id in list.iter().take(take) {
+                        if let Some(t) = n.category(id) {
+                            r.category_titles.insert(id.clone(), t);
+                        }
+                    }
+                }
+                r.notes.extend(n.notes("NEW"));
+            }
+            Err(e) => r.notes.push(format!(
+                "NEW: its shards could not be read, so what NEW holds is not named: {e}"
+            )),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! section), JSON (the whole report) or CSV (one row per item, every item).
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::{csv, jsonl, show_value, Format, Style};
 use crate::catalog::index::IndexEntry;
@@ -17,7 +18,8 @@ pub struct DiffHuman {
 /// Renders a diff: human text (counts and the first items per section),
 /// JSON (the whole report), CSV (one record per item, [`DIFF_CSV_COLUMNS`])
 /// or JSON Lines (one `difference` event per item with the CSV's columns as
-/// fields, then a `summary`).
+/// fields, a `note` event per note on names, then a `summary`). CSV has no
+/// place for the notes: the caller writes them to stderr.
 pub fn diff(report: &DiffReport, format: Format, style: Style, human: DiffHuman) -> String {
     match format {
         Format::Json => super::json_document(report),
@@ -34,6 +36,13 @@ pub fn diff(report: &DiffReport, format: Format, style: Style, human: DiffHuman)
                 out.push_str(&jsonl::event("difference", &event));
             }
             #[derive(serde::Serialize)]
+            struct Note<'a> {
+                text: &'a str,
+            }
+            for note in &report.notes {
+                out.push_str(&jsonl::event("note", &Note { text: note }));
+            }
+            #[derive(serde::Serialize)]
             struct Summary {
                 differences: usize,
             }
@@ -48,8 +57,9 @@ pub fn diff(report: &DiffReport, format: Format, style: Style, human: DiffHuman)
     }
 }
 
-/// The CSV columns of `diff` (docs/diff.md).
-pub const DIFF_CSV_COLUMNS: [&str; 7] = [
+/// The CSV columns of `diff` (docs/diff.md). `title` and `kb` came last
+/// (issue 13), so that the first seven keep their places.
+pub const DIFF_CSV_COLUMNS: [&str; 9] = [
     "section",
     "update_id",
     "old_revision_id",
@@ -57,6 +67,8 @@ pub const DIFF_CSV_COLUMNS: [&str; 7] = [
     "name",
     "old",
     "new",
+    "title",
+    "kb",
 ];
 
 fn section(out: &mut String, style: Style, title: &str, items: Vec<String>, top: usize) {
@@ -89,6 +101,9 @@ fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
     let _ = writeln!(out);
     for (title, items) in human_sections(r) {
         section(&mut out, style, title, items, top);
+    }
+    for note in &r.notes {
+        let _ = writeln!(out, "{}", style.paint("33", &format!("note: {note}")));
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", result_line(r, style));
@@ -129,23 +144,65 @@ fn human_sections(r: &DiffReport) -> Vec<(&'static str, Vec<String>)> {
             "Newly expired (superseded in OLD, gone from NEW)",
             r.newly_expired.iter().map(update_item).collect(),
         ),
-        ("Products added", r.products_added.clone()),
-        ("Products removed", r.products_removed.clone()),
-        ("Classifications added", r.classifications_added.clone()),
-        ("Classifications removed", r.classifications_removed.clone()),
+        ("Products added", category_items(r, &r.products_added)),
+        ("Products removed", category_items(r, &r.products_removed)),
+        (
+            "Classifications added",
+            category_items(r, &r.classifications_added),
+        ),
+        (
+            "Classifications removed",
+            category_items(r, &r.classifications_removed),
+        ),
         ("Root attributes changed", root_change_items(r)),
         ("Shard layout changed", shard_change_items(r)),
     ]
 }
 
+/// An item's row: `KB<kb>  <title>  (<identity>)`, or the identity alone
+/// when it has neither (names not read, or none found).
+fn named(title: &Option<Arc<str>>, kb: &Option<Arc<str>>, identity: String) -> String {
+    let names: Vec<String> = kb
+        .iter()
+        .map(|kb| format!("KB{kb}"))
+        // An empty Title (some bundled children have one) names nothing.
+        .chain(
+            title
+                .iter()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| t.to_string()),
+        )
+        .collect();
+    if names.is_empty() {
+        identity
+    } else {
+        format!("{}  ({identity})", names.join("  "))
+    }
+}
+
 /// An update added, removed, newly superseded or newly expired.
 fn update_item(b: &UpdateBrief) -> String {
-    format!(
-        "{}  RevisionId {}  Rev {}",
-        b.update_id,
-        b.revision_id,
-        b.revision_number.map_or("-".into(), |n| n.to_string())
+    named(
+        &b.title,
+        &b.kb,
+        format!(
+            "{}  RevisionId {}  Rev {}",
+            b.update_id,
+            b.revision_id,
+            b.revision_number.map_or("-".into(), |n| n.to_string())
+        ),
     )
+}
+
+/// A product or classification added or removed: its title, then its
+/// UpdateId.
+fn category_items(r: &DiffReport, ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .map(|id| match r.category_titles.get(id) {
+            Some(t) => format!("{t}  ({id})"),
+            None => id.clone(),
+        })
+        .collect()
 }
 
 /// Each novelty with the updates using it (their first RevisionIds), or
@@ -172,15 +229,16 @@ fn vocabulary_items(r: &DiffReport) -> Vec<String> {
 /// Each attribute change, DeploymentAction changes first: they are what
 /// broke consumers before.
 fn attribute_change_items(r: &DiffReport) -> Vec<String> {
-    let mut changes: Vec<&AttributeChange> = r.attribute_changes.iter().collect();
-    changes.sort_by_key(|c| c.attribute != "DeploymentAction");
-    changes
-        .iter()
+    AttributeChange::shown_order(&r.attribute_changes)
+        .into_iter()
         .map(|c| {
             format!(
-                "{}  RevisionId {}  {}: {} -> {}",
-                c.update_id,
-                c.revision_id,
+                "{}  {}: {} -> {}",
+                named(
+                    &c.title,
+                    &c.kb,
+                    format!("{}  RevisionId {}", c.update_id, c.revision_id)
+                ),
                 c.attribute,
                 show_value(c.old.as_deref()),
                 show_value(c.new.as_deref())
@@ -194,9 +252,13 @@ fn revised_items(r: &DiffReport) -> Vec<String> {
     r.revised
         .iter()
         .map(|v| {
-            format!(
-                "{}  RevisionId {} -> {}",
-                v.update_id, v.old_revision_id, v.new_revision_id
+            named(
+                &v.title,
+                &v.kb,
+                format!(
+                    "{}  RevisionId {} -> {}",
+                    v.update_id, v.old_revision_id, v.new_revision_id
+                ),
             )
         })
         .collect()
@@ -257,9 +319,11 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(String::new, T::to_string)
 }
 
-/// Every item as CSV: `section,update_id,old_revision_id,new_revision_id,name,old,new`.
+/// Every item as CSV: `section,update_id,old_revision_id,new_revision_id,name,old,new,title,kb`.
 /// An absent value is an empty field; `subject` rows (vocabulary) put the
-/// description in `name` and the count of updates in `new`.
+/// description in `name` and the count of updates in `new`. `title` and
+/// `kb` name an update's revision (OLD's for removed and expired, NEW's
+/// otherwise) and a category's title.
 pub fn diff_csv(r: &DiffReport) -> String {
     let mut out = csv::Csv::new(&DIFF_CSV_COLUMNS);
     for row in rows(r) {
@@ -269,7 +333,7 @@ pub fn diff_csv(r: &DiffReport) -> String {
 }
 
 /// A row of [`DIFF_CSV_COLUMNS`].
-type Row = [String; 7];
+type Row = [String; 9];
 
 /// Every item of the diff as a row of [`DIFF_CSV_COLUMNS`], section by
 /// section in the order docs/diff.md lists them.
@@ -299,6 +363,8 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             e(),
             e(),
             opt(&b.revision_number),
+            opt(&b.title),
+            opt(&b.kb),
         ]);
     }
     for b in &r.removed {
@@ -310,6 +376,8 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             e(),
             opt(&b.revision_number),
             e(),
+            opt(&b.title),
+            opt(&b.kb),
         ]);
     }
     for v in &r.revised {
@@ -321,6 +389,8 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             "RevisionNumber".into(),
             opt(&v.old_revision_number),
             opt(&v.new_revision_number),
+            opt(&v.title),
+            opt(&v.kb),
         ]);
     }
 }
@@ -337,6 +407,8 @@ fn attribute_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             c.attribute.clone(),
             show_value(c.old.as_deref()),
             show_value(c.new.as_deref()),
+            opt(&c.title),
+            opt(&c.kb),
         ]);
     }
 }
@@ -357,12 +429,15 @@ fn supersedence_rows(rows: &mut Vec<Row>, r: &DiffReport) {
                 e(),
                 e(),
                 e(),
+                opt(&b.title),
+                opt(&b.kb),
             ]);
         }
     }
 }
 
-/// `product_*` and `classification_*`: the category's UpdateId alone.
+/// `product_*` and `classification_*`: the category's UpdateId, and its
+/// title when one was found.
 fn product_classification_rows(rows: &mut Vec<Row>, r: &DiffReport) {
     let e = String::new;
     for (section, list) in [
@@ -372,7 +447,17 @@ fn product_classification_rows(rows: &mut Vec<Row>, r: &DiffReport) {
         ("classification_removed", &r.classifications_removed),
     ] {
         for id in list {
-            rows.push([section.into(), id.clone(), e(), e(), e(), e(), e()]);
+            rows.push([
+                section.into(),
+                id.clone(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                opt(&r.category_titles.get(id)),
+                e(),
+            ]);
         }
     }
 }
@@ -389,6 +474,8 @@ fn root_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             c.attribute.clone(),
             show_value(c.old.as_deref()),
             show_value(c.new.as_deref()),
+            e(),
+            e(),
         ]);
     }
 }
@@ -415,6 +502,8 @@ fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             s.name.clone(),
             show(&s.old),
             show(&s.new),
+            e(),
+            e(),
         ]);
     }
 }
@@ -434,6 +523,8 @@ fn vocabulary_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             n.subject.clone(),
             n.occurrences.to_string(),
             n.updates.to_string(),
+            e(),
+            e(),
         ]);
     }
 }

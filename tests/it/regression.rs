@@ -1719,3 +1719,142 @@ fn diff_log_says_different_and_summarises() {
         "{text}"
     );
 }
+
+// ---- issue 13: diff names what changed ----
+
+/// `diff` reported what changed by UpdateId and RevisionId alone: "Products
+/// added" showed a bare GUID, and updates added, removed or revised had no
+/// title or KB number, though the shards hold both (issue 13). The names
+/// must be the shards' own, as `show` reads them: NEW's for what NEW holds,
+/// OLD's for what only OLD held; in JSON alongside the identities, and in
+/// the human report on the changed item's own row.
+#[test]
+fn diff_names_products_and_updates_from_the_shards() {
+    use serde_json::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.cab"), dir.path().join("b.cab"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for (out, extra) in [(a, &[][..]), (b, &["--mutate", "7"][..])] {
+        let mut args = vec![
+            "generate",
+            "--updates",
+            "300",
+            "--outer",
+            "mszip",
+            "--inner",
+            "mszip",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", out]);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "generate: {}", r.stderr);
+    }
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    // (title, KB) of one update as `show` reads them from `cab`'s shards.
+    let shown_with = |how: &[&str], cab: &str, id: &str| {
+        let mut args = vec!["show", "--format", "json"];
+        args.extend_from_slice(how);
+        args.extend_from_slice(&[cab, id]);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "show {id}: {}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        let n = &v["updates"][0]["names"];
+        (text(&n["title"]), text(&n["kb"]))
+    };
+    let shown = |cab: &str, id: &str| shown_with(&["--allow-unsigned"], cab, id);
+
+    // The signed fixtures first: clean to sample adds ten products, each
+    // titled in NEW's shards.
+    let [t, anchor] = trust();
+    let clean = testdata("clean-wsusscn2.cab").display().to_string();
+    let sample = testdata("sample-wsusscn2.cab").display().to_string();
+    let r = run(["diff", &t, &anchor, "--format", "json", &clean, &sample]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+    let products = d["products_added"].as_array().unwrap();
+    assert!(!products.is_empty(), "clean to sample adds products");
+    for p in products {
+        let id = p.as_str().unwrap();
+        let title = d["category_titles"][id]
+            .as_str()
+            .unwrap_or_else(|| panic!("product added {id} has no title: {}", d["category_titles"]));
+        let (expected, _) = shown_with(&[&t, &anchor], &sample, id);
+        assert_eq!(Some(title.to_string()), expected, "product {id}");
+    }
+
+    // Then a generated pair, which has every kind of change.
+    let r = run(["diff", "--allow-unsigned", "--format", "json", a, b]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+
+    // Each product added is titled, from NEW's shards.
+    let products = d["products_added"].as_array().unwrap();
+    assert!(!products.is_empty(), "the mutation adds a product");
+    for p in products {
+        let id = p.as_str().unwrap();
+        let (title, _) = shown(b, id);
+        let title = title.expect("show names the new product");
+        assert_eq!(
+            d["category_titles"][id].as_str(),
+            Some(title.as_str()),
+            "product {id}"
+        );
+    }
+
+    // Updates: added and revised named from NEW, removed from OLD, each
+    // with a title and kb field beside its identity.
+    let mut titled_with_kb = 0;
+    for (section, cab, rev) in [
+        ("added", b, "revision_id"),
+        ("removed", a, "revision_id"),
+        ("revised", b, "new_revision_id"),
+    ] {
+        let items = d[section].as_array().unwrap();
+        assert!(!items.is_empty(), "the mutation has {section} updates");
+        for item in items {
+            let o = item.as_object().unwrap();
+            assert!(o.contains_key("title") && o.contains_key("kb"), "{item}");
+            assert!(o.contains_key("update_id") && o.contains_key(rev), "{item}");
+        }
+        for item in items.iter().take(4) {
+            let id = item[rev].as_u64().unwrap().to_string();
+            let (title, kb) = shown(cab, &id);
+            assert_eq!(text(&item["title"]), title, "{section} {id}: title");
+            assert_eq!(text(&item["kb"]), kb, "{section} {id}: kb");
+            if title.is_some_and(|t| !t.is_empty()) && kb.is_some() {
+                titled_with_kb += 1;
+            }
+        }
+    }
+    assert!(titled_with_kb > 0, "some named update has a title and a KB");
+
+    // The human report names them on their own rows.
+    let human = run(["diff", "--allow-unsigned", a, b]);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    let pid = products[0].as_str().unwrap();
+    let ptitle = d["category_titles"][pid].as_str().unwrap();
+    assert!(
+        human.stdout.contains(&format!("  {ptitle}  ({pid})\n")),
+        "product row: {}",
+        human.stdout
+    );
+    let u = &d["removed"][0];
+    let row = format!(
+        "  KB{}  {}  ({}  RevisionId {}",
+        u["kb"].as_str().expect("the first removed update has a KB"),
+        u["title"].as_str().unwrap(),
+        u["update_id"].as_str().unwrap(),
+        u["revision_id"]
+    );
+    assert!(human.stdout.contains(&row), "{row} in {}", human.stdout);
+
+    // --no-names reads no shard and names nothing.
+    let bare = run(["diff", "--allow-unsigned", "--no-names", a, b]);
+    assert_eq!(bare.code, 1, "{}", bare.stderr);
+    assert!(!bare.stdout.contains(ptitle), "{}", bare.stdout);
+    assert!(
+        bare.stdout.contains(&format!("  {pid}\n")),
+        "{}",
+        bare.stdout
+    );
+}

@@ -640,10 +640,21 @@ fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
     let options = wsuscat::DiffOptions {
         scan: scan_options(args.threads),
         trust: signature_options(&args.signature),
+        names: !args.names.no_names,
+        lang: args.names.lang.clone(),
+        // The human report shows the first `--top` items of each section:
+        // only those are named. The other formats name every item.
+        name_limit: (fmt == report::Format::Human).then_some(args.top),
     };
     match wsuscat::diff(&args.old, &args.new, &options) {
         Ok(r) => {
             log.write(&cmtrace::diff(&r));
+            if fmt == Format::Csv && !args.output.quiet {
+                // CSV has no place for them; the other formats carry them.
+                for note in &r.notes {
+                    eprintln!("wsuscat: note: {note}");
+                }
+            }
             let differences = r.differences();
             let text = report::diff(
                 &r,
