@@ -2,6 +2,7 @@
 //! section), JSON (the whole report) or CSV (one row per item, every item).
 
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
 use std::sync::Arc;
 
 use super::{csv, jsonl, show_value, Format, Style};
@@ -21,44 +22,82 @@ pub struct DiffHuman {
 /// fields, a `note` event per note on names, then a `summary`). CSV has no
 /// place for the notes: the caller writes them to stderr.
 pub fn diff(report: &DiffReport, format: Format, style: Style, human: DiffHuman) -> String {
+    let mut out = Vec::new();
+    write(report, format, style, human, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
+/// [`diff`], written to `out` as it is made: JSON, CSV and JSON Lines are
+/// never whole in memory (a pair that differs in every update has hundreds
+/// of thousands of items, each named).
+pub fn write(
+    report: &DiffReport,
+    format: Format,
+    style: Style,
+    human: DiffHuman,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     match format {
-        Format::Json => super::json_document(report),
-        Format::Human => diff_human(report, style, human.top),
-        Format::Csv => diff_csv(report),
+        Format::Json => super::write_json_document(report, out),
+        Format::Human => out.write_all(diff_human(report, style, human.top).as_bytes()),
+        Format::Csv => {
+            let mut out = io::BufWriter::new(out);
+            let mut doc = csv::Csv::new(&DIFF_CSV_COLUMNS);
+            let mut result = out.write_all(doc.drain().as_bytes());
+            each_row(report, &mut |row| {
+                if result.is_ok() {
+                    doc.record(&row);
+                    result = out.write_all(doc.drain().as_bytes());
+                }
+            });
+            result?;
+            out.write_all(doc.finish().as_bytes())?;
+            out.flush()
+        }
         Format::Jsonl => {
-            let mut out = String::new();
-            for row in rows(report) {
-                let event: serde_json::Map<String, serde_json::Value> = DIFF_CSV_COLUMNS
-                    .iter()
-                    .zip(row)
-                    .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
-                    .collect();
-                out.push_str(&jsonl::event("difference", &event));
-            }
+            let mut out = io::BufWriter::new(out);
+            let mut result = Ok(());
+            each_row(report, &mut |row| {
+                if result.is_ok() {
+                    let event: serde_json::Map<String, serde_json::Value> = DIFF_CSV_COLUMNS
+                        .iter()
+                        .zip(row)
+                        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                        .collect();
+                    result = out.write_all(jsonl::event("difference", &event).as_bytes());
+                }
+            });
+            result?;
             #[derive(serde::Serialize)]
             struct Note<'a> {
                 text: &'a str,
             }
             for note in &report.notes {
-                out.push_str(&jsonl::event("note", &Note { text: note }));
+                out.write_all(jsonl::event("note", &Note { text: note }).as_bytes())?;
             }
             #[derive(serde::Serialize)]
             struct Summary {
                 differences: usize,
             }
-            out.push_str(&jsonl::event(
-                "summary",
-                &Summary {
-                    differences: report.differences(),
-                },
-            ));
-            out
+            out.write_all(
+                jsonl::event(
+                    "summary",
+                    &Summary {
+                        differences: report.differences(),
+                    },
+                )
+                .as_bytes(),
+            )?;
+            out.flush()
         }
     }
 }
 
-/// The CSV columns of `diff` (docs/diff.md). `title` and `kb` came last
-/// (issue 13), so that the first seven keep their places.
+/// The CSV columns of `diff` (docs/diff.md). An absent value is an empty
+/// field; vocabulary rows put the description in `name` and the count of
+/// updates in `new`. `title` and `kb` name an update's revision (OLD's for
+/// removed and expired, NEW's otherwise), and `title` a category; they came
+/// last (issue 13), so that the first seven keep their places.
 pub const DIFF_CSV_COLUMNS: [&str; 9] = [
     "section",
     "update_id",
@@ -319,43 +358,29 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(String::new, T::to_string)
 }
 
-/// Every item as CSV: `section,update_id,old_revision_id,new_revision_id,name,old,new,title,kb`.
-/// An absent value is an empty field; `subject` rows (vocabulary) put the
-/// description in `name` and the count of updates in `new`. `title` and
-/// `kb` name an update's revision (OLD's for removed and expired, NEW's
-/// otherwise) and a category's title.
-pub fn diff_csv(r: &DiffReport) -> String {
-    let mut out = csv::Csv::new(&DIFF_CSV_COLUMNS);
-    for row in rows(r) {
-        out.record(&row);
-    }
-    out.finish()
-}
-
 /// A row of [`DIFF_CSV_COLUMNS`].
 type Row = [String; 9];
 
 /// Every item of the diff as a row of [`DIFF_CSV_COLUMNS`], section by
-/// section in the order docs/diff.md lists them.
-fn rows(r: &DiffReport) -> Vec<Row> {
-    let mut rows: Vec<Row> = Vec::new();
-    update_rows(&mut rows, r);
-    attribute_rows(&mut rows, r);
-    supersedence_rows(&mut rows, r);
-    product_classification_rows(&mut rows, r);
-    root_rows(&mut rows, r);
-    shard_rows(&mut rows, r);
-    vocabulary_rows(&mut rows, r);
-    rows
+/// section in the order docs/diff.md lists them, each handed to `rows` as
+/// it is made.
+fn each_row(r: &DiffReport, rows: &mut dyn FnMut(Row)) {
+    update_rows(rows, r);
+    attribute_rows(rows, r);
+    supersedence_rows(rows, r);
+    product_classification_rows(rows, r);
+    root_rows(rows, r);
+    shard_rows(rows, r);
+    vocabulary_rows(rows, r);
 }
 
 /// `added`, `removed` and `revised`: an added update has only a new
 /// revision, a removed one only an old, a revised one both, with its
 /// RevisionNumber before and after.
-fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn update_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for b in &r.added {
-        rows.push([
+        rows([
             "added".into(),
             b.update_id.clone(),
             e(),
@@ -368,7 +393,7 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
         ]);
     }
     for b in &r.removed {
-        rows.push([
+        rows([
             "removed".into(),
             b.update_id.clone(),
             b.revision_id.to_string(),
@@ -381,7 +406,7 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
         ]);
     }
     for v in &r.revised {
-        rows.push([
+        rows([
             "revised".into(),
             v.update_id.clone(),
             v.old_revision_id.to_string(),
@@ -396,10 +421,10 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
 }
 
 /// `attribute`: the attribute's name, its old and new value.
-fn attribute_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn attribute_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for c in &r.attribute_changes {
-        rows.push([
+        rows([
             "attribute".into(),
             c.update_id.clone(),
             e(),
@@ -414,14 +439,14 @@ fn attribute_rows(rows: &mut Vec<Row>, r: &DiffReport) {
 }
 
 /// `superseded` and `expired`: the update and its new revision.
-fn supersedence_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn supersedence_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for (section, list) in [
         ("superseded", &r.newly_superseded),
         ("expired", &r.newly_expired),
     ] {
         for b in list {
-            rows.push([
+            rows([
                 section.into(),
                 b.update_id.clone(),
                 e(),
@@ -438,7 +463,7 @@ fn supersedence_rows(rows: &mut Vec<Row>, r: &DiffReport) {
 
 /// `product_*` and `classification_*`: the category's UpdateId, and its
 /// title when one was found.
-fn product_classification_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn product_classification_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for (section, list) in [
         ("product_added", &r.products_added),
@@ -447,7 +472,7 @@ fn product_classification_rows(rows: &mut Vec<Row>, r: &DiffReport) {
         ("classification_removed", &r.classifications_removed),
     ] {
         for id in list {
-            rows.push([
+            rows([
                 section.into(),
                 id.clone(),
                 e(),
@@ -463,10 +488,10 @@ fn product_classification_rows(rows: &mut Vec<Row>, r: &DiffReport) {
 }
 
 /// `root`: the root attribute's name, its old and new value.
-fn root_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn root_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for c in &r.root_changes {
-        rows.push([
+        rows([
             "root".into(),
             e(),
             e(),
@@ -482,7 +507,7 @@ fn root_rows(rows: &mut Vec<Row>, r: &DiffReport) {
 
 /// `shard`: the shard's name, its old and new index entry (RANGESTART,
 /// then ` FILESDIR` when flagged).
-fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn shard_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     let show = |x: &Option<IndexEntry>| {
         x.as_ref().map_or("(absent)".to_string(), |x| {
@@ -494,7 +519,7 @@ fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
         })
     };
     for s in &r.shard_changes {
-        rows.push([
+        rows([
             "shard".into(),
             e(),
             e(),
@@ -511,11 +536,11 @@ fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
 /// `vocabulary`: the first RevisionIds using the novelty go in
 /// `new_revision_id`, its description in `name`, occurrences in `old` and
 /// updates in `new`.
-fn vocabulary_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn vocabulary_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for n in &r.vocabulary {
         let first: Vec<String> = n.first.iter().map(u64::to_string).collect();
-        rows.push([
+        rows([
             "vocabulary".into(),
             e(),
             e(),
