@@ -1722,6 +1722,48 @@ fn diff_log_says_different_and_summarises() {
 
 // ---- issue 13: diff names what changed ----
 
+/// A JSON string field, or `None`.
+fn json_text(v: &serde_json::Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+/// (title, KB) of one update or category as `show` reads them from `cab`'s
+/// shards; `how` says how to trust the catalog.
+fn shown_names(how: &[&str], cab: &str, id: &str) -> (Option<String>, Option<String>) {
+    let mut args = vec!["show", "--format", "json"];
+    args.extend_from_slice(how);
+    args.extend_from_slice(&[cab, id]);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "show {id}: {}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let n = &v["updates"][0]["names"];
+    (json_text(&n["title"]), json_text(&n["kb"]))
+}
+
+/// `diff --format json` of two catalogs, parsed; the catalogs differ.
+fn diff_json(how: &[&str], old: &str, new: &str) -> serde_json::Value {
+    let mut args = vec!["diff", "--format", "json"];
+    args.extend_from_slice(how);
+    args.extend_from_slice(&[old, new]);
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// Each of `d`'s products added is titled as `show` names it in `new`.
+fn assert_products_added_titled(d: &serde_json::Value, how: &[&str], new: &str) {
+    let products = d["products_added"].as_array().unwrap();
+    assert!(!products.is_empty(), "the pair adds products");
+    for p in products {
+        let id = p.as_str().unwrap();
+        let title = d["category_titles"][id]
+            .as_str()
+            .unwrap_or_else(|| panic!("product added {id} has no title: {}", d["category_titles"]));
+        let (expected, _) = shown_names(how, new, id);
+        assert_eq!(Some(title.to_string()), expected, "product {id}");
+    }
+}
+
 /// `diff` reported what changed by UpdateId and RevisionId alone: "Products
 /// added" showed a bare GUID, and updates added, removed or revised had no
 /// title or KB number, though the shards hold both (issue 13). The names
@@ -1730,7 +1772,15 @@ fn diff_log_says_different_and_summarises() {
 /// the human report on the changed item's own row.
 #[test]
 fn diff_names_products_and_updates_from_the_shards() {
-    use serde_json::Value;
+    // The signed fixtures first: clean to sample adds ten products.
+    let [t, anchor] = trust();
+    let signed = [t.as_str(), anchor.as_str()];
+    let clean = testdata("clean-wsusscn2.cab").display().to_string();
+    let sample = testdata("sample-wsusscn2.cab").display().to_string();
+    let d = diff_json(&signed, &clean, &sample);
+    assert_products_added_titled(&d, &signed, &sample);
+
+    // Then a generated pair, which has every kind of change.
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.cab"), dir.path().join("b.cab"));
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
@@ -1749,57 +1799,9 @@ fn diff_names_products_and_updates_from_the_shards() {
         let r = run(&args);
         assert_eq!(r.code, 0, "generate: {}", r.stderr);
     }
-    let text = |v: &Value| v.as_str().map(str::to_string);
-    // (title, KB) of one update as `show` reads them from `cab`'s shards.
-    let shown_with = |how: &[&str], cab: &str, id: &str| {
-        let mut args = vec!["show", "--format", "json"];
-        args.extend_from_slice(how);
-        args.extend_from_slice(&[cab, id]);
-        let r = run(&args);
-        assert_eq!(r.code, 0, "show {id}: {}", r.stderr);
-        let v: Value = serde_json::from_str(&r.stdout).unwrap();
-        let n = &v["updates"][0]["names"];
-        (text(&n["title"]), text(&n["kb"]))
-    };
-    let shown = |cab: &str, id: &str| shown_with(&["--allow-unsigned"], cab, id);
-
-    // The signed fixtures first: clean to sample adds ten products, each
-    // titled in NEW's shards.
-    let [t, anchor] = trust();
-    let clean = testdata("clean-wsusscn2.cab").display().to_string();
-    let sample = testdata("sample-wsusscn2.cab").display().to_string();
-    let r = run(["diff", &t, &anchor, "--format", "json", &clean, &sample]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let d: Value = serde_json::from_str(&r.stdout).unwrap();
-    let products = d["products_added"].as_array().unwrap();
-    assert!(!products.is_empty(), "clean to sample adds products");
-    for p in products {
-        let id = p.as_str().unwrap();
-        let title = d["category_titles"][id]
-            .as_str()
-            .unwrap_or_else(|| panic!("product added {id} has no title: {}", d["category_titles"]));
-        let (expected, _) = shown_with(&[&t, &anchor], &sample, id);
-        assert_eq!(Some(title.to_string()), expected, "product {id}");
-    }
-
-    // Then a generated pair, which has every kind of change.
-    let r = run(["diff", "--allow-unsigned", "--format", "json", a, b]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let d: Value = serde_json::from_str(&r.stdout).unwrap();
-
-    // Each product added is titled, from NEW's shards.
-    let products = d["products_added"].as_array().unwrap();
-    assert!(!products.is_empty(), "the mutation adds a product");
-    for p in products {
-        let id = p.as_str().unwrap();
-        let (title, _) = shown(b, id);
-        let title = title.expect("show names the new product");
-        assert_eq!(
-            d["category_titles"][id].as_str(),
-            Some(title.as_str()),
-            "product {id}"
-        );
-    }
+    let unsigned = ["--allow-unsigned"];
+    let d = diff_json(&unsigned, a, b);
+    assert_products_added_titled(&d, &unsigned, b);
 
     // Updates: added and revised named from NEW, removed from OLD, each
     // with a title and kb field beside its identity.
@@ -1818,9 +1820,9 @@ fn diff_names_products_and_updates_from_the_shards() {
         }
         for item in items.iter().take(4) {
             let id = item[rev].as_u64().unwrap().to_string();
-            let (title, kb) = shown(cab, &id);
-            assert_eq!(text(&item["title"]), title, "{section} {id}: title");
-            assert_eq!(text(&item["kb"]), kb, "{section} {id}: kb");
+            let (title, kb) = shown_names(&unsigned, cab, &id);
+            assert_eq!(json_text(&item["title"]), title, "{section} {id}: title");
+            assert_eq!(json_text(&item["kb"]), kb, "{section} {id}: kb");
             if title.is_some_and(|t| !t.is_empty()) && kb.is_some() {
                 titled_with_kb += 1;
             }
@@ -1831,7 +1833,7 @@ fn diff_names_products_and_updates_from_the_shards() {
     // The human report names them on their own rows.
     let human = run(["diff", "--allow-unsigned", a, b]);
     assert_eq!(human.code, 1, "{}", human.stderr);
-    let pid = products[0].as_str().unwrap();
+    let pid = d["products_added"][0].as_str().unwrap();
     let ptitle = d["category_titles"][pid].as_str().unwrap();
     assert!(
         human.stdout.contains(&format!("  {ptitle}  ({pid})\n")),
