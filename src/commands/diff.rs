@@ -964,12 +964,16 @@ impl SideNames<'_> {
             ));
         }
         if !untitled.is_empty() {
+            let fragments = if self.lang == "en" {
+                "l\\en\\".to_string()
+            } else {
+                format!("l\\{}\\ or l\\en\\", self.lang)
+            };
             notes.push(format!(
-                "{label}: no title found for {} categor{} (no l\\{}\\ or l\\en\\ fragment with a \
+                "{label}: no title found for {} categor{} (no {fragments} fragment with a \
                  Title): {}",
                 untitled.len(),
                 if untitled.len() == 1 { "y" } else { "ies" },
-                self.lang,
                 first(&untitled)
             ));
         }
@@ -1090,5 +1094,107 @@ fn name_changes(
                 "NEW: its shards could not be read, so what NEW holds is not named: {e}"
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    /// What naming could not find is one note per cause and catalog, never
+    /// one per item, and says which shard, fragment or category it is.
+    #[test]
+    fn missing_names_are_notes_one_per_cause() {
+        let mut wanted = Wanted::default();
+        wanted.revisions.extend([10, 11, 12, 13, 14, 15, 20]);
+        wanted.categories.insert("AAAA-1".to_string());
+        wanted.categories.insert("bbbb-2".to_string());
+        let plan = Plan {
+            wanted,
+            categories: HashMap::from([("aaaa-1".to_string(), 30)]),
+            defaults: HashMap::new(),
+        };
+        let mut shards = ShardReport::default();
+        shards
+            .missing_shards
+            .insert("package3.cab".to_string(), vec![20]);
+        let n = SideNames {
+            plan: &plan,
+            lang: "en",
+            gathered: Gathered::default(),
+            shards,
+        };
+        assert_eq!(n.update(10), (None, None));
+        assert_eq!(n.category("aaaa-1"), None);
+        assert_eq!(
+            n.notes("NEW"),
+            [
+                "NEW: package3.cab, which index.xml names, is not in the catalog: no title or KB \
+                 for RevisionId 20",
+                "NEW: no title found for 6 of 7 update(s) named (no l\\en\\<RevisionId> fragment \
+                 with a Title, nor in the update's DefaultLanguage or en): RevisionId 10, 11, 12, \
+                 13, 14, … (6 in all)",
+                "NEW: no extended fragment x\\<RevisionId> (so no KB) for 6 of 7 update(s) named: \
+                 RevisionId 10, 11, 12, 13, 14, … (6 in all)",
+                "NEW: 1 category with no update of its own in the catalog, so no title: bbbb-2",
+                "NEW: no title found for 1 category (no l\\en\\ fragment with a Title): \
+                 AAAA-1 (RevisionId 30)",
+            ]
+        );
+    }
+
+    /// Only the items the human report shows are named under a limit, in
+    /// its order: DeploymentAction changes first.
+    #[test]
+    fn a_limit_names_the_shown_items() {
+        let change = |rev: u64, attribute: &str| AttributeChange {
+            update_id: format!("u{rev}"),
+            revision_id: rev,
+            attribute: attribute.to_string(),
+            old: None,
+            new: Some("x".to_string()),
+            title: None,
+            kb: None,
+        };
+        let brief = |rev: u64| UpdateBrief {
+            update_id: format!("u{rev}"),
+            revision_id: rev,
+            revision_number: None,
+            title: None,
+            kb: None,
+        };
+        let summary = CatalogSummary {
+            path: String::new(),
+            package_id: None,
+            creation_date: None,
+            updates: 0,
+        };
+        let r = DiffReport {
+            old: summary.clone(),
+            new: summary,
+            added: vec![brief(1), brief(2), brief(3)],
+            removed: vec![brief(4), brief(5)],
+            revised: Vec::new(),
+            attribute_changes: vec![change(6, "IsBeta"), change(7, "DeploymentAction")],
+            newly_superseded: Vec::new(),
+            newly_expired: Vec::new(),
+            products_added: vec!["p1".to_string(), "p2".to_string()],
+            products_removed: Vec::new(),
+            classifications_added: Vec::new(),
+            classifications_removed: vec!["c1".to_string()],
+            root_changes: Vec::new(),
+            shard_changes: Vec::new(),
+            vocabulary: Vec::new(),
+            category_titles: BTreeMap::new(),
+            notes: Vec::new(),
+        };
+        let (old, new) = wanted(&r, Some(1));
+        assert_eq!(old.revisions, BTreeSet::from([4]));
+        assert_eq!(new.revisions, BTreeSet::from([1, 7]));
+        assert_eq!(new.categories, BTreeSet::from(["p1".to_string()]));
+        assert_eq!(old.categories, BTreeSet::from(["c1".to_string()]));
+        let (old, new) = wanted(&r, None);
+        assert_eq!(old.revisions, BTreeSet::from([4, 5]));
+        assert_eq!(new.revisions, BTreeSet::from([1, 2, 3, 6, 7]));
     }
 }
