@@ -34,7 +34,7 @@ use crate::catalog::update::{RefKind, Update};
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::rules::vocab::{Collector, Term, Vocabulary};
-use crate::trust::integrity::{self, TrustOptions};
+use crate::trust::integrity::{self, Preflighted, TrustOptions};
 
 /// One update's facts that `diff` compares.
 struct Record {
@@ -171,6 +171,9 @@ struct Side {
     vocabulary: Vocabulary,
     root: RootInfo,
     index: Index,
+    /// The file's size and modification time when it was checked: the
+    /// shards read later for names must come from the same file.
+    preflighted: Option<Preflighted>,
 }
 
 fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
@@ -193,6 +196,7 @@ fn read_side(path: &Path, options: &ScanOptions) -> Result<Side> {
         vocabulary: Vocabulary::default(),
         root: scanned.document.root.clone(),
         index,
+        preflighted: None,
     };
     for r in scanned.visitors {
         side.categories.extend(r.categories);
@@ -487,8 +491,11 @@ pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport>
     let mut half = options.scan;
     half.threads = (options.scan.threads / 2).max(1);
     let read = |path: &Path| {
-        integrity::with_identity(path, &options.trust, half.threads > 1, |_| {
-            read_side(path, &half)
+        integrity::with_identity(path, &options.trust, half.threads > 1, |pre| {
+            read_side(path, &half).map(|side| Side {
+                preflighted: Some(*pre),
+                ..side
+            })
         })
         .map(|(_, side)| side)
     };
@@ -504,7 +511,7 @@ pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport>
     let (a, b) = (a?, b?);
     let mut report = compare(summary(old, &a), summary(new, &b), &a, &b);
     if options.names {
-        name_changes(&mut report, (old, a), (new, b), options);
+        name_changes(&mut report, (old, a), (new, b), options)?;
     }
     Ok(report)
 }
@@ -996,9 +1003,9 @@ fn first<T: std::fmt::Display>(items: &[T]) -> String {
     }
 }
 
-/// A catalog's index.xml, its records dropped.
-fn into_index(side: Side) -> Index {
-    side.index
+/// A catalog's index.xml and preflight, its records dropped.
+fn into_index(side: Side) -> (Index, Option<Preflighted>) {
+    (side.index, side.preflighted)
 }
 
 /// Reads the names `plan` asks for from the shards of the catalog at
@@ -1028,19 +1035,24 @@ fn read_names<'a>(
 
 /// Names what changed: OLD's shards name what only OLD holds, NEW's the
 /// rest. A shard that cannot be read is a note, not a failure: the diff is
-/// complete without names.
+/// complete without names. A file that changed since it was checked is an
+/// error, as everywhere: its names would not be the checked file's.
 fn name_changes(
     r: &mut DiffReport,
     (old_path, a): (&Path, Side),
     (new_path, b): (&Path, Side),
     options: &DiffOptions,
-) {
+) -> Result<()> {
     let (want_old, want_new) = wanted(r, options.name_limit);
     let (plan_old, plan_new) = (
         Plan::of(&a, want_old, &options.lang),
         Plan::of(&b, want_new, &options.lang),
     );
-    let (index_old, index_new) = (into_index(a), into_index(b));
+    let ((index_old, pre_old), (index_new, pre_new)) = (into_index(a), into_index(b));
+    let recheck = |path: &Path, pre: Option<Preflighted>| match pre {
+        Some(pre) => integrity::recheck(path, &pre),
+        None => Ok(()),
+    };
     let take = options.name_limit.unwrap_or(usize::MAX);
     if !plan_old.wanted.revisions.is_empty() || !plan_old.wanted.categories.is_empty() {
         match read_names(old_path, &index_old, &plan_old, options) {
@@ -1064,6 +1076,7 @@ fn name_changes(
                 "OLD: its shards could not be read, so what only OLD holds is not named: {e}"
             )),
         }
+        recheck(old_path, pre_old)?;
     }
     if !plan_new.wanted.revisions.is_empty() || !plan_new.wanted.categories.is_empty() {
         match read_names(new_path, &index_new, &plan_new, options) {
@@ -1094,7 +1107,9 @@ fn name_changes(
                 "NEW: its shards could not be read, so what NEW holds is not named: {e}"
             )),
         }
+        recheck(new_path, pre_new)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
