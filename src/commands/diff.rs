@@ -853,7 +853,10 @@ impl Plan {
         }
     }
 
-    fn request(&self, lang: &str) -> Request {
+    /// The request for the wanted fragments. The wanted RevisionIds move
+    /// into it (a pair that differs in every update wants hundreds of
+    /// thousands); [`Plan::restore`] takes them back.
+    fn request(&mut self, lang: &str) -> (Request, Vec<u64>) {
         let mut request = Request {
             extended: true,
             ..Request::default()
@@ -863,9 +866,22 @@ impl Plan {
         request
             .languages
             .extend(self.defaults.values().map(|l| l.to_string()));
-        request.revisions = self.wanted.revisions.clone();
-        request.revisions.extend(self.categories.values().copied());
-        request
+        request.revisions = std::mem::take(&mut self.wanted.revisions);
+        let mut categories_only = Vec::new();
+        for &rev in self.categories.values() {
+            if request.revisions.insert(rev) {
+                categories_only.push(rev);
+            }
+        }
+        (request, categories_only)
+    }
+
+    /// Takes back the wanted RevisionIds from `request`.
+    fn restore(&mut self, request: Request, categories_only: &[u64]) {
+        self.wanted.revisions = request.revisions;
+        for rev in categories_only {
+            self.wanted.revisions.remove(rev);
+        }
     }
 }
 
@@ -1013,18 +1029,22 @@ fn into_index(side: Side) -> (Index, Option<Preflighted>) {
 fn read_names<'a>(
     path: &Path,
     index: &Index,
-    plan: &'a Plan,
+    plan: &'a mut Plan,
     options: &'a DiffOptions,
 ) -> Result<SideNames<'a>> {
-    let request = plan.request(&options.lang);
-    let catalog = Catalog::open(path)?;
-    let (gathered, shards) = names::gather(
-        &catalog,
-        index,
-        &request,
-        &HashSet::new(),
-        options.scan.threads,
-    )?;
+    let (request, categories_only) = plan.request(&options.lang);
+    let read = Catalog::open(path).and_then(|catalog| {
+        names::gather(
+            &catalog,
+            index,
+            &request,
+            &HashSet::new(),
+            options.scan.threads,
+        )
+    });
+    plan.restore(request, &categories_only);
+    let (gathered, shards) = read?;
+    let plan: &Plan = plan;
     Ok(SideNames {
         plan,
         lang: &options.lang,
@@ -1044,7 +1064,7 @@ fn name_changes(
     options: &DiffOptions,
 ) -> Result<()> {
     let (want_old, want_new) = wanted(r, options.name_limit);
-    let (plan_old, plan_new) = (
+    let (mut plan_old, mut plan_new) = (
         Plan::of(&a, want_old, &options.lang),
         Plan::of(&b, want_new, &options.lang),
     );
@@ -1055,7 +1075,7 @@ fn name_changes(
     };
     let take = options.name_limit.unwrap_or(usize::MAX);
     if !plan_old.wanted.revisions.is_empty() || !plan_old.wanted.categories.is_empty() {
-        match read_names(old_path, &index_old, &plan_old, options) {
+        match read_names(old_path, &index_old, &mut plan_old, options) {
             Ok(n) => {
                 for u in r.removed.iter_mut().take(take) {
                     (u.title, u.kb) = n.update(u.revision_id);
@@ -1079,7 +1099,7 @@ fn name_changes(
         recheck(old_path, pre_old)?;
     }
     if !plan_new.wanted.revisions.is_empty() || !plan_new.wanted.categories.is_empty() {
-        match read_names(new_path, &index_new, &plan_new, options) {
+        match read_names(new_path, &index_new, &mut plan_new, options) {
             Ok(n) => {
                 for u in r.added.iter_mut().take(take) {
                     (u.title, u.kb) = n.update(u.revision_id);
