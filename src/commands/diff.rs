@@ -13,6 +13,12 @@
 //! superseded flag), so memory grows with the number of updates, never with
 //! the XML's size.
 //!
+//! What changed is then named from the shards (titles and KB numbers of
+//! the updates, titles of the categories): OLD's for what only OLD holds,
+//! NEW's for the rest, after both catalogs' records are dropped. Only the
+//! changed items are named (only the first `name_limit` of each section
+//! when the caller shows no more), and what is missing is a note.
+//!
 //! "Expired" is defined from the two package.xml files alone: an update that
 //! was superseded in OLD and is absent from NEW. (WSUS expires superseded
 //! updates by removing them from the catalog; package.xml has no expiry
