@@ -13,12 +13,18 @@
 //! superseded flag), so memory grows with the number of updates, never with
 //! the XML's size.
 //!
+//! What changed is then named from the shards (titles and KB numbers of
+//! the updates, titles of the categories): OLD's for what only OLD holds,
+//! NEW's for the rest, after both catalogs' records are dropped. Only the
+//! changed items are named (only the first `name_limit` of each section
+//! when the caller shows no more), and what is missing is a note.
+//!
 //! "Expired" is defined from the two package.xml files alone: an update that
 //! was superseded in OLD and is absent from NEW. (WSUS expires superseded
 //! updates by removing them from the catalog; package.xml has no expiry
 //! flag.) Every expired update is also counted as removed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,14 +32,16 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::catalog::index::{Index, IndexEntry};
+use crate::catalog::names::{self, Gathered};
 use crate::catalog::package::parse::Element;
 use crate::catalog::package::scan::{scan, ScanOptions, Visitor};
 use crate::catalog::package::RootInfo;
+use crate::catalog::shards::{Request, ShardReport};
 use crate::catalog::update::{RefKind, Update};
 use crate::catalog::Catalog;
 use crate::error::{Error, ErrorKind, Result};
 use crate::rules::vocab::{Collector, Term, Vocabulary};
-use crate::trust::integrity::{self, TrustOptions};
+use crate::trust::integrity::{self, Preflighted, TrustOptions};
 
 /// One update's facts that `diff` compares.
 struct Record {
@@ -83,7 +91,16 @@ impl Record {
             update_id: self.update_id.to_string(),
             revision_id: self.revision_id,
             revision_number: self.revision_number,
+            title: None,
+            kb: None,
         }
+    }
+
+    /// Its DefaultLanguage attribute, when it has one.
+    fn default_language(&self) -> Option<&str> {
+        self.attribute_pairs()
+            .find(|(n, _)| *n == "DefaultLanguage")
+            .map(|(_, v)| v)
     }
 }
 
@@ -209,6 +226,9 @@ struct Side {
     vocabulary: Vocabulary,
     root: RootInfo,
     index: Index,
+    /// The file's size and modification time when it was checked: the
+    /// shards read later for names must come from the same file.
+    preflighted: Option<Preflighted>,
 }
 
 fn read_side(path: &Path, options: &ScanOptions, held: &AtomicUsize) -> Result<Side> {
@@ -234,6 +254,7 @@ fn read_side(path: &Path, options: &ScanOptions, held: &AtomicUsize) -> Result<S
         vocabulary: Vocabulary::default(),
         root: scanned.document.root.clone(),
         index,
+        preflighted: None,
     };
     for r in scanned.visitors {
         side.categories.extend(r.categories);
@@ -288,6 +309,14 @@ pub struct UpdateBrief {
     pub revision_id: u64,
     /// Its RevisionNumber attribute; `None` when missing or not a number.
     pub revision_number: Option<u64>,
+    /// Its title from its `l\<lang>\<RevisionId>` fragment (in the catalog
+    /// that holds this revision: OLD for a removed or expired update, NEW
+    /// otherwise); `None` when none was found (`notes` says why) or names
+    /// were not read.
+    pub title: Option<Arc<str>>,
+    /// `KBArticleID` from its `x\<RevisionId>` fragment, digits as written
+    /// (no `KB`); `None` when there is none or names were not read.
+    pub kb: Option<Arc<str>>,
 }
 
 /// The same UpdateId with another revision.
@@ -304,6 +333,10 @@ pub struct Revised {
     pub old_revision_number: Option<u64>,
     /// Its RevisionNumber in NEW; `None` when missing or not a number.
     pub new_revision_number: Option<u64>,
+    /// The title of its NEW revision (see [`UpdateBrief::title`]).
+    pub title: Option<Arc<str>>,
+    /// The KBArticleID of its NEW revision (see [`UpdateBrief::kb`]).
+    pub kb: Option<Arc<str>>,
 }
 
 /// An attribute of a matched update that changed; `None` is absent.
@@ -320,6 +353,29 @@ pub struct AttributeChange {
     pub old: Option<String>,
     /// Its value in NEW, after XML unescaping; `None` when absent there.
     pub new: Option<String>,
+    /// The title of its NEW revision (see [`UpdateBrief::title`]).
+    pub title: Option<Arc<str>>,
+    /// The KBArticleID of its NEW revision (see [`UpdateBrief::kb`]).
+    pub kb: Option<Arc<str>>,
+}
+
+impl AttributeChange {
+    /// The order the human report shows attribute changes in, and names
+    /// them in under a limit: DeploymentAction changes first (they are
+    /// what broke consumers before), otherwise as listed.
+    pub fn shown_order(changes: &[AttributeChange]) -> Vec<&AttributeChange> {
+        shown_indices(changes)
+            .into_iter()
+            .map(|i| &changes[i])
+            .collect()
+    }
+}
+
+/// The indices of `changes` in [`AttributeChange::shown_order`].
+fn shown_indices(changes: &[AttributeChange]) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..changes.len()).collect();
+    shown.sort_by_key(|&i| changes[i].attribute != "DeploymentAction");
+    shown
 }
 
 /// A root attribute that changed.
@@ -413,6 +469,17 @@ pub struct DiffReport {
     /// kind-combinations NEW uses and OLD never did: the novelties a
     /// baseline of OLD reports in `check`. In [`Term`]'s order.
     pub vocabulary: Vec<Novelty>,
+    /// The titles of the categories in `products_added`,
+    /// `products_removed`, `classifications_added` and
+    /// `classifications_removed`, by UpdateId as written there: an added
+    /// category's from NEW's shards, a removed one's from OLD's. A
+    /// category with no title found is left out (`notes` says why).
+    pub category_titles: BTreeMap<String, Arc<str>>,
+    /// What naming could not find: missing shards, fragments or category
+    /// updates, one note per cause and catalog (with the first
+    /// RevisionIds or UpdateIds concerned). Never a failure: the diff
+    /// itself is complete without names.
+    pub notes: Vec<String>,
 }
 
 impl DiffReport {
@@ -435,13 +502,35 @@ impl DiffReport {
 }
 
 /// How to run a diff.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DiffOptions {
     /// Threads in total; each catalog gets half.
     pub scan: ScanOptions,
     /// What each catalog's signature must prove, as for `check`: a damaged
     /// download is an error, never "no differences".
     pub trust: TrustOptions,
+    /// Name what changed (titles, KB numbers, category titles) from the
+    /// shards: OLD's for what it alone holds, NEW's for the rest.
+    pub names: bool,
+    /// Preferred language of the titles; each update's DefaultLanguage,
+    /// then English, are tried after it.
+    pub lang: String,
+    /// Name at most this many items of each section, in the order the
+    /// human report shows them (`None`: every item). The human report
+    /// shows only its first `--top` items, so it names only those.
+    pub name_limit: Option<usize>,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            scan: ScanOptions::default(),
+            trust: TrustOptions::default(),
+            names: true,
+            lang: "en".to_string(),
+            name_limit: None,
+        }
+    }
 }
 
 fn summary(path: &Path, side: &Side) -> CatalogSummary {
@@ -461,8 +550,11 @@ pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport>
     half.threads = (options.scan.threads / 2).max(1);
     let held = AtomicUsize::new(0);
     let read = |path: &Path| {
-        integrity::with_identity(path, &options.trust, half.threads > 1, |_| {
-            read_side(path, &half, &held)
+        integrity::with_identity(path, &options.trust, half.threads > 1, |pre| {
+            read_side(path, &half, &held).map(|side| Side {
+                preflighted: Some(*pre),
+                ..side
+            })
         })
         .map(|(_, side)| side)
     };
@@ -476,13 +568,17 @@ pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport>
         })
     };
     let (a, b) = (a?, b?);
-    Ok(compare(summary(old, &a), summary(new, &b), a, b))
+    let mut report = compare(summary(old, &a), summary(new, &b), &a, &b);
+    if options.names {
+        name_changes(&mut report, (old, a), (new, b), options)?;
+    }
+    Ok(report)
 }
 
-fn compare(old: CatalogSummary, new: CatalogSummary, a: Side, b: Side) -> DiffReport {
-    let (products_added, products_removed) = category_changes(&a, &b, "Product");
+fn compare(old: CatalogSummary, new: CatalogSummary, a: &Side, b: &Side) -> DiffReport {
+    let (products_added, products_removed) = category_changes(a, b, "Product");
     let (classifications_added, classifications_removed) =
-        category_changes(&a, &b, "UpdateClassification");
+        category_changes(a, b, "UpdateClassification");
     let mut r = DiffReport {
         old,
         new,
@@ -499,6 +595,8 @@ fn compare(old: CatalogSummary, new: CatalogSummary, a: Side, b: Side) -> DiffRe
         root_changes: root_changes(&a.root, &b.root),
         shard_changes: shard_changes(&a.index, &b.index),
         vocabulary: novelties(&a.vocabulary, &b.vocabulary),
+        category_titles: BTreeMap::new(),
+        notes: Vec::new(),
     };
     for (olds, news) in by_update_id(&a.records, &b.records) {
         let revisions = Revisions::pair(olds, news);
@@ -588,6 +686,8 @@ impl DiffReport {
                 new_revision_id: n.revision_id,
                 old_revision_number: o.revision_number,
                 new_revision_number: n.revision_number,
+                title: None,
+                kb: None,
             });
         }
         if o.attributes != n.attributes {
@@ -622,6 +722,8 @@ fn attribute_changes<'a>(
             attribute: name.to_string(),
             old: ov,
             new: nv,
+            title: None,
+            kb: None,
         })
     })
 }
@@ -705,4 +807,488 @@ fn novelties(a: &Vocabulary, b: &Vocabulary) -> Vec<Novelty> {
             }
         })
         .collect()
+}
+
+// ---- Names (issue 13): what changed, named from the shards ----
+//
+// Only the changed items are named, so what is read and held grows with the
+// diff, not with the catalogs: per named update one title and one KB (shared
+// `Arc<str>`s), per named category one title. Both catalogs' package.xml
+// records are dropped before any shard is read, OLD's names are written into
+// the report and dropped before NEW's shards are read, and nothing is kept
+// per missing fragment but a count and the first few RevisionIds.
+
+/// How many RevisionIds or UpdateIds a note lists before "(N in all)".
+const NOTE_FIRST: usize = 5;
+
+/// What one catalog is asked to name.
+#[derive(Default)]
+struct Wanted {
+    /// RevisionIds of the updates named from this catalog.
+    revisions: BTreeSet<u64>,
+    /// UpdateIds of the categories named from it, as written.
+    categories: BTreeSet<String>,
+}
+
+/// What OLD and NEW are asked to name: OLD what only it holds (removed,
+/// expired, categories removed), NEW the rest; at most `limit` items of
+/// each section, in the order the human report shows them.
+fn wanted(r: &DiffReport, limit: Option<usize>) -> (Wanted, Wanted) {
+    let take = limit.unwrap_or(usize::MAX);
+    let (mut old, mut new) = (Wanted::default(), Wanted::default());
+    for b in r
+        .removed
+        .iter()
+        .take(take)
+        .chain(r.newly_expired.iter().take(take))
+    {
+        old.revisions.insert(b.revision_id);
+    }
+    for b in r
+        .added
+        .iter()
+        .take(take)
+        .chain(r.newly_superseded.iter().take(take))
+    {
+        new.revisions.insert(b.revision_id);
+    }
+    new.revisions
+        .extend(r.revised.iter().take(take).map(|v| v.new_revision_id));
+    new.revisions.extend(
+        shown_indices(&r.attribute_changes)
+            .into_iter()
+            .take(take)
+            .map(|i| r.attribute_changes[i].revision_id),
+    );
+    for list in [&r.products_removed, &r.classifications_removed] {
+        old.categories.extend(list.iter().take(take).cloned());
+    }
+    for list in [&r.products_added, &r.classifications_added] {
+        new.categories.extend(list.iter().take(take).cloned());
+    }
+    (old, new)
+}
+
+/// What one catalog's records say that naming needs: the RevisionIds of
+/// the wanted categories, and the DefaultLanguage of wanted updates whose
+/// own is neither the requested language nor English.
+struct Plan {
+    wanted: Wanted,
+    /// Category UpdateId (lowercase) → its RevisionId in this catalog.
+    categories: HashMap<String, u64>,
+    defaults: HashMap<u64, Box<str>>,
+}
+
+impl Plan {
+    fn of(side: &Side, wanted: Wanted, lang: &str) -> Plan {
+        let lower: HashSet<String> = wanted
+            .categories
+            .iter()
+            .map(|id| id.to_ascii_lowercase())
+            .collect();
+        let mut categories: HashMap<String, u64> = HashMap::new();
+        let mut defaults = HashMap::new();
+        for r in &side.records {
+            if !lower.is_empty() {
+                let id = r.update_id.to_ascii_lowercase();
+                if lower.contains(&id) {
+                    // Several revisions of one category: the latest names it.
+                    let rev = categories.entry(id).or_insert(r.revision_id);
+                    *rev = (*rev).max(r.revision_id);
+                }
+            }
+            if wanted.revisions.contains(&r.revision_id) {
+                if let Some(l) = r.default_language() {
+                    if l != lang && l != "en" {
+                        defaults.insert(r.revision_id, l.into());
+                    }
+                }
+            }
+        }
+        Plan {
+            wanted,
+            categories,
+            defaults,
+        }
+    }
+
+    /// The request for the wanted fragments. The wanted RevisionIds move
+    /// into it (a pair that differs in every update wants hundreds of
+    /// thousands); [`Plan::restore`] takes them back.
+    fn request(&mut self, lang: &str) -> (Request, Vec<u64>) {
+        let mut request = Request {
+            extended: true,
+            ..Request::default()
+        };
+        request.languages.insert(lang.to_string());
+        request.languages.insert("en".to_string());
+        request
+            .languages
+            .extend(self.defaults.values().map(|l| l.to_string()));
+        request.revisions = std::mem::take(&mut self.wanted.revisions);
+        let mut categories_only = Vec::new();
+        for &rev in self.categories.values() {
+            if request.revisions.insert(rev) {
+                categories_only.push(rev);
+            }
+        }
+        (request, categories_only)
+    }
+
+    /// Takes back the wanted RevisionIds from `request`.
+    fn restore(&mut self, request: Request, categories_only: &[u64]) {
+        self.wanted.revisions = request.revisions;
+        for rev in categories_only {
+            self.wanted.revisions.remove(rev);
+        }
+    }
+}
+
+/// One catalog's names, as read from its shards.
+struct SideNames<'a> {
+    plan: &'a Plan,
+    lang: &'a str,
+    gathered: Gathered,
+    shards: ShardReport,
+}
+
+impl SideNames<'_> {
+    /// An update's title and KB.
+    fn update(&self, rev: u64) -> (Option<Arc<str>>, Option<Arc<str>>) {
+        let fallback = self.plan.defaults.get(&rev).map(|l| &**l);
+        let title = self
+            .gathered
+            .title(rev, self.lang, fallback)
+            .map(|(t, _)| t.clone());
+        let kb = self.gathered.extended(rev).and_then(|(kb, _)| kb.clone());
+        (title, kb)
+    }
+
+    /// A category's title.
+    fn category(&self, id: &str) -> Option<Arc<str>> {
+        let rev = self.plan.categories.get(&id.to_ascii_lowercase())?;
+        self.gathered
+            .title(*rev, self.lang, None)
+            .map(|(t, _)| t.clone())
+    }
+
+    /// What could not be found, one note per cause.
+    fn notes(&self, label: &str) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (shard, revs) in &self.shards.missing_shards {
+            notes.push(format!(
+                "{label}: {shard}, which index.xml names, is not in the catalog: no title or KB \
+                 for RevisionId {}",
+                first(revs)
+            ));
+        }
+        if !self.shards.unmapped.is_empty() {
+            notes.push(format!(
+                "{label}: RevisionId {} below every RANGESTART in index.xml: no shard holds \
+                 their fragments, so no title or KB",
+                first(&self.shards.unmapped)
+            ));
+        }
+        let readable = |rev: &u64| names::shard_note(*rev, &self.shards).is_none();
+        let updates: Vec<u64> = self
+            .plan
+            .wanted
+            .revisions
+            .iter()
+            .copied()
+            .filter(readable)
+            .collect();
+        let untitled: Vec<u64> = updates
+            .iter()
+            .copied()
+            .filter(|&r| self.update(r).0.is_none())
+            .collect();
+        if !untitled.is_empty() {
+            notes.push(format!(
+                "{label}: no title found for {} of {} update(s) named (no l\\{}\\<RevisionId> \
+                 fragment with a Title, nor in the update's DefaultLanguage or en): RevisionId {}",
+                untitled.len(),
+                self.plan.wanted.revisions.len(),
+                self.lang,
+                first(&untitled)
+            ));
+        }
+        let unextended: Vec<u64> = updates
+            .iter()
+            .copied()
+            .filter(|&r| self.gathered.extended(r).is_none())
+            .collect();
+        if !unextended.is_empty() {
+            notes.push(format!(
+                "{label}: no extended fragment x\\<RevisionId> (so no KB) for {} of {} update(s) \
+                 named: RevisionId {}",
+                unextended.len(),
+                self.plan.wanted.revisions.len(),
+                first(&unextended)
+            ));
+        }
+        let (mut absent, mut untitled) = (Vec::new(), Vec::new());
+        for id in &self.plan.wanted.categories {
+            match self.plan.categories.get(&id.to_ascii_lowercase()) {
+                None => absent.push(id.as_str()),
+                Some(rev) if readable(rev) && self.category(id).is_none() => {
+                    untitled.push(format!("{id} (RevisionId {rev})"));
+                }
+                Some(_) => {}
+            }
+        }
+        if !absent.is_empty() {
+            notes.push(format!(
+                "{label}: {} categor{} with no update of its own in the catalog, so no title: {}",
+                absent.len(),
+                if absent.len() == 1 { "y" } else { "ies" },
+                first(&absent)
+            ));
+        }
+        if !untitled.is_empty() {
+            let fragments = if self.lang == "en" {
+                "l\\en\\".to_string()
+            } else {
+                format!("l\\{}\\ or l\\en\\", self.lang)
+            };
+            notes.push(format!(
+                "{label}: no title found for {} categor{} (no {fragments} fragment with a \
+                 Title): {}",
+                untitled.len(),
+                if untitled.len() == 1 { "y" } else { "ies" },
+                first(&untitled)
+            ));
+        }
+        notes
+    }
+}
+
+/// The first [`NOTE_FIRST`] items, then how many in all when there are
+/// more.
+fn first<T: std::fmt::Display>(items: &[T]) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .take(NOTE_FIRST)
+        .map(ToString::to_string)
+        .collect();
+    if items.len() > NOTE_FIRST {
+        format!("{}, … ({} in all)", shown.join(", "), items.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// A catalog's index.xml and preflight, its records dropped.
+fn into_index(side: Side) -> (Index, Option<Preflighted>) {
+    (side.index, side.preflighted)
+}
+
+/// Reads the names `plan` asks for from the shards of the catalog at
+/// `path`.
+fn read_names<'a>(
+    path: &Path,
+    index: &Index,
+    plan: &'a mut Plan,
+    options: &'a DiffOptions,
+) -> Result<SideNames<'a>> {
+    let (request, categories_only) = plan.request(&options.lang);
+    let read = Catalog::open(path).and_then(|catalog| {
+        names::gather(
+            &catalog,
+            index,
+            &request,
+            &HashSet::new(),
+            options.scan.threads,
+        )
+    });
+    plan.restore(request, &categories_only);
+    let (gathered, shards) = read?;
+    let plan: &Plan = plan;
+    Ok(SideNames {
+        plan,
+        lang: &options.lang,
+        gathered,
+        shards,
+    })
+}
+
+/// Names what changed: OLD's shards name what only OLD holds, NEW's the
+/// rest. A shard that cannot be read is a note, not a failure: the diff is
+/// complete without names. A file that changed since it was checked is an
+/// error, as everywhere: its names would not be the checked file's.
+fn name_changes(
+    r: &mut DiffReport,
+    (old_path, a): (&Path, Side),
+    (new_path, b): (&Path, Side),
+    options: &DiffOptions,
+) -> Result<()> {
+    let (want_old, want_new) = wanted(r, options.name_limit);
+    let (mut plan_old, mut plan_new) = (
+        Plan::of(&a, want_old, &options.lang),
+        Plan::of(&b, want_new, &options.lang),
+    );
+    let ((index_old, pre_old), (index_new, pre_new)) = (into_index(a), into_index(b));
+    let recheck = |path: &Path, pre: Option<Preflighted>| match pre {
+        Some(pre) => integrity::recheck(path, &pre),
+        None => Ok(()),
+    };
+    let take = options.name_limit.unwrap_or(usize::MAX);
+    if !plan_old.wanted.revisions.is_empty() || !plan_old.wanted.categories.is_empty() {
+        match read_names(old_path, &index_old, &mut plan_old, options) {
+            Ok(n) => {
+                for u in r.removed.iter_mut().take(take) {
+                    (u.title, u.kb) = n.update(u.revision_id);
+                }
+                for u in r.newly_expired.iter_mut().take(take) {
+                    (u.title, u.kb) = n.update(u.revision_id);
+                }
+                for list in [&r.products_removed, &r.classifications_removed] {
+                    for id in list.iter().take(take) {
+                        if let Some(t) = n.category(id) {
+                            r.category_titles.insert(id.clone(), t);
+                        }
+                    }
+                }
+                r.notes.extend(n.notes("OLD"));
+            }
+            Err(e) => r.notes.push(format!(
+                "OLD: its shards could not be read, so what only OLD holds is not named: {e}"
+            )),
+        }
+        recheck(old_path, pre_old)?;
+    }
+    if !plan_new.wanted.revisions.is_empty() || !plan_new.wanted.categories.is_empty() {
+        match read_names(new_path, &index_new, &mut plan_new, options) {
+            Ok(n) => {
+                for u in r.added.iter_mut().take(take) {
+                    (u.title, u.kb) = n.update(u.revision_id);
+                }
+                for u in r.newly_superseded.iter_mut().take(take) {
+                    (u.title, u.kb) = n.update(u.revision_id);
+                }
+                for v in r.revised.iter_mut().take(take) {
+                    (v.title, v.kb) = n.update(v.new_revision_id);
+                }
+                for i in shown_indices(&r.attribute_changes).into_iter().take(take) {
+                    let c = &mut r.attribute_changes[i];
+                    (c.title, c.kb) = n.update(c.revision_id);
+                }
+                for list in [&r.products_added, &r.classifications_added] {
+                    for id in list.iter().take(take) {
+                        if let Some(t) = n.category(id) {
+                            r.category_titles.insert(id.clone(), t);
+                        }
+                    }
+                }
+                r.notes.extend(n.notes("NEW"));
+            }
+            Err(e) => r.notes.push(format!(
+                "NEW: its shards could not be read, so what NEW holds is not named: {e}"
+            )),
+        }
+        recheck(new_path, pre_new)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    /// What naming could not find is one note per cause and catalog, never
+    /// one per item, and says which shard, fragment or category it is.
+    #[test]
+    fn missing_names_are_notes_one_per_cause() {
+        let mut wanted = Wanted::default();
+        wanted.revisions.extend([10, 11, 12, 13, 14, 15, 20]);
+        wanted.categories.insert("AAAA-1".to_string());
+        wanted.categories.insert("bbbb-2".to_string());
+        let plan = Plan {
+            wanted,
+            categories: HashMap::from([("aaaa-1".to_string(), 30)]),
+            defaults: HashMap::new(),
+        };
+        let mut shards = ShardReport::default();
+        shards
+            .missing_shards
+            .insert("package3.cab".to_string(), vec![20]);
+        let n = SideNames {
+            plan: &plan,
+            lang: "en",
+            gathered: Gathered::default(),
+            shards,
+        };
+        assert_eq!(n.update(10), (None, None));
+        assert_eq!(n.category("aaaa-1"), None);
+        assert_eq!(
+            n.notes("NEW"),
+            [
+                "NEW: package3.cab, which index.xml names, is not in the catalog: no title or KB \
+                 for RevisionId 20",
+                "NEW: no title found for 6 of 7 update(s) named (no l\\en\\<RevisionId> fragment \
+                 with a Title, nor in the update's DefaultLanguage or en): RevisionId 10, 11, 12, \
+                 13, 14, … (6 in all)",
+                "NEW: no extended fragment x\\<RevisionId> (so no KB) for 6 of 7 update(s) named: \
+                 RevisionId 10, 11, 12, 13, 14, … (6 in all)",
+                "NEW: 1 category with no update of its own in the catalog, so no title: bbbb-2",
+                "NEW: no title found for 1 category (no l\\en\\ fragment with a Title): \
+                 AAAA-1 (RevisionId 30)",
+            ]
+        );
+    }
+
+    /// Only the items the human report shows are named under a limit, in
+    /// its order: DeploymentAction changes first.
+    #[test]
+    fn a_limit_names_the_shown_items() {
+        let change = |rev: u64, attribute: &str| AttributeChange {
+            update_id: format!("u{rev}"),
+            revision_id: rev,
+            attribute: attribute.to_string(),
+            old: None,
+            new: Some("x".to_string()),
+            title: None,
+            kb: None,
+        };
+        let brief = |rev: u64| UpdateBrief {
+            update_id: format!("u{rev}"),
+            revision_id: rev,
+            revision_number: None,
+            title: None,
+            kb: None,
+        };
+        let summary = CatalogSummary {
+            path: String::new(),
+            package_id: None,
+            creation_date: None,
+            updates: 0,
+        };
+        let r = DiffReport {
+            old: summary.clone(),
+            new: summary,
+            added: vec![brief(1), brief(2), brief(3)],
+            removed: vec![brief(4), brief(5)],
+            revised: Vec::new(),
+            attribute_changes: vec![change(6, "IsBeta"), change(7, "DeploymentAction")],
+            newly_superseded: Vec::new(),
+            newly_expired: Vec::new(),
+            products_added: vec!["p1".to_string(), "p2".to_string()],
+            products_removed: Vec::new(),
+            classifications_added: Vec::new(),
+            classifications_removed: vec!["c1".to_string()],
+            root_changes: Vec::new(),
+            shard_changes: Vec::new(),
+            vocabulary: Vec::new(),
+            category_titles: BTreeMap::new(),
+            notes: Vec::new(),
+        };
+        let (old, new) = wanted(&r, Some(1));
+        assert_eq!(old.revisions, BTreeSet::from([4]));
+        assert_eq!(new.revisions, BTreeSet::from([1, 7]));
+        assert_eq!(new.categories, BTreeSet::from(["p1".to_string()]));
+        assert_eq!(old.categories, BTreeSet::from(["c1".to_string()]));
+        let (old, new) = wanted(&r, None);
+        assert_eq!(old.revisions, BTreeSet::from([4, 5]));
+        assert_eq!(new.revisions, BTreeSet::from([1, 2, 3, 6, 7]));
+    }
 }

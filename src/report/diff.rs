@@ -2,6 +2,8 @@
 //! section), JSON (the whole report) or CSV (one row per item, every item).
 
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::sync::Arc;
 
 use super::{csv, jsonl, show_value, Format, Style};
 use crate::catalog::index::IndexEntry;
@@ -17,39 +19,86 @@ pub struct DiffHuman {
 /// Renders a diff: human text (counts and the first items per section),
 /// JSON (the whole report), CSV (one record per item, [`DIFF_CSV_COLUMNS`])
 /// or JSON Lines (one `difference` event per item with the CSV's columns as
-/// fields, then a `summary`).
+/// fields, a `note` event per note on names, then a `summary`). CSV has no
+/// place for the notes: the caller writes them to stderr.
 pub fn diff(report: &DiffReport, format: Format, style: Style, human: DiffHuman) -> String {
+    let mut out = Vec::new();
+    write(report, format, style, human, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
+/// [`diff`], written to `out` as it is made: JSON, CSV and JSON Lines are
+/// never whole in memory (a pair that differs in every update has hundreds
+/// of thousands of items, each named).
+pub fn write(
+    report: &DiffReport,
+    format: Format,
+    style: Style,
+    human: DiffHuman,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     match format {
-        Format::Json => super::json_document(report),
-        Format::Human => diff_human(report, style, human.top),
-        Format::Csv => diff_csv(report),
+        Format::Json => super::write_json_document(report, out),
+        Format::Human => out.write_all(diff_human(report, style, human.top).as_bytes()),
+        Format::Csv => {
+            let mut out = io::BufWriter::new(out);
+            let mut doc = csv::Csv::new(&DIFF_CSV_COLUMNS);
+            let mut result = out.write_all(doc.drain().as_bytes());
+            each_row(report, &mut |row| {
+                if result.is_ok() {
+                    doc.record(&row);
+                    result = out.write_all(doc.drain().as_bytes());
+                }
+            });
+            result?;
+            out.write_all(doc.finish().as_bytes())?;
+            out.flush()
+        }
         Format::Jsonl => {
-            let mut out = String::new();
-            for row in rows(report) {
-                let event: serde_json::Map<String, serde_json::Value> = DIFF_CSV_COLUMNS
-                    .iter()
-                    .zip(row)
-                    .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
-                    .collect();
-                out.push_str(&jsonl::event("difference", &event));
+            let mut out = io::BufWriter::new(out);
+            let mut result = Ok(());
+            each_row(report, &mut |row| {
+                if result.is_ok() {
+                    let event: serde_json::Map<String, serde_json::Value> = DIFF_CSV_COLUMNS
+                        .iter()
+                        .zip(row)
+                        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                        .collect();
+                    result = out.write_all(jsonl::event("difference", &event).as_bytes());
+                }
+            });
+            result?;
+            #[derive(serde::Serialize)]
+            struct Note<'a> {
+                text: &'a str,
+            }
+            for note in &report.notes {
+                out.write_all(jsonl::event("note", &Note { text: note }).as_bytes())?;
             }
             #[derive(serde::Serialize)]
             struct Summary {
                 differences: usize,
             }
-            out.push_str(&jsonl::event(
-                "summary",
-                &Summary {
-                    differences: report.differences(),
-                },
-            ));
-            out
+            out.write_all(
+                jsonl::event(
+                    "summary",
+                    &Summary {
+                        differences: report.differences(),
+                    },
+                )
+                .as_bytes(),
+            )?;
+            out.flush()
         }
     }
 }
 
-/// The CSV columns of `diff` (docs/diff.md).
-pub const DIFF_CSV_COLUMNS: [&str; 7] = [
+/// The CSV columns of `diff` (docs/diff.md). An absent value is an empty
+/// field; vocabulary rows put the description in `name` and the count of
+/// updates in `new`. `title` and `kb` name an update's revision (OLD's for
+/// removed and expired, NEW's otherwise), and `title` a category; they came
+/// last (issue 13), so that the first seven keep their places.
+pub const DIFF_CSV_COLUMNS: [&str; 9] = [
     "section",
     "update_id",
     "old_revision_id",
@@ -57,6 +106,8 @@ pub const DIFF_CSV_COLUMNS: [&str; 7] = [
     "name",
     "old",
     "new",
+    "title",
+    "kb",
 ];
 
 fn section(out: &mut String, style: Style, title: &str, items: Vec<String>, top: usize) {
@@ -89,6 +140,9 @@ fn diff_human(r: &DiffReport, style: Style, top: usize) -> String {
     let _ = writeln!(out);
     for (title, items) in human_sections(r) {
         section(&mut out, style, title, items, top);
+    }
+    for note in &r.notes {
+        let _ = writeln!(out, "{}", style.paint("33", &format!("note: {note}")));
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", result_line(r, style));
@@ -129,23 +183,65 @@ fn human_sections(r: &DiffReport) -> Vec<(&'static str, Vec<String>)> {
             "Newly expired (superseded in OLD, gone from NEW)",
             r.newly_expired.iter().map(update_item).collect(),
         ),
-        ("Products added", r.products_added.clone()),
-        ("Products removed", r.products_removed.clone()),
-        ("Classifications added", r.classifications_added.clone()),
-        ("Classifications removed", r.classifications_removed.clone()),
+        ("Products added", category_items(r, &r.products_added)),
+        ("Products removed", category_items(r, &r.products_removed)),
+        (
+            "Classifications added",
+            category_items(r, &r.classifications_added),
+        ),
+        (
+            "Classifications removed",
+            category_items(r, &r.classifications_removed),
+        ),
         ("Root attributes changed", root_change_items(r)),
         ("Shard layout changed", shard_change_items(r)),
     ]
 }
 
+/// An item's row: `KB<kb>  <title>  (<identity>)`, or the identity alone
+/// when it has neither (names not read, or none found).
+fn named(title: &Option<Arc<str>>, kb: &Option<Arc<str>>, identity: String) -> String {
+    let names: Vec<String> = kb
+        .iter()
+        .map(|kb| format!("KB{kb}"))
+        // An empty Title (some bundled children have one) names nothing.
+        .chain(
+            title
+                .iter()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| t.to_string()),
+        )
+        .collect();
+    if names.is_empty() {
+        identity
+    } else {
+        format!("{}  ({identity})", names.join("  "))
+    }
+}
+
 /// An update added, removed, newly superseded or newly expired.
 fn update_item(b: &UpdateBrief) -> String {
-    format!(
-        "{}  RevisionId {}  Rev {}",
-        b.update_id,
-        b.revision_id,
-        b.revision_number.map_or("-".into(), |n| n.to_string())
+    named(
+        &b.title,
+        &b.kb,
+        format!(
+            "{}  RevisionId {}  Rev {}",
+            b.update_id,
+            b.revision_id,
+            b.revision_number.map_or("-".into(), |n| n.to_string())
+        ),
     )
+}
+
+/// A product or classification added or removed: its title, then its
+/// UpdateId.
+fn category_items(r: &DiffReport, ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .map(|id| match r.category_titles.get(id) {
+            Some(t) => format!("{t}  ({id})"),
+            None => id.clone(),
+        })
+        .collect()
 }
 
 /// Each novelty with the updates using it (their first RevisionIds), or
@@ -172,15 +268,16 @@ fn vocabulary_items(r: &DiffReport) -> Vec<String> {
 /// Each attribute change, DeploymentAction changes first: they are what
 /// broke consumers before.
 fn attribute_change_items(r: &DiffReport) -> Vec<String> {
-    let mut changes: Vec<&AttributeChange> = r.attribute_changes.iter().collect();
-    changes.sort_by_key(|c| c.attribute != "DeploymentAction");
-    changes
-        .iter()
+    AttributeChange::shown_order(&r.attribute_changes)
+        .into_iter()
         .map(|c| {
             format!(
-                "{}  RevisionId {}  {}: {} -> {}",
-                c.update_id,
-                c.revision_id,
+                "{}  {}: {} -> {}",
+                named(
+                    &c.title,
+                    &c.kb,
+                    format!("{}  RevisionId {}", c.update_id, c.revision_id)
+                ),
                 c.attribute,
                 show_value(c.old.as_deref()),
                 show_value(c.new.as_deref())
@@ -194,9 +291,13 @@ fn revised_items(r: &DiffReport) -> Vec<String> {
     r.revised
         .iter()
         .map(|v| {
-            format!(
-                "{}  RevisionId {} -> {}",
-                v.update_id, v.old_revision_id, v.new_revision_id
+            named(
+                &v.title,
+                &v.kb,
+                format!(
+                    "{}  RevisionId {} -> {}",
+                    v.update_id, v.old_revision_id, v.new_revision_id
+                ),
             )
         })
         .collect()
@@ -257,41 +358,29 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(String::new, T::to_string)
 }
 
-/// Every item as CSV: `section,update_id,old_revision_id,new_revision_id,name,old,new`.
-/// An absent value is an empty field; `subject` rows (vocabulary) put the
-/// description in `name` and the count of updates in `new`.
-pub fn diff_csv(r: &DiffReport) -> String {
-    let mut out = csv::Csv::new(&DIFF_CSV_COLUMNS);
-    for row in rows(r) {
-        out.record(&row);
-    }
-    out.finish()
-}
-
 /// A row of [`DIFF_CSV_COLUMNS`].
-type Row = [String; 7];
+type Row = [String; 9];
 
 /// Every item of the diff as a row of [`DIFF_CSV_COLUMNS`], section by
-/// section in the order docs/diff.md lists them.
-fn rows(r: &DiffReport) -> Vec<Row> {
-    let mut rows: Vec<Row> = Vec::new();
-    update_rows(&mut rows, r);
-    attribute_rows(&mut rows, r);
-    supersedence_rows(&mut rows, r);
-    product_classification_rows(&mut rows, r);
-    root_rows(&mut rows, r);
-    shard_rows(&mut rows, r);
-    vocabulary_rows(&mut rows, r);
-    rows
+/// section in the order docs/diff.md lists them, each handed to `rows` as
+/// it is made.
+fn each_row(r: &DiffReport, rows: &mut dyn FnMut(Row)) {
+    update_rows(rows, r);
+    attribute_rows(rows, r);
+    supersedence_rows(rows, r);
+    product_classification_rows(rows, r);
+    root_rows(rows, r);
+    shard_rows(rows, r);
+    vocabulary_rows(rows, r);
 }
 
 /// `added`, `removed` and `revised`: an added update has only a new
 /// revision, a removed one only an old, a revised one both, with its
 /// RevisionNumber before and after.
-fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn update_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for b in &r.added {
-        rows.push([
+        rows([
             "added".into(),
             b.update_id.clone(),
             e(),
@@ -299,10 +388,12 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             e(),
             e(),
             opt(&b.revision_number),
+            opt(&b.title),
+            opt(&b.kb),
         ]);
     }
     for b in &r.removed {
-        rows.push([
+        rows([
             "removed".into(),
             b.update_id.clone(),
             b.revision_id.to_string(),
@@ -310,10 +401,12 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             e(),
             opt(&b.revision_number),
             e(),
+            opt(&b.title),
+            opt(&b.kb),
         ]);
     }
     for v in &r.revised {
-        rows.push([
+        rows([
             "revised".into(),
             v.update_id.clone(),
             v.old_revision_id.to_string(),
@@ -321,15 +414,17 @@ fn update_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             "RevisionNumber".into(),
             opt(&v.old_revision_number),
             opt(&v.new_revision_number),
+            opt(&v.title),
+            opt(&v.kb),
         ]);
     }
 }
 
 /// `attribute`: the attribute's name, its old and new value.
-fn attribute_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn attribute_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for c in &r.attribute_changes {
-        rows.push([
+        rows([
             "attribute".into(),
             c.update_id.clone(),
             e(),
@@ -337,19 +432,21 @@ fn attribute_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             c.attribute.clone(),
             show_value(c.old.as_deref()),
             show_value(c.new.as_deref()),
+            opt(&c.title),
+            opt(&c.kb),
         ]);
     }
 }
 
 /// `superseded` and `expired`: the update and its new revision.
-fn supersedence_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn supersedence_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for (section, list) in [
         ("superseded", &r.newly_superseded),
         ("expired", &r.newly_expired),
     ] {
         for b in list {
-            rows.push([
+            rows([
                 section.into(),
                 b.update_id.clone(),
                 e(),
@@ -357,13 +454,16 @@ fn supersedence_rows(rows: &mut Vec<Row>, r: &DiffReport) {
                 e(),
                 e(),
                 e(),
+                opt(&b.title),
+                opt(&b.kb),
             ]);
         }
     }
 }
 
-/// `product_*` and `classification_*`: the category's UpdateId alone.
-fn product_classification_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+/// `product_*` and `classification_*`: the category's UpdateId, and its
+/// title when one was found.
+fn product_classification_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for (section, list) in [
         ("product_added", &r.products_added),
@@ -372,16 +472,26 @@ fn product_classification_rows(rows: &mut Vec<Row>, r: &DiffReport) {
         ("classification_removed", &r.classifications_removed),
     ] {
         for id in list {
-            rows.push([section.into(), id.clone(), e(), e(), e(), e(), e()]);
+            rows([
+                section.into(),
+                id.clone(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                opt(&r.category_titles.get(id)),
+                e(),
+            ]);
         }
     }
 }
 
 /// `root`: the root attribute's name, its old and new value.
-fn root_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn root_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for c in &r.root_changes {
-        rows.push([
+        rows([
             "root".into(),
             e(),
             e(),
@@ -389,13 +499,15 @@ fn root_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             c.attribute.clone(),
             show_value(c.old.as_deref()),
             show_value(c.new.as_deref()),
+            e(),
+            e(),
         ]);
     }
 }
 
 /// `shard`: the shard's name, its old and new index entry (RANGESTART,
 /// then ` FILESDIR` when flagged).
-fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn shard_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     let show = |x: &Option<IndexEntry>| {
         x.as_ref().map_or("(absent)".to_string(), |x| {
@@ -407,7 +519,7 @@ fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
         })
     };
     for s in &r.shard_changes {
-        rows.push([
+        rows([
             "shard".into(),
             e(),
             e(),
@@ -415,6 +527,8 @@ fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             s.name.clone(),
             show(&s.old),
             show(&s.new),
+            e(),
+            e(),
         ]);
     }
 }
@@ -422,11 +536,11 @@ fn shard_rows(rows: &mut Vec<Row>, r: &DiffReport) {
 /// `vocabulary`: the first RevisionIds using the novelty go in
 /// `new_revision_id`, its description in `name`, occurrences in `old` and
 /// updates in `new`.
-fn vocabulary_rows(rows: &mut Vec<Row>, r: &DiffReport) {
+fn vocabulary_rows(rows: &mut dyn FnMut(Row), r: &DiffReport) {
     let e = String::new;
     for n in &r.vocabulary {
         let first: Vec<String> = n.first.iter().map(u64::to_string).collect();
-        rows.push([
+        rows([
             "vocabulary".into(),
             e(),
             e(),
@@ -434,6 +548,8 @@ fn vocabulary_rows(rows: &mut Vec<Row>, r: &DiffReport) {
             n.subject.clone(),
             n.occurrences.to_string(),
             n.updates.to_string(),
+            e(),
+            e(),
         ]);
     }
 }

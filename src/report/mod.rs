@@ -16,7 +16,7 @@ mod verify;
 
 pub use crate::rules::finding::show_value;
 pub use check::{check, CheckHuman, CHECK_CSV_COLUMNS};
-pub use diff::{diff, DiffHuman, DIFF_CSV_COLUMNS};
+pub use diff::{diff, write as write_diff, DiffHuman, DIFF_CSV_COLUMNS};
 pub use errors::{error, error_document};
 pub use profiles::profiles;
 pub use verify::{verify, VERIFY_CSV_COLUMNS};

@@ -1759,3 +1759,144 @@ fn log_through_a_symlink_rolls_over_its_target_and_keeps_the_link() {
     let current = std::fs::read_to_string(&link).unwrap();
     assert!(current.contains("<![LOG["), "{current}");
 }
+
+// ---- issue 13: diff names what changed ----
+
+/// A JSON string field, or `None`.
+fn json_text(v: &serde_json::Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+/// (title, KB) of one update or category as `show` reads them from `cab`'s
+/// shards; `how` says how to trust the catalog.
+fn shown_names(how: &[&str], cab: &str, id: &str) -> (Option<String>, Option<String>) {
+    let mut args = vec!["show", "--format", "json"];
+    args.extend_from_slice(how);
+    args.extend_from_slice(&[cab, id]);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "show {id}: {}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let n = &v["updates"][0]["names"];
+    (json_text(&n["title"]), json_text(&n["kb"]))
+}
+
+/// `diff --format json` of two catalogs, parsed; the catalogs differ.
+fn diff_json(how: &[&str], old: &str, new: &str) -> serde_json::Value {
+    let mut args = vec!["diff", "--format", "json"];
+    args.extend_from_slice(how);
+    args.extend_from_slice(&[old, new]);
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// Each of `d`'s products added is titled as `show` names it in `new`.
+fn assert_products_added_titled(d: &serde_json::Value, how: &[&str], new: &str) {
+    let products = d["products_added"].as_array().unwrap();
+    assert!(!products.is_empty(), "the pair adds products");
+    for p in products {
+        let id = p.as_str().unwrap();
+        let title = d["category_titles"][id]
+            .as_str()
+            .unwrap_or_else(|| panic!("product added {id} has no title: {}", d["category_titles"]));
+        let (expected, _) = shown_names(how, new, id);
+        assert_eq!(Some(title.to_string()), expected, "product {id}");
+    }
+}
+
+/// `diff` reported what changed by UpdateId and RevisionId alone: "Products
+/// added" showed a bare GUID, and updates added, removed or revised had no
+/// title or KB number, though the shards hold both (issue 13). The names
+/// must be the shards' own, as `show` reads them: NEW's for what NEW holds,
+/// OLD's for what only OLD held; in JSON alongside the identities, and in
+/// the human report on the changed item's own row.
+#[test]
+fn diff_names_products_and_updates_from_the_shards() {
+    // The signed fixtures first: clean to sample adds ten products.
+    let [t, anchor] = trust();
+    let signed = [t.as_str(), anchor.as_str()];
+    let clean = testdata("clean-wsusscn2.cab").display().to_string();
+    let sample = testdata("sample-wsusscn2.cab").display().to_string();
+    let d = diff_json(&signed, &clean, &sample);
+    assert_products_added_titled(&d, &signed, &sample);
+
+    // Then a generated pair, which has every kind of change.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.cab"), dir.path().join("b.cab"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for (out, extra) in [(a, &[][..]), (b, &["--mutate", "7"][..])] {
+        let mut args = vec![
+            "generate",
+            "--updates",
+            "300",
+            "--outer",
+            "mszip",
+            "--inner",
+            "mszip",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", out]);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "generate: {}", r.stderr);
+    }
+    let unsigned = ["--allow-unsigned"];
+    let d = diff_json(&unsigned, a, b);
+    assert_products_added_titled(&d, &unsigned, b);
+
+    // Updates: added and revised named from NEW, removed from OLD, each
+    // with a title and kb field beside its identity.
+    let mut titled_with_kb = 0;
+    for (section, cab, rev) in [
+        ("added", b, "revision_id"),
+        ("removed", a, "revision_id"),
+        ("revised", b, "new_revision_id"),
+    ] {
+        let items = d[section].as_array().unwrap();
+        assert!(!items.is_empty(), "the mutation has {section} updates");
+        for item in items {
+            let o = item.as_object().unwrap();
+            assert!(o.contains_key("title") && o.contains_key("kb"), "{item}");
+            assert!(o.contains_key("update_id") && o.contains_key(rev), "{item}");
+        }
+        for item in items.iter().take(4) {
+            let id = item[rev].as_u64().unwrap().to_string();
+            let (title, kb) = shown_names(&unsigned, cab, &id);
+            assert_eq!(json_text(&item["title"]), title, "{section} {id}: title");
+            assert_eq!(json_text(&item["kb"]), kb, "{section} {id}: kb");
+            if title.is_some_and(|t| !t.is_empty()) && kb.is_some() {
+                titled_with_kb += 1;
+            }
+        }
+    }
+    assert!(titled_with_kb > 0, "some named update has a title and a KB");
+
+    // The human report names them on their own rows.
+    let human = run(["diff", "--allow-unsigned", a, b]);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    let pid = d["products_added"][0].as_str().unwrap();
+    let ptitle = d["category_titles"][pid].as_str().unwrap();
+    assert!(
+        human.stdout.contains(&format!("  {ptitle}  ({pid})\n")),
+        "product row: {}",
+        human.stdout
+    );
+    let u = &d["removed"][0];
+    let row = format!(
+        "  KB{}  {}  ({}  RevisionId {}",
+        u["kb"].as_str().expect("the first removed update has a KB"),
+        u["title"].as_str().unwrap(),
+        u["update_id"].as_str().unwrap(),
+        u["revision_id"]
+    );
+    assert!(human.stdout.contains(&row), "{row} in {}", human.stdout);
+
+    // --no-names reads no shard and names nothing.
+    let bare = run(["diff", "--allow-unsigned", "--no-names", a, b]);
+    assert_eq!(bare.code, 1, "{}", bare.stderr);
+    assert!(!bare.stdout.contains(ptitle), "{}", bare.stdout);
+    assert!(
+        bare.stdout.contains(&format!("  {pid}\n")),
+        "{}",
+        bare.stdout
+    );
+}

@@ -514,9 +514,15 @@ pub struct DiffArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub log: LogArgs,
-    /// Items shown per section in the human report.
+    /// Items shown per section in the human report (only these are named
+    /// there; json, jsonl and csv name every item).
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Titles and KB numbers of the updates, and titles of the products and
+    /// classifications, that changed: read from OLD's shards for what only
+    /// OLD holds, from NEW's for the rest.
+    #[command(flatten)]
+    pub names: NamesArgs,
     /// Total threads, shared by both catalogs (default: all cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,

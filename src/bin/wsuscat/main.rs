@@ -141,12 +141,17 @@ fn emit_logged(text: &str, out: &OutputArgs, log: &Log) -> i32 {
 /// [`emit`] for a report that `write` writes as it is made, so that it is
 /// never whole in memory.
 fn emit_streamed(write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>, out: &OutputArgs) -> i32 {
+    emit_streamed_logged(write, out, &Log::disabled())
+}
+
+/// [`emit_streamed`], with a failure to write `--output` also in the log.
+fn emit_streamed_logged(
+    write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    out: &OutputArgs,
+    log: &Log,
+) -> i32 {
     match &out.output {
-        Some(path) => written(
-            path,
-            output::write_atomically_with(path, write),
-            &Log::disabled(),
-        ),
+        Some(path) => written(path, output::write_atomically_with(path, write), log),
         None if out.quiet => exit_codes::COMPATIBLE,
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());
@@ -640,18 +645,29 @@ fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
     let options = wsuscat::DiffOptions {
         scan: scan_options(args.threads),
         trust: signature_options(&args.signature),
+        names: !args.names.no_names,
+        lang: args.names.lang.clone(),
+        // The human report shows the first `--top` items of each section:
+        // only those are named. The other formats name every item.
+        name_limit: (fmt == report::Format::Human).then_some(args.top),
     };
     match wsuscat::diff(&args.old, &args.new, &options) {
         Ok(r) => {
             log.write(&cmtrace::diff(&r));
+            if fmt == Format::Csv && !args.output.quiet {
+                // CSV has no place for them; the other formats carry them.
+                for note in &r.notes {
+                    eprintln!("wsuscat: note: {note}");
+                }
+            }
             let differences = r.differences();
-            let text = report::diff(
-                &r,
-                fmt,
-                style(&args.output),
-                report::DiffHuman { top: args.top },
+            let human = report::DiffHuman { top: args.top };
+            let style = style(&args.output);
+            let written = emit_streamed_logged(
+                &|w| report::write_diff(&r, fmt, style, human, w),
+                &args.output,
+                log,
             );
-            let written = emit_logged(&text, &args.output, log);
             if written != exit_codes::COMPATIBLE {
                 return written;
             }
