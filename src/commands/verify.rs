@@ -5,11 +5,26 @@
 //! checksum and every member's size is checked, index.xml must parse and name
 //! only cabinets that exist, and package.xml must be well-formed to its end.
 //! The outer cabinet is one sequential stream; the nested cabinets coming out
-//! of it are independent, so the rayon pool verifies them while the stream
-//! goes on. The signature is verified on a separate read pass in parallel.
+//! of it are independent, so each is verified on a thread of its own while
+//! the stream goes on. The signature is verified on a separate read pass in
+//! parallel.
+//!
+//! Why nothing is held whole: a nested cabinet is 9 to 15 MB in a real
+//! catalog, but only its CFFILE entry in the outer cabinet says so, and a
+//! hostile one claims 2 GiB (a member claiming gigabytes inside it, too).
+//! So each nested cabinet is piped (`cab::pipe`) to its verifier as the
+//! outer folder decodes, parsed forward-only (`cab::forward`), and its
+//! folders are decoded block by block and counted, never collected. What
+//! is held is bounded whatever the input claims: [`PIPE_BUDGET`] bytes in
+//! the pipes, at most [`MAX_NESTED_AT_ONCE`] verifiers (each one folder's
+//! decoder and its cabinet's tables), and index.xml, the one member parsed
+//! whole, up to [`MAX_INDEX_XML`]. A nested cabinet whose layout needs a
+//! backward seek (tables after the data, folders sharing blocks), which no
+//! cabinet writer produces, is refused as `check` refuses such a
+//! package.cab.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::thread::Scope;
@@ -147,10 +162,12 @@ impl Visitor for Counter {
 /// down `pipe`: parsed forward-only, then each folder decoded in the order
 /// of its data, nothing of it held but one block at a time.
 fn verify_nested(name: &str, len: u64, pipe: PipeReader<'_>) -> Result<Outcome> {
-    let mut input = Forward::new(pipe, len);
+    // The tables are read a field (a name, a byte) at a time: a buffer
+    // keeps that from costing a trip through the pipe each.
+    let mut input = Forward::new(BufReader::with_capacity(PIPE_READ_BUFFER, pipe), len);
     let cab = Cabinet::parse_sized(&mut input, len).map_err(|e| e.inside(name))?;
     fill_head(&mut input, len).map_err(|e| e.inside(name))?;
-    integrity::check_cabinet_end(input.get_ref().head(), len, &cab.header)
+    integrity::check_cabinet_end(input.get_ref().get_ref().head(), len, &cab.header)
         .map_err(|e| e.inside(name))?;
     let mut summary = NestedCab {
         name: name.to_string(),
@@ -207,14 +224,22 @@ fn verify_nested(name: &str, len: u64, pipe: PipeReader<'_>) -> Result<Outcome> 
     Ok(Outcome::Cab(summary, package, unsafe_names))
 }
 
+/// A nested cabinet as its verifier reads it.
+type Nested<'e> = Forward<BufReader<PipeReader<'e>>>;
+
+/// The read buffer of a nested cabinet's verifier (64 KiB): two blocks'
+/// worth, so that reading a block's header and data takes one copy out of
+/// the pipe, not one per field.
+const PIPE_READ_BUFFER: usize = 64 << 10;
+
 /// Reads on until the pipe has kept the nested cabinet's first
 /// [`integrity::NESTED_HEAD_LEN`] bytes (or all of a shorter one). Parsing
 /// the tables has always read that far in a cabinet whose tables parse.
-fn fill_head(input: &mut Forward<PipeReader<'_>>, len: u64) -> Result<()> {
+fn fill_head(input: &mut Nested<'_>, len: u64) -> Result<()> {
     let want = len.min(integrity::NESTED_HEAD_LEN as u64) as usize;
     let mut buf = [0u8; integrity::NESTED_HEAD_LEN];
-    while input.get_ref().head().len() < want {
-        let missing = want - input.get_ref().head().len();
+    while input.get_ref().get_ref().head().len() < want {
+        let missing = want - input.get_ref().get_ref().head().len();
         match input.read(&mut buf[..missing]) {
             Ok(0) => break,
             Ok(_) => {}
@@ -229,7 +254,7 @@ fn fill_head(input: &mut Forward<PipeReader<'_>>, len: u64) -> Result<()> {
 /// of the folder not checksummed.
 fn scan_package_xml(
     cab: &Cabinet,
-    input: &mut Forward<PipeReader<'_>>,
+    input: &mut Nested<'_>,
     file: &FileEntry,
     name: &str,
 ) -> Result<(u64, u64)> {
