@@ -1750,8 +1750,8 @@ fn verify_streams_the_members_of_a_nested_cabinet_claiming_gigabytes() {
 }
 
 /// A catalog whose shard holds one member of 2 GiB of zeros (a full CAB
-/// folder, 3 MB compressed) made verify take 2.1 GB: the shard's member was
-/// collected whole. It is a valid catalog, and verify must pass it within
+/// folder: 65,535 MSZIP blocks, a megabyte or so as a shard) made verify
+/// take 2.1 GB: the shard's member was collected whole. It is a valid catalog, and verify must pass it within
 /// the bound of a real one.
 #[test]
 fn verify_passes_a_shard_of_one_2_gib_member_in_bounded_memory() {
