@@ -370,3 +370,27 @@ fn overlapping_nested_cabinets_past_the_verifier_bound_are_refused() {
         r.stderr
     );
 }
+
+/// index.xml is the one member verify collects to parse whole: an entry
+/// claiming more than the bound is refused before a byte of it is held.
+#[test]
+fn an_index_xml_claiming_more_than_its_bound_is_refused() {
+    let (_, package_cab) = small_catalog_parts(22, 30, 1);
+    let mut b = wsuscat::cab::writer::CabBuilder::new();
+    b.add_folder(Compression::MsZip);
+    b.add_file("index.xml", &generate::index_xml(&[]));
+    b.add_file("package.cab", &package_cab);
+    b.add_file_with("filler.bin", 18 << 20, |buf| buf.fill(b' '));
+    let mut bytes = b.finish();
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let at = cab.header.files_offset as usize;
+    let claim: u32 = (16 << 20) + 1;
+    bytes[at..at + 4].copy_from_slice(&claim.to_le_bytes());
+    let (_d, path) = temp_file("big-index.cab", &bytes);
+    let r = verify(&path, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let expected = format!(
+        "index.xml: expected at most 16777216 bytes (the index.xml bound), but its entry claims {claim} at byte 0 of folder 0"
+    );
+    assert!(r.stderr.contains(&expected), "{}", r.stderr);
+}
