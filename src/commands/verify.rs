@@ -470,6 +470,7 @@ fn stream_members(
             shared: &shared,
             open: HashMap::new(),
             open_nested: 0,
+            open_index: 0,
             started: 0,
             ended: Vec::new(),
             bytes: 0,
@@ -536,6 +537,10 @@ struct Sink<'s, 'e> {
     open: HashMap<usize, (usize, Open<'e>)>,
     /// How many of the open members are nested cabinets.
     open_nested: usize,
+    /// What the open index.xml members claim, together: members that
+    /// overlap (no writer produces them) must not each collect up to the
+    /// bound at once.
+    open_index: u64,
     started: usize,
     /// Start orders of the members that ended, in the order they ended.
     ended: Vec<usize>,
@@ -587,10 +592,11 @@ impl<'c> MemberSink<'c> for Sink<'_, '_> {
         let id = self.started;
         self.started += 1;
         let open = if file.name.eq_ignore_ascii_case(INDEX_XML) {
-            if u64::from(file.size) > MAX_INDEX_XML {
-                self.outcome(id, Err(index_too_large(file)));
+            if u64::from(file.size) + self.open_index > MAX_INDEX_XML {
+                self.outcome(id, Err(index_too_large(file, self.open_index)));
                 Open::Done
             } else {
+                self.open_index += u64::from(file.size);
                 Open::Index(Vec::new())
             }
         } else if file.name.to_ascii_lowercase().ends_with(".cab") {
@@ -636,7 +642,10 @@ impl<'c> MemberSink<'c> for Sink<'_, '_> {
             return Ok(());
         };
         match open {
-            Open::Index(buf) => self.outcome(id, Index::parse(&buf).map(Outcome::Index)),
+            Open::Index(buf) => {
+                self.open_index -= u64::from(file.size);
+                self.outcome(id, Index::parse(&buf).map(Outcome::Index));
+            }
             Open::Nested(writer) => {
                 writer.finish();
                 self.open_nested -= 1;
@@ -650,12 +659,18 @@ impl<'c> MemberSink<'c> for Sink<'_, '_> {
     }
 }
 
-/// index.xml claims more than any command reads of it.
-fn index_too_large(file: &FileEntry) -> Error {
+/// index.xml claims more than any command reads of it (with `open`
+/// bytes claimed by other index.xml members still being collected).
+fn index_too_large(file: &FileEntry, open: u64) -> Error {
+    let others = if open > 0 {
+        format!(" while other index.xml members overlapping it claim {open}")
+    } else {
+        String::new()
+    };
     Error::new(
         ErrorKind::Limit,
         format!(
-            "expected at most {MAX_INDEX_XML} bytes (the index.xml bound), but its entry claims {} at byte {} of folder {}",
+            "expected at most {MAX_INDEX_XML} bytes (the index.xml bound), but its entry claims {} at byte {} of folder {}{others}",
             file.size, file.folder_offset, file.folder
         ),
     )

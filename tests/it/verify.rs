@@ -393,4 +393,32 @@ fn an_index_xml_claiming_more_than_its_bound_is_refused() {
         "index.xml: expected at most 16777216 bytes (the index.xml bound), but its entry claims {claim} at byte 0 of folder 0"
     );
     assert!(r.stderr.contains(&expected), "{}", r.stderr);
+
+    // A second index.xml entry over the first one's bytes, claiming
+    // exactly the bound: alone it would be collected, beside the first
+    // one still being collected it is not.
+    let index = generate::index_xml(&[]);
+    let mut b = wsuscat::cab::writer::CabBuilder::new();
+    b.add_folder(Compression::MsZip);
+    b.add_file("index.xml", &index);
+    b.add_file("index.xml", &index);
+    b.add_file("package.cab", &package_cab);
+    b.add_file_with("filler.bin", 18 << 20, |buf| buf.fill(b' '));
+    let mut bytes = b.finish();
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let at = cab.header.files_offset as usize + 16 + cab.files[0].raw_name.len() + 1;
+    let claim: u32 = 16 << 20;
+    bytes[at..at + 4].copy_from_slice(&claim.to_le_bytes());
+    bytes[at + 4..at + 8].copy_from_slice(&0u32.to_le_bytes());
+    let (_d, path) = temp_file("two-indexes.cab", &bytes);
+    let r = verify(&path, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "its entry claims {claim} at byte 0 of folder 0 while other index.xml members overlapping it claim {}",
+            index.len()
+        )),
+        "{}",
+        r.stderr
+    );
 }
