@@ -26,7 +26,11 @@ impl Cabinet {
         W: Fn(&FileEntry) -> bool,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
-        self.stream(open, &|_| true, wanted, false, &mut |_| {}, on_member)
+        let mut sink = Collect {
+            active: Vec::new(),
+            on_member,
+        };
+        self.stream(open, &|_| true, &wanted, false, &mut |_| {}, &mut sink)
             .map(|_| ())
     }
 
@@ -45,7 +49,11 @@ impl Cabinet {
         R: Read + Seek,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
-        self.stream(open, &|_| true, |_| true, true, progress, on_member)
+        let mut sink = Collect {
+            active: Vec::new(),
+            on_member,
+        };
+        self.stream(open, &|_| true, &|_| true, true, progress, &mut sink)
     }
 
     /// Like [`Cabinet::stream_all`], for the folders `folders` selects only;
@@ -60,23 +68,58 @@ impl Cabinet {
         R: Read + Seek,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
-        self.stream(open, folders, |_| true, true, &mut |_| {}, on_member)
+        let mut sink = Collect {
+            active: Vec::new(),
+            on_member,
+        };
+        self.stream(open, folders, &|_| true, true, &mut |_| {}, &mut sink)
     }
 
-    fn stream<R, W, F>(
-        &self,
+    /// Like [`Cabinet::stream_all`], but each member's bytes go to `sink`
+    /// piece by piece (at most one block at a time) as the folder decodes,
+    /// so nothing here holds a member: what a member costs is the sink's
+    /// business. Returns how many blocks carry a checksum of 0.
+    pub fn stream_all_pieces<'c, R: Read + Seek>(
+        &'c self,
+        open: impl FnMut() -> Result<R>,
+        progress: &mut dyn FnMut(u64),
+        sink: &mut dyn MemberSink<'c>,
+    ) -> Result<u64> {
+        self.stream(open, &|_| true, &|_| true, true, progress, sink)
+    }
+
+    /// Decodes every block of folder `folder` from `reader` (positioned
+    /// anywhere before the folder's data: it is only sought forward) and
+    /// checks that the blocks produce every byte the folder's members
+    /// claim, without keeping any of them.
+    pub fn drain_folder<R: Read + Seek>(&self, reader: R, folder: u16) -> Result<Drained> {
+        let mut r = self.open_folder(reader, folder)?;
+        while !r.take(usize::MAX)?.is_empty() {}
+        let produced = r.produced();
+        let mut members: Vec<&FileEntry> =
+            self.files.iter().filter(|f| f.folder == folder).collect();
+        members.sort_by_key(|f| (f.folder_offset, f.size));
+        let end = members.iter().map(|f| f.folder_end()).max().unwrap_or(0);
+        // The first member, in folder order, that the blocks cut short is
+        // the one a streaming reader would have been filling.
+        if let Some(f) = members.iter().find(|f| f.folder_end() > produced) {
+            return Err(ended_early(folder, produced, end, Some(f)));
+        }
+        Ok(Drained {
+            member_bytes: members.iter().map(|f| u64::from(f.size)).sum(),
+            blocks_not_checksummed: r.blocks_not_checksummed(),
+        })
+    }
+
+    fn stream<'c, R: Read + Seek>(
+        &'c self,
         mut open: impl FnMut() -> Result<R>,
         folders: &dyn Fn(u16) -> bool,
-        wanted: W,
+        wanted: &dyn Fn(&FileEntry) -> bool,
         drain: bool,
         progress: &mut dyn FnMut(u64),
-        mut on_member: F,
-    ) -> Result<u64>
-    where
-        R: Read + Seek,
-        W: Fn(&FileEntry) -> bool,
-        F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
-    {
+        sink: &mut dyn MemberSink<'c>,
+    ) -> Result<u64> {
         let mut consumed_before = 0u64;
         let mut unchecksummed = 0u64;
         for folder in self.folders.iter().filter(|f| folders(f.index)) {
@@ -91,20 +134,20 @@ impl Cabinet {
             members.sort_by_key(|f| (f.folder_offset, f.size));
             let end = members.iter().map(|f| f.folder_end()).max().unwrap_or(0);
             let mut reader = self.open_folder(open()?, folder.index)?;
-            // Members whose bytes are being collected, with their buffers.
-            let mut active: Vec<(&FileEntry, Vec<u8>)> = Vec::new();
+            // Members started and not ended yet, in the order they started.
+            let mut active: Vec<&FileEntry> = Vec::new();
             // Members not started yet, in folder order.
             let mut pending = members.iter().copied().peekable();
             loop {
                 let pos = reader.position();
                 // Start the members that begin at or before here.
                 while let Some(f) = pending.next_if(|f| u64::from(f.folder_offset) <= pos) {
-                    active.push((f, Vec::with_capacity(f.size.min(64 << 20) as usize)));
+                    sink.start(f, pos)?;
+                    active.push(f);
                 }
-                // Deliver the complete ones, in order.
-                while let Some(i) = active.iter().position(|(f, _)| f.folder_end() <= pos) {
-                    let (f, bytes) = active.remove(i);
-                    on_member(f, bytes)?;
+                // End the complete ones, in order.
+                while let Some(i) = active.iter().position(|f| f.folder_end() <= pos) {
+                    sink.end(active.remove(i))?;
                 }
                 progress(consumed_before + reader.consumed());
                 if pos >= end {
@@ -123,17 +166,78 @@ impl Cabinet {
                 let chunk = reader.take(limit.min(usize::MAX as u64) as usize)?;
                 if chunk.is_empty() {
                     // pos < end: some member still needs bytes.
-                    let missing = active.first().map(|(f, _)| *f).or(pending.peek().copied());
+                    let missing = active.first().copied().or(pending.peek().copied());
                     return Err(ended_early(folder.index, pos, end, missing));
                 }
-                for (f, buf) in &mut active {
-                    buf.extend_from_slice(member_part(f, chunk, pos));
+                for f in &active {
+                    let part = member_part(f, chunk, pos);
+                    if !part.is_empty() {
+                        sink.piece(f, part)?;
+                    }
                 }
             }
             consumed_before += reader.consumed();
             unchecksummed += reader.blocks_not_checksummed();
         }
         Ok(unchecksummed)
+    }
+}
+
+/// What [`Cabinet::drain_folder`] established about a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    /// The sizes of the folder's members, added up.
+    pub member_bytes: u64,
+    /// How many of its blocks carry a checksum of 0 (not computed).
+    pub blocks_not_checksummed: u64,
+}
+
+/// Where [`Cabinet::stream_all_pieces`] hands members, as their folder
+/// decodes. For each member: `start`, its bytes in order through `piece`
+/// (never empty pieces; none for an empty member), then `end`, unless the
+/// stream fails first. Members of one folder may overlap in a hostile
+/// cabinet, so several can be started and not ended at once. An error
+/// from any call stops the stream with that error.
+/// A member is the same `&'c FileEntry` (an entry of the cabinet's table)
+/// in every call.
+pub trait MemberSink<'c> {
+    /// `file` starts; the folder has been decoded up to `pos`.
+    fn start(&mut self, file: &'c FileEntry, pos: u64) -> Result<()>;
+    /// The next bytes of `file`.
+    fn piece(&mut self, file: &'c FileEntry, bytes: &[u8]) -> Result<()>;
+    /// Every byte of `file` has been handed over.
+    fn end(&mut self, file: &'c FileEntry) -> Result<()>;
+}
+
+/// Collects each member whole, for [`Cabinet::stream_members`] and the
+/// callers that want members as vectors.
+struct Collect<'c, F> {
+    active: Vec<(&'c FileEntry, Vec<u8>)>,
+    on_member: F,
+}
+
+impl<'c, F: FnMut(&FileEntry, Vec<u8>) -> Result<()>> MemberSink<'c> for Collect<'c, F> {
+    fn start(&mut self, file: &'c FileEntry, _: u64) -> Result<()> {
+        self.active
+            .push((file, Vec::with_capacity(file.size.min(64 << 20) as usize)));
+        Ok(())
+    }
+
+    fn piece(&mut self, file: &'c FileEntry, bytes: &[u8]) -> Result<()> {
+        if let Some((_, buf)) = self.active.iter_mut().find(|(f, _)| std::ptr::eq(*f, file)) {
+            buf.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, file: &'c FileEntry) -> Result<()> {
+        match self.active.iter().position(|(f, _)| std::ptr::eq(*f, file)) {
+            Some(i) => {
+                let (f, bytes) = self.active.remove(i);
+                (self.on_member)(f, bytes)
+            }
+            None => Ok(()),
+        }
     }
 }
 

@@ -24,6 +24,11 @@ impl<R: Read> Forward<R> {
         Forward { inner, pos: 0, len }
     }
 
+    /// The stream underneath.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
     /// The stream underneath, wherever this view left it.
     pub fn into_inner(self) -> R {
         self.inner

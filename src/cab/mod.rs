@@ -20,7 +20,8 @@
 //! member out of that stream, and [`cabinet`] assembles the tables and opens
 //! folders and members; `extract` decodes each folder once for many members.
 //! [`lzx`] is wsuscat's own LZX codec, [`writer`] builds cabinets,
-//! [`forward`] lets a nested cabinet be parsed without seeking back.
+//! [`forward`] lets a nested cabinet be parsed without seeking back, and
+//! [`pipe`] hands a member's bytes to another thread as they are decoded.
 //! Their imports form no circle: each structure's module can be read
 //! without the ones that use it.
 //!
@@ -52,6 +53,7 @@ pub mod forward;
 pub mod header;
 pub mod lzx;
 pub mod member;
+pub mod pipe;
 mod read;
 pub mod stream;
 pub mod walk;
@@ -59,6 +61,7 @@ pub mod writer;
 
 pub use cabinet::Cabinet;
 pub use data::{MAX_BLOCK_COMPRESSED, MAX_BLOCK_UNCOMPRESSED};
+pub use extract::{Drained, MemberSink};
 pub use file::FileEntry;
 pub use folder::{Compression, FolderEntry};
 pub use header::Header;

@@ -51,9 +51,14 @@ impl<R: Read + Seek> FolderReader<R> {
         cabinet_end: u64,
     ) -> Result<FolderReader<R>> {
         let decoder = Decoder::new(entry.compression).map_err(|e| e.with_folder(entry.index))?;
-        reader
-            .seek(SeekFrom::Start(u64::from(entry.data_offset)))
-            .map_err(|e| Error::seek(e, "folder data"))?;
+        // A folder of no blocks reads nothing: where its data would start
+        // does not matter, and a forward-only reader past that point must
+        // not be asked to seek back to it.
+        if entry.block_count > 0 {
+            reader
+                .seek(SeekFrom::Start(u64::from(entry.data_offset)))
+                .map_err(|e| Error::seek(e, "folder data"))?;
+        }
         Ok(FolderReader {
             reader,
             next_block_offset: u64::from(entry.data_offset),

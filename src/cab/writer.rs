@@ -119,6 +119,10 @@ impl FolderBuild {
             }
         };
         assert!(compressed.len() <= MAX_BLOCK_COMPRESSED, "block too large");
+        // Kept until `finish`: without the room deflate was given, a
+        // folder of 65,535 well-compressed blocks is a few MB, not 2.5 GB.
+        let mut compressed = compressed;
+        compressed.shrink_to_fit();
         self.blocks.push(Block {
             compressed,
             uncompressed_len: input.len() as u16,
@@ -217,6 +221,43 @@ impl CabBuilder {
         self.files.push(FileBuild {
             name: name.to_string(),
             size: data.len() as u32,
+            folder: folder_index as u16,
+            folder_offset: offset as u32,
+        });
+        self
+    }
+
+    /// Adds a member of `size` bytes whose bytes `fill` writes into each
+    /// buffer it is handed, in order, at most 1 MiB at a time: a member of
+    /// gigabytes is compressed as it is produced, never held.
+    pub fn add_file_with(
+        &mut self,
+        name: &str,
+        size: u32,
+        mut fill: impl FnMut(&mut [u8]),
+    ) -> &mut CabBuilder {
+        let folder_index = self.folders.len().saturating_sub(1);
+        let Some(folder) = self.folders.last_mut() else {
+            self.add_folder(Compression::MsZip);
+            return self.add_file_with(name, size, fill);
+        };
+        let offset = folder.size;
+        assert!(
+            offset + u64::from(size) <= u64::from(u32::MAX),
+            "folder too large"
+        );
+        let mut buf = vec![0u8; (size as usize).min(1 << 20)];
+        let mut left = size as usize;
+        while left > 0 {
+            let piece = buf.get_mut(..left.min(1 << 20)).unwrap_or_default();
+            fill(piece);
+            folder.push(piece);
+            left -= piece.len();
+        }
+        folder.size += u64::from(size);
+        self.files.push(FileBuild {
+            name: name.to_string(),
+            size,
             folder: folder_index as u16,
             folder_offset: offset as u32,
         });

@@ -118,6 +118,14 @@ pub const INDEX_XML: &str = "index.xml";
 /// The metadata file inside package.cab.
 pub const PACKAGE_XML: &str = "package.xml";
 
+/// The most bytes of index.xml any command reads into memory (16 MiB).
+/// index.xml is the only member read whole: it is parsed as one document.
+/// A real one lists about 75 cabinets in a few KB; even a catalog of 65,535
+/// shards (the most a cabinet's file table can hold) would need about
+/// 4 MB, so the bound refuses only a hostile or corrupt member, before a
+/// byte of it is held.
+pub const MAX_INDEX_XML: u64 = 16 << 20;
+
 /// Places an error from scanning package.xml: parse errors are about
 /// package.xml's text, decoding errors about package.cab's blocks (errors
 /// from the outer cabinet's stream arrive sealed with their own place).
@@ -203,12 +211,12 @@ impl Catalog {
 
     /// index.xml's bytes. It is small and, in every known catalog, the
     /// first member, so this decodes next to nothing; a hostile one is
-    /// refused over 16 MiB.
+    /// refused over [`MAX_INDEX_XML`].
     pub fn read_index_xml(&self) -> Result<Vec<u8>> {
         let file = self.find(INDEX_XML)?;
         self.outer
             .open_member(open_file(&self.path)?, file)
-            .and_then(|m| m.read_all(16 << 20))
+            .and_then(|m| m.read_all(MAX_INDEX_XML))
             .map_err(|e| e.inside(INDEX_XML).with_file(&self.path))
     }
 

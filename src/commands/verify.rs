@@ -5,20 +5,39 @@
 //! checksum and every member's size is checked, index.xml must parse and name
 //! only cabinets that exist, and package.xml must be well-formed to its end.
 //! The outer cabinet is one sequential stream; the nested cabinets coming out
-//! of it are independent, so the rayon pool verifies them while the stream
-//! goes on. The signature is verified on a separate read pass in parallel.
+//! of it are independent, so each is verified on a thread of its own while
+//! the stream goes on. The signature is verified on a separate read pass in
+//! parallel.
+//!
+//! Why nothing is held whole: a nested cabinet is 9 to 15 MB in a real
+//! catalog, but only its CFFILE entry in the outer cabinet says so, and a
+//! hostile one claims 2 GiB (a member claiming gigabytes inside it, too).
+//! So each nested cabinet is piped (`cab::pipe`) to its verifier as the
+//! outer folder decodes, parsed forward-only (`cab::forward`), and its
+//! folders are decoded block by block and counted, never collected. What
+//! is held is bounded whatever the input claims: [`PIPE_BUDGET`] bytes in
+//! the pipes, at most [`MAX_NESTED_AT_ONCE`] verifiers (each one folder's
+//! decoder and its cabinet's tables), and index.xml, the one member parsed
+//! whole, up to [`MAX_INDEX_XML`]. A nested cabinet whose layout needs a
+//! backward seek (tables after the data, folders sharing blocks), which no
+//! cabinet writer produces, is refused as `check` refuses such a
+//! package.cab.
 
-use std::io::Cursor;
+use std::collections::HashMap;
+use std::io::{BufReader, Read};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::thread::Scope;
 
 use serde::Serialize;
 
-use crate::cab::Cabinet;
+use crate::cab::forward::Forward;
+use crate::cab::pipe::{pipe, Budget, PipeReader, PipeWriter};
+use crate::cab::{Cabinet, FileEntry, MemberSink};
 use crate::catalog::index::Index;
-use crate::catalog::package::scan::{scan, Gate, ScanOptions, Visitor};
+use crate::catalog::package::scan::{scan, ScanOptions, Visitor};
 use crate::catalog::update::Update;
-use crate::catalog::{Catalog, PACKAGE_CAB, PACKAGE_XML};
+use crate::catalog::{Catalog, INDEX_XML, MAX_INDEX_XML, PACKAGE_CAB, PACKAGE_XML};
 use crate::error::{Error, ErrorKind, Result};
 use crate::trust::integrity::{self, SignaturePolicy, SignatureStatus, TrustOptions};
 
@@ -139,13 +158,20 @@ impl Visitor for Counter {
     }
 }
 
-/// Verifies the nested cabinet `name` held in `bytes`.
-fn verify_nested(name: &str, bytes: &[u8]) -> Result<Outcome> {
-    let cab = Cabinet::parse(&mut Cursor::new(bytes)).map_err(|e| e.inside(name))?;
-    integrity::check_cabinet_end(bytes, &cab.header).map_err(|e| e.inside(name))?;
+/// Verifies the nested cabinet `name`, `len` bytes long, as its bytes come
+/// down `pipe`: parsed forward-only, then each folder decoded in the order
+/// of its data, nothing of it held but one block at a time.
+fn verify_nested(name: &str, len: u64, pipe: PipeReader<'_>) -> Result<Outcome> {
+    // The tables are read a field (a name, a byte) at a time: a buffer
+    // keeps that from costing a trip through the pipe each.
+    let mut input = Forward::new(BufReader::with_capacity(PIPE_READ_BUFFER, pipe), len);
+    let cab = Cabinet::parse_sized(&mut input, len).map_err(|e| e.inside(name))?;
+    fill_head(&mut input, len).map_err(|e| e.inside(name))?;
+    integrity::check_cabinet_end(input.get_ref().get_ref().head(), len, &cab.header)
+        .map_err(|e| e.inside(name))?;
     let mut summary = NestedCab {
         name: name.to_string(),
-        compressed_bytes: bytes.len() as u64,
+        compressed_bytes: len,
         folders: cab.folders.len(),
         files: cab.files.len(),
         bytes: 0,
@@ -157,58 +183,101 @@ fn verify_nested(name: &str, bytes: &[u8]) -> Result<Outcome> {
         .filter(|f| f.has_unsafe_path())
         .map(|f| format!("{name} > {}", f.name))
         .collect();
-    // package.xml (about 114 MB) is streamed through the scanner and its
-    // folder then decoded to the end; every other folder is decoded once,
-    // its members handed over whole (shard fragments are small).
-    let mut package = None;
-    let mut skip_folder = None;
-    if name.eq_ignore_ascii_case(PACKAGE_CAB) {
-        let file = cab.find(PACKAGE_XML).cloned().ok_or_else(|| {
+    let package_xml = if name.eq_ignore_ascii_case(PACKAGE_CAB) {
+        Some(cab.find(PACKAGE_XML).cloned().ok_or_else(|| {
             Error::new(
                 ErrorKind::MissingMember,
                 format!("no {PACKAGE_XML} in {PACKAGE_CAB}"),
             )
             .inside(name)
-        })?;
-        let mut xml = cab
-            .open_member(Cursor::new(bytes), &file)
-            .map_err(|e| e.inside(name))?;
-        let options = ScanOptions {
-            threads: 1,
-            ..ScanOptions::default()
-        };
-        let scanned = scan(&mut xml, &options, &|| Counter(0), None).map_err(|e| {
-            if matches!(
-                e.kind(),
-                ErrorKind::Xml | ErrorKind::NoUpdates | ErrorKind::Limit
-            ) {
-                e.inside(PACKAGE_XML).inside(name)
-            } else {
-                e.inside(name)
+        })?)
+    } else {
+        None
+    };
+    // A forward-only stream meets the folders in the order of their data
+    // (in every real cabinet, the table's order).
+    let mut folders: Vec<_> = cab.folders.iter().collect();
+    folders.sort_by_key(|f| (f.data_offset, f.index));
+    let mut package = None;
+    for folder in folders {
+        match &package_xml {
+            // package.xml (about 114 MB) goes through the scanner as its
+            // folder decodes; the rest of that folder is decoded after it.
+            Some(file) if file.folder == folder.index => {
+                let updates = scan_package_xml(&cab, &mut input, file, name)?;
+                summary.blocks_not_checksummed += updates.1;
+                summary.bytes += u64::from(file.size);
+                package = Some(PackageXmlSummary {
+                    bytes: u64::from(file.size),
+                    updates: updates.0,
+                });
             }
-        })?;
-        xml.finish_folder().map_err(|e| e.inside(name))?;
-        summary.blocks_not_checksummed += xml.blocks_not_checksummed();
-        summary.bytes += u64::from(file.size);
-        skip_folder = Some(file.folder);
-        package = Some(PackageXmlSummary {
-            bytes: u64::from(file.size),
-            updates: scanned.visitors.iter().map(|c| c.0).sum(),
-        });
+            _ => {
+                let drained = cab
+                    .drain_folder(&mut input, folder.index)
+                    .map_err(|e| e.inside(name))?;
+                summary.bytes += drained.member_bytes;
+                summary.blocks_not_checksummed += drained.blocks_not_checksummed;
+            }
+        }
     }
-    let mut bytes_out = 0u64;
-    summary.blocks_not_checksummed += cab
-        .stream_folders(
-            || Ok(Cursor::new(bytes)),
-            &|folder| Some(folder) != skip_folder,
-            |_, data| {
-                bytes_out += data.len() as u64;
-                Ok(())
-            },
-        )
-        .map_err(|e| e.inside(name))?;
-    summary.bytes += bytes_out;
     Ok(Outcome::Cab(summary, package, unsafe_names))
+}
+
+/// A nested cabinet as its verifier reads it.
+type Nested<'e> = Forward<BufReader<PipeReader<'e>>>;
+
+/// The read buffer of a nested cabinet's verifier (64 KiB): two blocks'
+/// worth, so that reading a block's header and data takes one copy out of
+/// the pipe, not one per field.
+const PIPE_READ_BUFFER: usize = 64 << 10;
+
+/// Reads on until the pipe has kept the nested cabinet's first
+/// [`integrity::NESTED_HEAD_LEN`] bytes (or all of a shorter one). Parsing
+/// the tables has always read that far in a cabinet whose tables parse.
+fn fill_head(input: &mut Nested<'_>, len: u64) -> Result<()> {
+    let want = len.min(integrity::NESTED_HEAD_LEN as u64) as usize;
+    let mut buf = [0u8; integrity::NESTED_HEAD_LEN];
+    while input.get_ref().get_ref().head().len() < want {
+        let missing = want - input.get_ref().get_ref().head().len();
+        match input.read(&mut buf[..missing]) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => return Err(Error::io(e, "the cabinet header")),
+        }
+    }
+    Ok(())
+}
+
+/// Scans package.xml (`file`) to its end as its folder decodes, then
+/// decodes the rest of the folder. Returns the update count and the blocks
+/// of the folder not checksummed.
+fn scan_package_xml(
+    cab: &Cabinet,
+    input: &mut Nested<'_>,
+    file: &FileEntry,
+    name: &str,
+) -> Result<(u64, u64)> {
+    let mut xml = cab.open_member(input, file).map_err(|e| e.inside(name))?;
+    let options = ScanOptions {
+        threads: 1,
+        ..ScanOptions::default()
+    };
+    let scanned = scan(&mut xml, &options, &|| Counter(0), None).map_err(|e| {
+        if matches!(
+            e.kind(),
+            ErrorKind::Xml | ErrorKind::NoUpdates | ErrorKind::Limit
+        ) {
+            e.inside(PACKAGE_XML).inside(name)
+        } else {
+            e.inside(name)
+        }
+    })?;
+    xml.finish_folder().map_err(|e| e.inside(name))?;
+    Ok((
+        scanned.visitors.iter().map(|c| c.0).sum(),
+        xml.blocks_not_checksummed(),
+    ))
 }
 
 /// Verifies the catalog at `path`.
@@ -243,8 +312,7 @@ fn verify_content(
     if let Some(p) = progress {
         p.start(u64::from(outer.header.cabinet_size));
     }
-    let pool = worker_pool(threads)?;
-    let streamed = stream_members(outer, path, &pool, threads, progress);
+    let streamed = stream_members(outer, path, threads, progress);
     if let Some(p) = progress {
         p.finish();
     }
@@ -287,15 +355,76 @@ fn verify_content(
     })
 }
 
-/// The pool that verifies nested cabinets while the outer stream goes on.
-fn worker_pool(threads: usize) -> Result<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.saturating_sub(1).max(1))
-        .thread_name(|i| format!("wsuscat-verify-{i}"))
-        .build()
-        .map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")).with_source(e)
-        })
+/// Bytes of nested cabinets decoded out of the outer folder and not yet
+/// read by their verifiers, all of them together (16 MiB). This is what
+/// lets the outer stream run ahead of the nested verifiers, so that one
+/// thread decodes the outer folder while others decode the shards it
+/// already passed: a real shard is about 9 MB and package.cab about 15 MB
+/// as members, so 16 MiB holds the rest of one while the next one starts.
+/// Past it the outer stream waits; whatever a member claims, no more is
+/// held.
+pub const PIPE_BUDGET: usize = 16 << 20;
+
+/// The most nested cabinets verified at once, whatever `--threads` says
+/// (8). Each holds one folder's decoder (an LZX window is at most 2 MiB)
+/// and its own tables (about 1.5 MB for a real shard of 12.5k members), so
+/// 8 of them stay within tens of MB; more threads than that would only
+/// wait for the one outer stream that feeds them all.
+pub const MAX_NESTED_AT_ONCE: usize = 8;
+
+/// How many nested cabinets are verified at once for `threads` threads:
+/// one fewer than the threads (the outer stream has one), but at least
+/// two, so that the next cabinet can start while the last one's tail is
+/// still being decoded.
+fn nested_at_once(threads: usize) -> usize {
+    threads.saturating_sub(1).clamp(2, MAX_NESTED_AT_ONCE)
+}
+
+/// Places for nested verifiers: a verifier holds one until it is done.
+struct Slots {
+    busy: Mutex<usize>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// One verifier's place in [`Slots`], freed when dropped (also by a
+/// verifier that panics, so the outer stream cannot wait forever).
+struct Slot<'a>(&'a Slots);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *self.0.busy.lock().unwrap_or_else(PoisonError::into_inner) -= 1;
+        self.0.freed.notify_all();
+    }
+}
+
+impl Slots {
+    /// Waits for a free place. `open` is how many nested cabinets are
+    /// started and not yet fed to their end: their verifiers wait on the
+    /// outer stream, so if they hold every place no place will ever free
+    /// up (members that overlap in the outer folder, which no writer
+    /// produces) and that is an error instead of a wait.
+    fn enter(&self, open: usize, file: &FileEntry, pos: u64) -> Result<Slot<'_>> {
+        let mut busy = self.busy.lock().unwrap_or_else(PoisonError::into_inner);
+        while *busy >= self.max {
+            if open >= self.max {
+                return Err(Error::new(
+                    ErrorKind::Limit,
+                    format!(
+                        "expected at most {} nested cabinets open at once (the nested-verifier bound), but member {:?} starts at byte {pos} of folder {} while {open} others are still open: members overlap",
+                        self.max, file.name, file.folder
+                    ),
+                )
+                .with_folder(file.folder));
+            }
+            busy = self
+                .freed
+                .wait(busy)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *busy += 1;
+        Ok(Slot(self))
+    }
 }
 
 /// The outer cabinet, streamed to its end.
@@ -310,22 +439,43 @@ struct Streamed {
     result: Result<u64>,
 }
 
-/// Streams the outer cabinet, handing each nested cabinet to the pool.
+/// What the outer stream and the nested verifiers share.
+struct Shared {
+    budget: Budget,
+    slots: Slots,
+    /// Each member's outcome by the order it started in.
+    outcomes: Mutex<Vec<(usize, Result<Outcome>)>>,
+}
+
+/// Streams the outer cabinet, handing each nested cabinet to a verifier
+/// thread as its bytes come out.
 fn stream_members(
     outer: &Cabinet,
     path: &Path,
-    pool: &rayon::ThreadPool,
     threads: usize,
     progress: Option<&dyn VerifyProgress>,
 ) -> Streamed {
-    let outcomes: Mutex<Vec<(usize, Result<Outcome>)>> = Mutex::new(Vec::new());
-    let gate = Gate::new(threads + 1);
-    let mut bytes_total = 0u64;
-    let result = pool.in_place_scope(|scope| {
-        let mut seq = 0usize;
-        let outcomes = &outcomes;
-        let gate = &gate;
-        outer.stream_all(
+    let shared = Shared {
+        budget: Budget::new(PIPE_BUDGET),
+        slots: Slots {
+            busy: Mutex::new(0),
+            freed: Condvar::new(),
+            max: nested_at_once(threads),
+        },
+        outcomes: Mutex::new(Vec::new()),
+    };
+    let (result, ended, bytes) = std::thread::scope(|scope| {
+        let mut sink = Sink {
+            scope,
+            shared: &shared,
+            open: HashMap::new(),
+            open_nested: 0,
+            open_index: 0,
+            started: 0,
+            ended: Vec::new(),
+            bytes: 0,
+        };
+        let result = outer.stream_all_pieces(
             || {
                 std::fs::File::open(path)
                     .map(|f| std::io::BufReader::with_capacity(256 << 10, f))
@@ -338,50 +488,193 @@ fn stream_members(
                     p.position(bytes);
                 }
             },
-            |file, bytes| {
-                bytes_total += bytes.len() as u64;
-                let index = seq;
-                seq += 1;
-                let name = file.name.clone();
-                if let Some(outcome) = verify_member(&name, &bytes) {
-                    outcomes
-                        .lock()
-                        .expect("outcomes lock")
-                        .push((index, outcome));
-                    return Ok(());
-                }
-                let slot = gate.enter();
-                scope.spawn(move |_| {
-                    let _slot = slot;
-                    let outcome = verify_nested(&name, &bytes);
-                    outcomes
-                        .lock()
-                        .expect("outcomes lock")
-                        .push((index, outcome));
-                });
-                Ok(())
-            },
-        )
+            &mut sink,
+        );
+        // Dropping the sink drops the pipes of members the stream did not
+        // finish: their verifiers stop, and are waited for here.
+        (result, sink.ended, sink.bytes)
     });
+    // A member the outer stream cut short has no outcome: the stream's own
+    // failure says what happened.
+    let mut rank = HashMap::with_capacity(ended.len());
+    for (i, id) in ended.into_iter().enumerate() {
+        rank.insert(id, i);
+    }
+    let outcomes = shared
+        .outcomes
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        .filter_map(|(id, o)| rank.get(&id).map(|&i| (i, o)))
+        .collect();
     Streamed {
-        outcomes: outcomes.into_inner().expect("pool finished"),
-        bytes: bytes_total,
+        outcomes,
+        bytes,
         result,
     }
 }
 
-/// The outcome of a member that is no nested cabinet; `None` for one that
-/// is, which the pool verifies.
-fn verify_member(name: &str, bytes: &[u8]) -> Option<Result<Outcome>> {
-    if name.eq_ignore_ascii_case("index.xml") {
-        return Some(Index::parse(bytes).map(Outcome::Index));
+/// What becomes of an outer member's bytes while it is open.
+enum Open<'e> {
+    /// index.xml, collected (up to [`MAX_INDEX_XML`]) to be parsed whole.
+    Index(Vec<u8>),
+    /// A member not named like a cabinet: its first 4 bytes decide whether
+    /// it is one (`MSCF`). Where it started, for an error.
+    Sniff(Vec<u8>, u64),
+    /// A nested cabinet, piped to its verifier.
+    Nested(PipeWriter<'e>),
+    /// A plain member: its bytes are dropped.
+    Plain,
+    /// Its outcome is known already (an error): its bytes are dropped.
+    Done,
+}
+
+/// The outer stream's [`MemberSink`]: where each member's bytes go.
+struct Sink<'s, 'e> {
+    scope: &'s Scope<'s, 'e>,
+    shared: &'e Shared,
+    /// Open members by their table entry's address, with their start order.
+    open: HashMap<usize, (usize, Open<'e>)>,
+    /// How many of the open members are nested cabinets.
+    open_nested: usize,
+    /// What the open index.xml members claim, together: members that
+    /// overlap (no writer produces them) must not each collect up to the
+    /// bound at once.
+    open_index: u64,
+    started: usize,
+    /// Start orders of the members that ended, in the order they ended.
+    ended: Vec<usize>,
+    bytes: u64,
+}
+
+fn key(file: &FileEntry) -> usize {
+    std::ptr::from_ref(file) as usize
+}
+
+impl<'e> Sink<'_, 'e> {
+    fn outcome(&self, id: usize, outcome: Result<Outcome>) {
+        self.shared
+            .outcomes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((id, outcome));
     }
-    // A member named like a cabinet must be one: a shard replaced by
-    // garbage must not pass as a plain file.
-    if !bytes.starts_with(b"MSCF") && !name.to_ascii_lowercase().ends_with(".cab") {
-        return Some(Ok(Outcome::Plain));
+
+    /// Starts a verifier for the nested cabinet `file` and pipes it `first`.
+    fn nested(&mut self, id: usize, file: &FileEntry, pos: u64, first: &[u8]) -> Result<Open<'e>> {
+        let shared = self.shared;
+        let slot = shared.slots.enter(self.open_nested, file, pos)?;
+        let (mut writer, reader) = pipe(&shared.budget, integrity::NESTED_HEAD_LEN);
+        let name = file.name.clone();
+        let len = u64::from(file.size);
+        std::thread::Builder::new()
+            .name("wsuscat-verify".into())
+            .spawn_scoped(self.scope, move || {
+                let _slot = slot;
+                let outcome = verify_nested(&name, len, reader);
+                shared
+                    .outcomes
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((id, outcome));
+            })
+            .map_err(|e| {
+                Error::new(ErrorKind::Io, format!("cannot start a thread: {e}")).with_source(e)
+            })?;
+        self.open_nested += 1;
+        writer.write(first);
+        Ok(Open::Nested(writer))
     }
-    None
+}
+
+impl<'c> MemberSink<'c> for Sink<'_, '_> {
+    fn start(&mut self, file: &'c FileEntry, pos: u64) -> Result<()> {
+        let id = self.started;
+        self.started += 1;
+        let open = if file.name.eq_ignore_ascii_case(INDEX_XML) {
+            if u64::from(file.size) + self.open_index > MAX_INDEX_XML {
+                self.outcome(id, Err(index_too_large(file, self.open_index)));
+                Open::Done
+            } else {
+                self.open_index += u64::from(file.size);
+                Open::Index(Vec::new())
+            }
+        } else if file.name.to_ascii_lowercase().ends_with(".cab") {
+            // A member named like a cabinet must be one: a shard replaced
+            // by garbage must not pass as a plain file.
+            self.nested(id, file, pos, &[])?
+        } else {
+            Open::Sniff(Vec::with_capacity(4), pos)
+        };
+        self.open.insert(key(file), (id, open));
+        Ok(())
+    }
+
+    fn piece(&mut self, file: &'c FileEntry, bytes: &[u8]) -> Result<()> {
+        let Some((id, open)) = self.open.get_mut(&key(file)) else {
+            return Ok(());
+        };
+        match open {
+            Open::Index(buf) => buf.extend_from_slice(bytes),
+            Open::Nested(writer) => writer.write(bytes),
+            Open::Sniff(head, pos) => {
+                let take = (4 - head.len()).min(bytes.len());
+                head.extend_from_slice(&bytes[..take]);
+                if head.len() == 4 {
+                    let (id, pos) = (*id, *pos);
+                    let next = if head == b"MSCF" {
+                        let mut first = std::mem::take(head);
+                        first.extend_from_slice(&bytes[take..]);
+                        self.nested(id, file, pos, &first)?
+                    } else {
+                        Open::Plain
+                    };
+                    self.open.insert(key(file), (id, next));
+                }
+            }
+            Open::Plain | Open::Done => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, file: &'c FileEntry) -> Result<()> {
+        let Some((id, open)) = self.open.remove(&key(file)) else {
+            return Ok(());
+        };
+        match open {
+            Open::Index(buf) => {
+                self.open_index -= u64::from(file.size);
+                self.outcome(id, Index::parse(&buf).map(Outcome::Index));
+            }
+            Open::Nested(writer) => {
+                writer.finish();
+                self.open_nested -= 1;
+            }
+            Open::Sniff(..) | Open::Plain => self.outcome(id, Ok(Outcome::Plain)),
+            Open::Done => {}
+        }
+        self.ended.push(id);
+        self.bytes += u64::from(file.size);
+        Ok(())
+    }
+}
+
+/// index.xml claims more than any command reads of it (with `open`
+/// bytes claimed by other index.xml members still being collected).
+fn index_too_large(file: &FileEntry, open: u64) -> Error {
+    let others = if open > 0 {
+        format!(" while other index.xml members overlapping it claim {open}")
+    } else {
+        String::new()
+    };
+    Error::new(
+        ErrorKind::Limit,
+        format!(
+            "expected at most {MAX_INDEX_XML} bytes (the index.xml bound), but its entry claims {} at byte {} of folder {}{others}",
+            file.size, file.folder_offset, file.folder
+        ),
+    )
+    .inside(INDEX_XML)
 }
 
 /// What the outer cabinet's members came to.

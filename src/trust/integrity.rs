@@ -216,20 +216,25 @@ pub fn recheck(path: &Path, pre: &Preflighted) -> Result<()> {
     }
 }
 
-/// A cabinet held in memory (a nested cabinet, `bytes` long, whose header
-/// was parsed into `header`) must end where its header says it does: bytes
+/// How many of a nested cabinet's first bytes [`check_cabinet_end`] reads:
+/// the signature preflight's header, kept as the cabinet streams past.
+pub const NESTED_HEAD_LEN: usize = signature::HEAD_LEN;
+
+/// A nested cabinet, `len` bytes long, whose header was parsed into
+/// `header` and whose first bytes are `head` (at least
+/// [`NESTED_HEAD_LEN`] of them, or all of a shorter one: the cabinet itself
+/// is streamed, not held), must end where its header says it does: bytes
 /// past cbCabinet are refused unless the Authenticode signature area its
 /// header declares accounts for exactly them. The same preflight as a
 /// file's ([`preflight`]), so a nested cabinet is held to what the outer
 /// one is; a header that declares a signature the bytes do not carry (none
 /// past cbCabinet) is left alone, since nested signatures are not checked.
-pub fn check_cabinet_end(bytes: &[u8], header: &Header) -> Result<()> {
-    let len = bytes.len() as u64;
+pub fn check_cabinet_end(head: &[u8], len: u64, header: &Header) -> Result<()> {
     let end = u64::from(header.cabinet_size);
     if len <= end {
         return Ok(());
     }
-    let head = bytes.get(..signature::HEAD_LEN).unwrap_or(bytes);
+    let head = head.get(..signature::HEAD_LEN).unwrap_or(head);
     let pf = signature::preflight(head, len);
     if matches!(&pf, Ok(p) if p.signed.is_some()) {
         return Ok(());

@@ -333,3 +333,92 @@ fn fixtures_sign_reproducibly() {
     assert_eq!(a, b);
     assert_eq!(a, std::fs::read(testdata("sample-wsusscn2.cab")).unwrap());
 }
+
+/// Members that overlap in the outer folder (no writer produces them) keep
+/// every nested cabinet among them open at once; past the verifiers there
+/// are, verify stops with the bound's error instead of waiting for a place
+/// that never frees up.
+#[test]
+fn overlapping_nested_cabinets_past_the_verifier_bound_are_refused() {
+    let (_, package_cab) = small_catalog_parts(21, 30, 1);
+    let mut b = wsuscat::cab::writer::CabBuilder::new();
+    b.add_folder(Compression::MsZip);
+    b.add_file("index.xml", &generate::index_xml(&[]));
+    b.add_file("package.cab", &package_cab);
+    for i in 2..12 {
+        b.add_file(&format!("package{i}.cab"), &package_cab);
+    }
+    let mut bytes = b.finish();
+    // Every shard's entry points at package.cab's bytes.
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let mut at = cab.header.files_offset as usize;
+    let start = cab.files[1].folder_offset;
+    for f in &cab.files {
+        if f.name.starts_with("package") && f.name != "package.cab" {
+            bytes[at + 4..at + 8].copy_from_slice(&start.to_le_bytes());
+        }
+        at += 16 + f.raw_name.len() + 1;
+    }
+    let (_d, path) = temp_file("overlapping.cab", &bytes);
+    let r = verify(&path, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("nested cabinets open at once (the nested-verifier bound)")
+            && r.stderr.contains("members overlap"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// index.xml is the one member verify collects to parse whole: an entry
+/// claiming more than the bound is refused before a byte of it is held.
+#[test]
+fn an_index_xml_claiming_more_than_its_bound_is_refused() {
+    let (_, package_cab) = small_catalog_parts(22, 30, 1);
+    let mut b = wsuscat::cab::writer::CabBuilder::new();
+    b.add_folder(Compression::MsZip);
+    b.add_file("index.xml", &generate::index_xml(&[]));
+    b.add_file("package.cab", &package_cab);
+    b.add_file_with("filler.bin", 18 << 20, |buf| buf.fill(b' '));
+    let mut bytes = b.finish();
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let at = cab.header.files_offset as usize;
+    let claim: u32 = (16 << 20) + 1;
+    bytes[at..at + 4].copy_from_slice(&claim.to_le_bytes());
+    let (_d, path) = temp_file("big-index.cab", &bytes);
+    let r = verify(&path, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let expected = format!(
+        "index.xml: expected at most 16777216 bytes (the index.xml bound), but its entry claims {claim} at byte 0 of folder 0"
+    );
+    assert!(r.stderr.contains(&expected), "{}", r.stderr);
+
+    // A second index.xml entry over the first one's bytes, claiming
+    // exactly the bound: alone it would be collected, beside the first
+    // one still being collected it is not.
+    let index = generate::index_xml(&[]);
+    let mut b = wsuscat::cab::writer::CabBuilder::new();
+    b.add_folder(Compression::MsZip);
+    b.add_file("index.xml", &index);
+    b.add_file("index.xml", &index);
+    b.add_file("package.cab", &package_cab);
+    b.add_file_with("filler.bin", 18 << 20, |buf| buf.fill(b' '));
+    let mut bytes = b.finish();
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let at = cab.header.files_offset as usize + 16 + cab.files[0].raw_name.len() + 1;
+    let claim: u32 = 16 << 20;
+    bytes[at..at + 4].copy_from_slice(&claim.to_le_bytes());
+    bytes[at + 4..at + 8].copy_from_slice(&0u32.to_le_bytes());
+    let (_d, path) = temp_file("two-indexes.cab", &bytes);
+    let r = verify(&path, &["--allow-unsigned"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "its entry claims {claim} at byte 0 of folder 0 while other index.xml members overlapping it claim {}",
+            index.len()
+        )),
+        "{}",
+        r.stderr
+    );
+}
