@@ -96,7 +96,7 @@ pub(crate) fn write_table<const N: usize, I: Iterator<Item = [String; N]>>(
     w.flush()
 }
 
-fn table_line(cells: &mut dyn Iterator<Item = &str>, widths: &[usize]) -> String {
+pub(crate) fn table_line(cells: &mut dyn Iterator<Item = &str>, widths: &[usize]) -> String {
     use std::fmt::Write as _;
     let mut s = String::from(" ");
     for (cell, w) in cells.zip(widths) {
