@@ -233,23 +233,29 @@ impl CabBuilder {
         len: u32,
         data: &mut dyn std::io::Read,
     ) -> std::io::Result<&mut CabBuilder> {
-        if self.folders.is_empty() {
+        let folder_index = self.folders.len().saturating_sub(1);
+        let Some(folder) = self.folders.last_mut() else {
             self.add_folder(Compression::MsZip);
-        }
-        let folder_index = self.folders.len() - 1;
-        let folder = self.folders.last_mut().expect("a folder");
+            return self.add_file_from_reader(name, len, data);
+        };
         let offset = folder.size;
         assert!(
             offset + u64::from(len) <= u64::from(u32::MAX),
             "folder too large"
         );
-        let mut buf = vec![0u8; 64 << 10];
-        let mut left = u64::from(len);
-        while left > 0 {
-            let n = usize::try_from(left.min(buf.len() as u64)).expect("64 KiB");
-            data.read_exact(&mut buf[..n])?;
-            folder.push(&buf[..n]);
-            left -= n as u64;
+        let mut chunk = [0u8; 32 << 10];
+        let mut limited = std::io::Read::take(data, u64::from(len));
+        let mut read = 0u64;
+        loop {
+            let n = std::io::Read::read(&mut limited, &mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            folder.push(chunk.get(..n).unwrap_or_default());
+            read += n as u64;
+        }
+        if read != u64::from(len) {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
         }
         folder.size += u64::from(len);
         self.files.push(FileBuild {
