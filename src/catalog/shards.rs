@@ -120,7 +120,7 @@ pub struct Job {
     pub name: String,
     /// Its RANGESTART in index.xml.
     pub range_start: u64,
-    wanted: Arc<[u64]>,
+    wanted: Arc<Vec<u64>>,
     range: std::ops::Range<usize>,
 }
 
@@ -145,7 +145,11 @@ pub fn plan(
     index: &Index,
     request: &Request,
 ) -> Result<(Vec<Job>, ShardReport)> {
-    plan_sorted(catalog, index, request.revisions.iter().copied().collect())
+    plan_sorted(
+        catalog,
+        index,
+        Arc::new(request.revisions.iter().copied().collect()),
+    )
 }
 
 /// [`plan`] for revisions given as one ascending list without duplicates
@@ -153,7 +157,7 @@ pub fn plan(
 pub fn plan_sorted(
     catalog: &Catalog,
     index: &Index,
-    wanted: Arc<[u64]>,
+    wanted: Arc<Vec<u64>>,
 ) -> Result<(Vec<Job>, ShardReport)> {
     debug_assert!(wanted.windows(2).all(|w| w[0] < w[1]));
     let mut report = ShardReport::default();

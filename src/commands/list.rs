@@ -461,7 +461,7 @@ fn naming_for(
     drop(first);
     wanted.sort_unstable();
     wanted.dedup();
-    let (jobs, mut report) = shards::plan_sorted(&catalog, &index, wanted.into())?;
+    let (jobs, mut report) = shards::plan_sorted(&catalog, &index, std::sync::Arc::new(wanted))?;
     // What the first pass read and could not map joins the report.
     for (name, revs) in first_report.missing_shards {
         let list = report.missing_shards.entry(name).or_default();
