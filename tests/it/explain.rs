@@ -773,3 +773,99 @@ fn each_shard_is_decoded_once_however_many_updates_are_named() {
     assert!(read.contains(&f.truth.shard_for(1_293_995).unwrap()));
     assert!(read.len() <= 2, "{read:?}");
 }
+
+/// The sample catalog's outer cabinet rebuilt, unsigned, in one MSZIP
+/// folder, its shards in RANGESTART order or reversed.
+fn reordered_sample(shards_reversed: bool) -> Vec<u8> {
+    use std::io::Cursor;
+    use wsuscat::cab::writer::CabBuilder;
+    use wsuscat::cab::Cabinet;
+    let bytes = std::fs::read("testdata/sample-wsusscn2.cab").unwrap();
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let mut members: Vec<(String, Vec<u8>)> = Vec::new();
+    cab.stream_members(
+        || Ok(Cursor::new(&bytes[..])),
+        |_| true,
+        |f, data| {
+            members.push((f.name.clone(), data));
+            Ok(())
+        },
+    )
+    .unwrap();
+    let (mut shards, rest): (Vec<_>, Vec<_>) = members
+        .into_iter()
+        .partition(|(n, _)| n.starts_with("package") && n != "package.cab");
+    assert!(shards.len() >= 3, "{}", shards.len());
+    // Numbered in RANGESTART order in the sample.
+    shards.sort_by_key(|(n, _)| {
+        n.trim_start_matches("package")
+            .trim_end_matches(".cab")
+            .parse::<u32>()
+            .unwrap()
+    });
+    if shards_reversed {
+        shards.reverse();
+    }
+    let mut b = CabBuilder::new();
+    b.add_folder(Compression::MsZip);
+    for (name, data) in rest.iter().chain(&shards) {
+        b.add_file(name, data);
+    }
+    b.finish()
+}
+
+/// Rows are written in RevisionId order shard after shard; a catalog whose
+/// outer cabinet holds its shards in another order than their RANGESTARTs
+/// still lists every row, named, in RevisionId order (read in further
+/// passes over the outer cabinet), the same as in the usual order.
+#[test]
+fn list_is_the_same_whatever_order_the_outer_cabinet_holds_the_shards_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for reversed in [false, true] {
+        let path = dir.path().join(format!("sample-{reversed}.cab"));
+        std::fs::write(&path, reordered_sample(reversed)).unwrap();
+        let mut per_format = Vec::new();
+        for format in ["human", "csv"] {
+            for threads in ["1", "2", "4"] {
+                let r = run([
+                    "list",
+                    "--allow-unsigned",
+                    "--format",
+                    format,
+                    "--threads",
+                    threads,
+                    path.to_str().unwrap(),
+                ]);
+                assert_eq!(r.code, 0, "{}", r.stderr);
+                per_format.push(r.stdout);
+            }
+        }
+        outputs.push(per_format);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // Named: the table has titles and KB numbers.
+    assert!(outputs[0][0].contains(" KB50"), "{}", outputs[0][0]);
+    // And the reversed order did take more passes over the outer cabinet
+    // (one thread: a window of two of the sample's three shards).
+    let passes = |reversed: bool| {
+        let path = dir.path().join(format!("sample-{reversed}.cab"));
+        let r = run([
+            "list",
+            "--allow-unsigned",
+            "--format",
+            "json",
+            "--threads",
+            "1",
+            path.to_str().unwrap(),
+        ]);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        v["shards"]["outer_folders_decoded"].as_u64().unwrap()
+    };
+    assert!(
+        passes(true) > passes(false),
+        "{} {}",
+        passes(true),
+        passes(false)
+    );
+}
