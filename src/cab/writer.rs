@@ -264,6 +264,50 @@ impl CabBuilder {
         self
     }
 
+    /// Adds a member of `len` bytes read from `data` in small pieces, to the
+    /// current folder (starting an MSZIP folder if none): a member larger
+    /// than memory (a hostile test's 2 GiB of zeros) is compressed as it is
+    /// read, never held whole. `data` must give `len` bytes.
+    pub fn add_file_from_reader(
+        &mut self,
+        name: &str,
+        len: u32,
+        data: &mut dyn std::io::Read,
+    ) -> std::io::Result<&mut CabBuilder> {
+        let folder_index = self.folders.len().saturating_sub(1);
+        let Some(folder) = self.folders.last_mut() else {
+            self.add_folder(Compression::MsZip);
+            return self.add_file_from_reader(name, len, data);
+        };
+        let offset = folder.size;
+        assert!(
+            offset + u64::from(len) <= u64::from(u32::MAX),
+            "folder too large"
+        );
+        let mut chunk = [0u8; 32 << 10];
+        let mut limited = std::io::Read::take(data, u64::from(len));
+        let mut read = 0u64;
+        loop {
+            let n = std::io::Read::read(&mut limited, &mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            folder.push(chunk.get(..n).unwrap_or_default());
+            read += n as u64;
+        }
+        if read != u64::from(len) {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+        }
+        folder.size += u64::from(len);
+        self.files.push(FileBuild {
+            name: name.to_string(),
+            size: len,
+            folder: folder_index as u16,
+            folder_offset: offset as u32,
+        });
+        Ok(self)
+    }
+
     /// Lays the cabinet out and returns its bytes.
     pub fn finish(mut self) -> Vec<u8> {
         if let Some(f) = self.folders.last_mut() {

@@ -115,21 +115,7 @@ pub fn gather(
                 String::from_utf8_lossy(bytes).into_owned(),
             ));
         }
-        match (kind, facts) {
-            (FragmentKind::Localized(l), Facts::Localized(loc)) => {
-                g.seen_localized.insert(rev);
-                if let Some(t) = loc.title {
-                    let lang: Arc<str> = Arc::from(l.as_str());
-                    g.titles.entry(lang).or_default().insert(rev, Arc::from(t));
-                }
-            }
-            (_, Facts::Extended(x)) => {
-                g.seen_extended.insert(rev);
-                g.extended
-                    .insert(rev, (x.kb.map(Arc::from), x.msrc_severity.map(Arc::from)));
-            }
-            _ => {}
-        }
+        g.record(rev, kind, facts);
         Ok(())
     })?;
     let mut g = gathered.into_inner().expect("no reader holds the lock");
@@ -140,6 +126,57 @@ pub fn gather(
 }
 
 impl Gathered {
+    /// Takes what naming needs from one fragment (a shard reader's
+    /// collector, as [`gather`] uses it).
+    pub fn take(&mut self, rev: u64, kind: &FragmentKind, bytes: &[u8]) -> Result<()> {
+        let facts = fragment::parse_brief(kind, bytes)?;
+        self.record(rev, kind, facts);
+        Ok(())
+    }
+
+    fn record(&mut self, rev: u64, kind: &FragmentKind, facts: Facts) {
+        match (kind, facts) {
+            (FragmentKind::Localized(l), Facts::Localized(loc)) => {
+                self.seen_localized.insert(rev);
+                if let Some(t) = loc.title {
+                    let lang = match self.titles.get_key_value(l.as_str()) {
+                        Some((k, _)) => k.clone(),
+                        None => Arc::from(l.as_str()),
+                    };
+                    self.titles
+                        .entry(lang)
+                        .or_default()
+                        .insert(rev, Arc::from(t));
+                }
+            }
+            (_, Facts::Extended(x)) => {
+                self.seen_extended.insert(rev);
+                self.extended
+                    .insert(rev, (x.kb.map(Arc::from), x.msrc_severity.map(Arc::from)));
+            }
+            _ => {}
+        }
+    }
+
+    /// Copies the titles of `rev`, in every language read, from `other`:
+    /// what naming shard by shard keeps of a shard for later shards (its
+    /// bundles' titles), a handful of titles, not the shard.
+    pub fn keep_titles_of(&mut self, other: &Gathered, rev: u64) {
+        for (lang, titles) in &other.titles {
+            if let Some(t) = titles.get(&rev) {
+                self.titles
+                    .entry(lang.clone())
+                    .or_default()
+                    .insert(rev, t.clone());
+            }
+        }
+    }
+
+    /// How many titles are held (every language).
+    pub fn title_count(&self) -> usize {
+        self.titles.values().map(HashMap::len).sum()
+    }
+
     /// The title in `lang`, else in `fallback`, else in English, with the
     /// language found.
     pub fn title(
@@ -175,9 +212,48 @@ impl Gathered {
         lang: &str,
         report: &ShardReport,
     ) -> Names {
+        self.names_with(None, s, categories, lang, report)
+    }
+
+    /// Names one subject from its own shard's fragments (`self`) and the
+    /// titles read elsewhere (`also`: its categories' and bundle's, when
+    /// they are in other shards), the same names [`Gathered::names_for`]
+    /// makes when everything was read at once.
+    pub fn names_for_with(
+        &self,
+        also: &Gathered,
+        s: &Subject<'_>,
+        categories: &HashMap<String, u64>,
+        lang: &str,
+        report: &ShardReport,
+    ) -> Names {
+        self.names_with(Some(also), s, categories, lang, report)
+    }
+
+    fn title_either<'g>(
+        &'g self,
+        also: Option<&'g Gathered>,
+        rev: u64,
+        lang: &str,
+        fallback: Option<&str>,
+    ) -> Option<(&'g Arc<str>, &'g Arc<str>)> {
+        self.title(rev, lang, fallback)
+            .or_else(|| also.and_then(|g| g.title(rev, lang, fallback)))
+    }
+
+    fn names_with(
+        &self,
+        also: Option<&Gathered>,
+        s: &Subject<'_>,
+        categories: &HashMap<String, u64>,
+        lang: &str,
+        report: &ShardReport,
+    ) -> Names {
         let category_rev = |id: &str| categories.get(&id.to_ascii_lowercase()).copied();
         let mut n = Names::default();
-        if let Some((t, l)) = self.title(s.revision_id, lang, s.default_language.as_deref()) {
+        if let Some((t, l)) =
+            self.title_either(also, s.revision_id, lang, s.default_language.as_deref())
+        {
             n.title = Some(t.clone());
             n.title_language = Some(l.clone());
         }
@@ -191,7 +267,7 @@ impl Gathered {
                 continue;
             }
             let name = category_rev(id)
-                .and_then(|r| self.title(r, lang, None))
+                .and_then(|r| self.title_either(also, r, lang, None))
                 .map(|(t, _)| t.clone())
                 .unwrap_or_else(|| {
                     n.notes
@@ -213,7 +289,7 @@ impl Gathered {
             n.bundled_by = Some(BundleRef {
                 revision_id: b,
                 title: self
-                    .title(b, lang, s.default_language.as_deref())
+                    .title_either(also, b, lang, s.default_language.as_deref())
                     .map(|(t, _)| t.clone()),
             });
         }
@@ -309,6 +385,8 @@ pub fn names(
     Ok((out, report))
 }
 
-fn is_named_category(ty: &str) -> bool {
+/// Whether a category of this Type is named in reports (products and
+/// classifications; companies and product families are not).
+pub fn is_named_category(ty: &str) -> bool {
     ty == "Product" || ty == "UpdateClassification"
 }

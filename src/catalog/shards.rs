@@ -11,10 +11,10 @@
 //! re-decode the folder each time). A fragment that is not there is a fact
 //! the caller reports, never an error; a shard that is damaged is an error.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -24,6 +24,24 @@ use crate::catalog::index::Index;
 use crate::catalog::package::scan::Gate;
 use crate::catalog::Catalog;
 use crate::error::{Error, ErrorKind, Result};
+
+/// The most compressed bytes of one shard held in memory at once. Each
+/// wanted shard passes through as one buffer, and at most `threads + 1` are
+/// alive (one being read, one per worker), so this bounds what the shards
+/// can make `list` and `show` hold. A 2026 shard is about 9 MB compressed
+/// (214 MB expanded, 12.5k members); 48 MiB is five times that, and three
+/// of them stay well under the 256 MB that hostile input may cost. A shard
+/// above it is refused (exit 3) before any of it is read.
+pub const MAX_SHARD_BYTES: u64 = 48 << 20;
+
+/// The most bytes one fragment (`c\`, `x\`, `l\<lang>\` member of a
+/// shard) may expand to. A wanted fragment is handed over whole, so a
+/// hostile shard holding one 2 GiB member of zeros (a few MB compressed)
+/// would otherwise be expanded into one 2 GiB buffer. Real fragments are a
+/// few KB (the largest `x\` fragments, with their file lists, tens of
+/// KB); 4 MiB leaves two orders of magnitude. A wanted member above it is
+/// refused (exit 3) before its folder is decoded.
+pub const MAX_FRAGMENT_BYTES: u64 = 4 << 20;
 
 /// Which fragments to read.
 #[derive(Debug, Clone, Default)]
@@ -93,6 +111,106 @@ pub struct ShardReport {
 /// from pool threads, in no particular order.
 pub type Sink<'a> = dyn Fn(&str, u64, &FragmentKind, &[u8]) -> Result<()> + Sync + 'a;
 
+/// One shard to read: its name, RANGESTART and the requested revisions it
+/// holds (a slice of one sorted list that every job of a plan shares: no
+/// set per shard).
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The shard's member name (`package2.cab`).
+    pub name: String,
+    /// Its RANGESTART in index.xml.
+    pub range_start: u64,
+    wanted: Arc<Vec<u64>>,
+    range: std::ops::Range<usize>,
+}
+
+impl Job {
+    /// Whether `rev` is one of this shard's requested revisions.
+    pub fn wants(&self, rev: u64) -> bool {
+        self.revisions().binary_search(&rev).is_ok()
+    }
+
+    /// This shard's requested revisions, ascending.
+    pub fn revisions(&self) -> &[u64] {
+        &self.wanted[self.range.clone()]
+    }
+}
+
+/// The shards a request needs, in RANGESTART order (so their revisions
+/// come in RevisionId order), and what could not be mapped: `report` has
+/// `missing_shards` and `unmapped` filled, nothing read yet. Refuses a
+/// planned shard larger than [`MAX_SHARD_BYTES`] before anything is read.
+pub fn plan(
+    catalog: &Catalog,
+    index: &Index,
+    request: &Request,
+) -> Result<(Vec<Job>, ShardReport)> {
+    plan_sorted(
+        catalog,
+        index,
+        Arc::new(request.revisions.iter().copied().collect()),
+    )
+}
+
+/// [`plan`] for revisions given as one ascending list without duplicates
+/// (8 bytes a revision: a list of a whole catalog needs no set).
+pub fn plan_sorted(
+    catalog: &Catalog,
+    index: &Index,
+    wanted: Arc<Vec<u64>>,
+) -> Result<(Vec<Job>, ShardReport)> {
+    debug_assert!(wanted.windows(2).all(|w| w[0] < w[1]));
+    let mut report = ShardReport::default();
+    let outer = catalog.outer();
+    let mut jobs: Vec<Job> = Vec::new();
+    // A revision's shard is the one with the greatest RANGESTART at or
+    // below it: along an ascending list, each shard's revisions are one run.
+    let mut i = 0;
+    while i < wanted.len() {
+        let rev = wanted[i];
+        let entry = index.shard_for(rev);
+        let mut j = i + 1;
+        while j < wanted.len()
+            && index.shard_for(wanted[j]).map(|e| &e.name) == entry.map(|e| &e.name)
+        {
+            j += 1;
+        }
+        match entry {
+            None => report.unmapped.extend_from_slice(&wanted[i..j]),
+            Some(entry) => {
+                let name = entry.name.as_str();
+                match outer.find(name) {
+                    Some(f) if u64::from(f.size) > MAX_SHARD_BYTES => {
+                        return Err(Error::new(
+                            ErrorKind::Limit,
+                            format!(
+                                "shard {name} is {} bytes, over the bound of {MAX_SHARD_BYTES} bytes for one shard (MAX_SHARD_BYTES; real shards are about 9 MB)",
+                                f.size
+                            ),
+                        )
+                        .with_file(catalog.path()));
+                    }
+                    Some(_) => jobs.push(Job {
+                        name: entry.name.clone(),
+                        range_start: entry.range_start.unwrap_or(0),
+                        wanted: wanted.clone(),
+                        range: i..j,
+                    }),
+                    None => {
+                        report
+                            .missing_shards
+                            .entry(name.to_string())
+                            .or_default()
+                            .extend_from_slice(&wanted[i..j]);
+                    }
+                }
+            }
+        }
+        i = j;
+    }
+    Ok((jobs, report))
+}
+
 /// Reads the fragments `request` asks for and hands each to `sink`.
 pub fn read(
     catalog: &Catalog,
@@ -101,61 +219,26 @@ pub fn read(
     threads: usize,
     sink: &Sink<'_>,
 ) -> Result<ShardReport> {
-    let mut report = ShardReport::default();
-    // Group the revisions by shard, keeping index.xml's order.
-    let mut plan: BTreeMap<&str, (u64, HashSet<u64>)> = BTreeMap::new();
-    for &rev in &request.revisions {
-        match index.shard_for(rev) {
-            None => report.unmapped.push(rev),
-            Some(entry) => {
-                plan.entry(entry.name.as_str())
-                    .or_insert_with(|| (entry.range_start.unwrap_or(0), HashSet::new()))
-                    .1
-                    .insert(rev);
-            }
-        }
-    }
-    let outer = catalog.outer();
-    plan.retain(|name, (_, revs)| {
-        if outer.find(name).is_some() {
-            true
-        } else {
-            let mut list: Vec<u64> = revs.iter().copied().collect();
-            list.sort_unstable();
-            report.missing_shards.insert(name.to_string(), list);
-            false
-        }
-    });
-    if plan.is_empty() {
+    let (jobs, mut report) = plan(catalog, index, request)?;
+    if jobs.is_empty() {
         return Ok(report);
     }
+    let plan: BTreeMap<&str, &Job> = jobs.iter().map(|j| (j.name.as_str(), j)).collect();
 
     let threads = threads.max(1);
     let results: Mutex<Vec<ShardRead>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<(u64, Error)>> = Mutex::new(None);
     let gate = Gate::new(threads + 1);
     let outer_opens = AtomicUsize::new(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.saturating_sub(1).max(1))
-        .thread_name(|i| format!("wsuscat-shard-{i}"))
-        .build()
-        .map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")).with_source(e)
-        })?;
+    let pool = worker_pool(threads)?;
     let path = catalog.path();
+    let outer = catalog.outer();
     let plan = &plan;
     let streamed = pool.in_place_scope(|scope| {
         let mut seq = 0u64;
         let (results, failure, gate) = (&results, &failure, &gate);
         outer.stream_members(
-            || {
-                outer_opens.fetch_add(1, Ordering::Relaxed);
-                std::fs::File::open(path)
-                    .map(|f| std::io::BufReader::with_capacity(256 << 10, f))
-                    .map_err(|e| {
-                        Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_source(e)
-                    })
-            },
+            || open_outer(path, &outer_opens),
             |f| plan.keys().any(|name| f.name_matches(name)),
             |f, bytes| {
                 let order = seq;
@@ -163,15 +246,13 @@ pub fn read(
                 if failure.lock().expect("failure lock").is_some() {
                     return Err(Error::new(ErrorKind::Io, "stopped after a shard failed"));
                 }
-                let Some((name, (start, revs))) =
-                    plan.iter().find(|(name, _)| f.name_matches(name))
-                else {
+                let Some((_, job)) = plan.iter().find(|(name, _)| f.name_matches(name)) else {
                     return Ok(());
                 };
                 let slot = gate.enter();
                 scope.spawn(move |_| {
                     let _slot = slot;
-                    match read_shard(name, *start, &bytes, revs, request, sink) {
+                    match read_shard(job, &bytes, request, sink) {
                         Ok(read) => results.lock().expect("results lock").push(read),
                         Err(e) => {
                             let mut first = failure.lock().expect("failure lock");
@@ -199,27 +280,183 @@ pub fn read(
     Ok(report)
 }
 
-fn read_shard(
-    name: &str,
-    range_start: u64,
-    bytes: &[u8],
-    revs: &HashSet<u64>,
+fn worker_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.saturating_sub(1).max(1))
+        .thread_name(|i| format!("wsuscat-shard-{i}"))
+        .build()
+        .map_err(|e| {
+            Error::new(ErrorKind::Io, format!("cannot start the worker pool: {e}")).with_source(e)
+        })
+}
+
+fn open_outer(
+    path: &std::path::Path,
+    opens: &AtomicUsize,
+) -> Result<std::io::BufReader<std::fs::File>> {
+    opens.fetch_add(1, Ordering::Relaxed);
+    std::fs::File::open(path)
+        .map(|f| std::io::BufReader::with_capacity(256 << 10, f))
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")).with_source(e))
+}
+
+/// Takes one wanted fragment into a shard's `T`: (RevisionId, kind, bytes).
+pub type Collect<'a, T> = dyn Fn(&mut T, u64, &FragmentKind, &[u8]) -> Result<()> + Sync + 'a;
+
+/// What the ordered reader shares between the stream and the workers.
+struct Window<T> {
+    /// Finished shards not yet delivered, by job index.
+    done: BTreeMap<usize, Result<(ShardRead, T)>>,
+    /// Jobs spawned and not yet delivered (running or in `done`).
+    held: usize,
+}
+
+/// Reads the shards of `jobs` (from [`plan`]) and delivers each to
+/// `deliver` on the calling thread **in the order of `jobs`**, one shard's
+/// fragments collected into one `T` by `collect` (called on a pool thread,
+/// one shard at a time per `T`). At most `threads + 1` shards are held at
+/// once (compressed bytes or collected `T`, running or waiting for their
+/// turn), so what the caller keeps per shard is bounded by a window, not by
+/// the catalog.
+///
+/// The shards come in the outer cabinet's order, which is RANGESTART order
+/// in every catalog seen; when it is not, a shard that comes too early for
+/// the window is skipped and read by a further pass over the outer
+/// cabinet (each pass delivers at least the next shard), so any order is
+/// read correctly, and the usual one in one pass.
+pub fn read_in_order<T: Send + Default>(
+    catalog: &Catalog,
+    jobs: &[Job],
     request: &Request,
-    sink: &Sink<'_>,
-) -> Result<ShardRead> {
+    threads: usize,
+    collect: &Collect<'_, T>,
+    deliver: &mut dyn FnMut(&Job, T) -> Result<()>,
+) -> Result<(Vec<ShardRead>, usize)> {
+    let threads = threads.max(1);
+    let limit = threads + 1;
+    let pool = worker_pool(threads)?;
+    let path = catalog.path();
+    let outer = catalog.outer();
+    let outer_opens = AtomicUsize::new(0);
+    let mut reads = Vec::new();
+    let mut next = 0usize; // the next job to deliver
+    let window = std::sync::Mutex::new(Window::<T> {
+        done: BTreeMap::new(),
+        held: 0,
+    });
+    let changed = std::sync::Condvar::new();
+    while next < jobs.len() {
+        let first = next;
+        let mut spawned = vec![false; jobs.len()];
+        // Delivers every finished job that is next in order; with
+        // `Some(i)`, first waits until job `i` fits in the window.
+        let mut drain = |next: &mut usize, block_until: Option<usize>| -> Result<()> {
+            let mut w = window.lock().expect("window lock");
+            loop {
+                if let Some(r) = w.done.remove(&*next) {
+                    w.held -= 1;
+                    drop(w);
+                    let (read, t) = r?;
+                    deliver(&jobs[*next], t)?;
+                    reads.push(read);
+                    *next += 1;
+                    w = window.lock().expect("window lock");
+                    continue;
+                }
+                match block_until {
+                    Some(i) if w.held >= limit || i >= *next + limit => {
+                        w = changed.wait(w).expect("window lock");
+                    }
+                    _ => return Ok(()),
+                }
+            }
+        };
+        let streamed = pool.in_place_scope(|scope| {
+            outer.stream_members(
+                || open_outer(path, &outer_opens),
+                |f| jobs[first..].iter().any(|j| f.name_matches(&j.name)),
+                |f, bytes| {
+                    let Some(i) = jobs.iter().position(|j| f.name_matches(&j.name)) else {
+                        return Ok(());
+                    };
+                    if i < next || spawned[i] {
+                        return Ok(());
+                    }
+                    // Every job before this one is on its way: wait for
+                    // room. Else take it only if it fits without waiting
+                    // (waiting could mean waiting for a shard still to come).
+                    if (next..i).all(|k| spawned[k]) {
+                        drain(&mut next, Some(i))?;
+                    } else {
+                        drain(&mut next, None)?;
+                        let w = window.lock().expect("window lock");
+                        if w.held >= limit || i >= next + limit {
+                            return Ok(());
+                        }
+                    }
+                    spawned[i] = true;
+                    window.lock().expect("window lock").held += 1;
+                    let job = &jobs[i];
+                    let (window, changed) = (&window, &changed);
+                    scope.spawn(move |_| {
+                        let t = Mutex::new(T::default());
+                        let r = read_shard(job, &bytes, request, &|_, rev, kind, data| {
+                            // One task per shard: never contended.
+                            collect(&mut t.lock().expect("shard lock"), rev, kind, data)
+                        })
+                        .map(|read| (read, t.into_inner().expect("shard read")));
+                        drop(bytes);
+                        window.lock().expect("window lock").done.insert(i, r);
+                        changed.notify_all();
+                    });
+                    Ok(())
+                },
+            )
+        });
+        // Every task of the pass has finished: deliver what is in order.
+        let delivered = streamed.and_then(|()| drain(&mut next, None));
+        // What finished out of order is dropped, to be read again by the
+        // next pass: the window never holds more than `limit`.
+        let mut w = window.lock().expect("window lock");
+        w.held -= w.done.len();
+        w.done.clear();
+        drop(w);
+        delivered.map_err(|e| e.with_file(path))?;
+    }
+    Ok((reads, outer_opens.into_inner()))
+}
+
+fn read_shard(job: &Job, bytes: &[u8], request: &Request, sink: &Sink<'_>) -> Result<ShardRead> {
+    let name = job.name.as_str();
     let cab = Cabinet::parse(&mut Cursor::new(bytes)).map_err(|e| e.inside(name))?;
     let mut read = ShardRead {
         name: name.to_string(),
-        range_start,
-        revisions: revs.len(),
+        range_start: job.range_start,
+        revisions: job.range.len(),
         members: cab.files.len(),
         fragments: 0,
         folders_decoded: 0,
     };
     let wanted = |n: &str| {
         FragmentKind::from_member_name(n)
-            .filter(|(kind, rev)| revs.contains(rev) && request.wants(kind))
+            .filter(|(kind, rev)| request.wants(kind) && job.wants(*rev))
     };
+    // A wanted member is handed over whole: refuse one too large before
+    // its folder is decoded.
+    if let Some(f) = cab
+        .files
+        .iter()
+        .find(|f| u64::from(f.size) > MAX_FRAGMENT_BYTES && wanted(&f.name).is_some())
+    {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "fragment {} is {} bytes, over the bound of {MAX_FRAGMENT_BYTES} bytes for one fragment (MAX_FRAGMENT_BYTES; real fragments are a few KB)",
+                f.name, f.size
+            ),
+        )
+        .inside(name));
+    }
     let mut opens = 0usize;
     cab.stream_members(
         || {

@@ -260,6 +260,9 @@ struct Checker<'a> {
     budget: Arc<Budget>,
     /// Set once the budget's bytes passed [`MAX_FOUND_BYTES`].
     full: bool,
+    /// Per profile, per rule: its attribute, name, profile name and
+    /// message, shared by all its findings.
+    rule_text: Vec<Vec<[Arc<str>; 4]>>,
     counts: [u64; 4],
     findings: Vec<Finding>,
     /// What naming each update with a finding needs.
@@ -285,6 +288,25 @@ impl<'a> Checker<'a> {
             profiles,
             budget: Arc::clone(budget),
             full: false,
+            rule_text: profiles
+                .iter()
+                .map(|p| {
+                    p.rules
+                        .iter()
+                        .map(|r| {
+                            let message = r.message.clone().unwrap_or_else(|| {
+                                format!("{} is not allowed by {}", r.attribute, p.name)
+                            });
+                            [
+                                r.attribute.as_str().into(),
+                                r.name.as_str().into(),
+                                p.name.as_str().into(),
+                                message.into(),
+                            ]
+                        })
+                        .collect()
+                })
+                .collect(),
             counts: [0; 4],
             findings: Vec::new(),
             subjects: Vec::new(),
@@ -330,21 +352,19 @@ impl<'a> Checker<'a> {
         }
         let before = self.findings.len();
         for &(p, r) in &self.violations {
-            let profile = &self.profiles[p];
-            let rule = &profile.rules[r];
+            let rule = &self.profiles[p].rules[r];
+            let text = &self.rule_text[p][r];
             self.findings.push(Finding {
                 revision_id: u.revision_id().unwrap_or_default(),
                 update_id: u.get("UpdateId").map(str::to_string),
                 revision_number: u.get("RevisionNumber").and_then(|v| v.parse().ok()),
                 kind,
-                attribute: rule.attribute.clone(),
+                attribute: Arc::clone(&text[0]),
                 value: u.get(&rule.attribute).map(str::to_string),
-                rule: rule.name.clone(),
-                profile: profile.name.clone(),
+                rule: Arc::clone(&text[1]),
+                profile: Arc::clone(&text[2]),
                 severity: rule.severity,
-                message: rule.message.clone().unwrap_or_else(|| {
-                    format!("{} is not allowed by {}", rule.attribute, profile.name)
-                }),
+                message: Arc::clone(&text[3]),
                 offset: u.offset,
                 names: Names::default(),
             });
@@ -352,8 +372,11 @@ impl<'a> Checker<'a> {
         self.subjects.push(Subject {
             revision_id: u.revision_id().unwrap_or_default(),
             default_language: u.get("DefaultLanguage").map(|l| l.to_string().into()),
+            // Only the categories a report names: a flag-everything
+            // profile keeps a subject for every update.
             categories: u
                 .categories()
+                .filter(|(t, _)| names::is_named_category(t))
                 .map(|(t, id)| (t.to_string().into(), id.to_string().into()))
                 .collect(),
             bundled_by: u
@@ -371,10 +394,6 @@ impl<'a> Checker<'a> {
         }
         for f in &self.findings[before..] {
             cost += std::mem::size_of::<Finding>()
-                + [&f.attribute, &f.rule, &f.profile, &f.message]
-                    .into_iter()
-                    .map(|s| string_cost(s))
-                    .sum::<usize>()
                 + f.update_id.as_deref().map_or(0, string_cost)
                 + f.value.as_deref().map_or(0, string_cost);
         }
@@ -400,6 +419,12 @@ impl Visitor for Checker<'_> {
 
     fn wants_elements(&self) -> bool {
         self.vocabulary.is_some()
+    }
+
+    fn batch_done(&mut self) {
+        self.findings.shrink_to_fit();
+        self.subjects.shrink_to_fit();
+        self.categories.shrink_to_fit();
     }
 
     fn refusal(&mut self) -> Option<Error> {
@@ -563,10 +588,11 @@ struct Merged {
 
 impl Merged {
     fn of(checkers: Vec<Checker<'_>>, profiles: &[Profile], collect: bool) -> Merged {
+        // Sized once: growing would hold the old buffer and the new at once.
         let mut m = Merged {
             counts: Counts::default(),
-            findings: Vec::new(),
-            subjects: Vec::new(),
+            findings: Vec::with_capacity(checkers.iter().map(|c| c.findings.len()).sum()),
+            subjects: Vec::with_capacity(checkers.iter().map(|c| c.subjects.len()).sum()),
             categories: HashMap::new(),
             combinations: no_tallies(profiles),
             vocabulary: collect.then(Vocabulary::default),

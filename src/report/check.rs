@@ -124,6 +124,22 @@ pub struct CheckHuman {
 
 /// Renders a check report.
 pub fn check(report: &CheckReport, format: Format, style: Style, human: CheckHuman) -> String {
+    let mut out = Vec::new();
+    write(report, format, style, human, &mut out).expect("writing to a Vec does not fail");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
+/// Writes a check report to `out` as it is made: a report of a hundred
+/// thousand findings is never whole in memory.
+pub fn write(
+    report: &CheckReport,
+    format: Format,
+    style: Style,
+    human: CheckHuman,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut w = std::io::BufWriter::new(out);
     match format {
         Format::Json => {
             let doc = JsonCheck {
@@ -138,86 +154,100 @@ pub fn check(report: &CheckReport, format: Format, style: Style, human: CheckHum
                 findings: &report.findings,
                 catalog_findings: &report.catalog_findings,
             };
-            super::json_document(&doc)
+            super::write_json_document(&doc, &mut w)?;
         }
         Format::Jsonl => {
-            let mut out = super::jsonl::event(
-                "catalog",
-                &JsonlCatalog {
-                    catalog: &report.catalog,
-                    signature: &report.signature,
-                    profile: JsonProfile {
-                        name: profile_names(report),
+            w.write_all(
+                super::jsonl::event(
+                    "catalog",
+                    &JsonlCatalog {
+                        catalog: &report.catalog,
+                        signature: &report.signature,
+                        profile: JsonProfile {
+                            name: profile_names(report),
+                        },
+                        profiles: &report.profiles,
                     },
-                    profiles: &report.profiles,
-                },
-            );
+                )
+                .as_bytes(),
+            )?;
             for f in &report.findings {
-                out.push_str(&super::jsonl::event(
-                    "finding",
-                    &Scoped {
-                        scope: "update",
-                        finding: f,
-                    },
-                ));
+                w.write_all(
+                    super::jsonl::event(
+                        "finding",
+                        &Scoped {
+                            scope: "update",
+                            finding: f,
+                        },
+                    )
+                    .as_bytes(),
+                )?;
             }
             for f in &report.catalog_findings {
-                out.push_str(&super::jsonl::event(
-                    "finding",
-                    &Scoped {
-                        scope: "catalog",
-                        finding: f,
-                    },
-                ));
+                w.write_all(
+                    super::jsonl::event(
+                        "finding",
+                        &Scoped {
+                            scope: "catalog",
+                            finding: f,
+                        },
+                    )
+                    .as_bytes(),
+                )?;
             }
-            out.push_str(&super::jsonl::event("summary", &summary(report)));
-            out
+            w.write_all(super::jsonl::event("summary", &summary(report)).as_bytes())?;
         }
-        Format::Csv => {
-            let mut csv = super::csv::Csv::new(&CHECK_CSV_COLUMNS);
-            let profiles = report.profile_names().join(";");
-            for f in &report.findings {
-                csv.record(&[
-                    f.revision_id.to_string(),
-                    f.update_id.clone().unwrap_or_default(),
-                    f.revision_number.map_or(String::new(), |n| n.to_string()),
-                    f.kind.as_str().to_string(),
-                    f.attribute.clone(),
-                    f.value.is_some().to_string(),
-                    f.value.clone().unwrap_or_default(),
-                    f.rule.clone(),
-                    f.profile.clone(),
-                    f.severity.as_str().to_string(),
-                    f.message.clone(),
-                    f.offset.to_string(),
-                    f.names.title.as_deref().unwrap_or_default().to_string(),
-                    f.names.kb.as_deref().unwrap_or_default().to_string(),
-                    f.names.severity.as_deref().unwrap_or_default().to_string(),
-                    f.names
-                        .classification
-                        .as_deref()
-                        .unwrap_or_default()
-                        .to_string(),
-                    f.names.products.join(";"),
-                    f.names
-                        .bundled_by
-                        .as_ref()
-                        .map_or(String::new(), |b| b.revision_id.to_string()),
-                    "update".to_string(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    profiles.clone(),
-                ]);
-            }
-            for f in &report.catalog_findings {
-                csv.record(&catalog_csv_row(f, &profiles));
-            }
-            csv.finish()
-        }
-        Format::Human => check_human(report, style, human),
+        Format::Csv => write_csv(report, &mut w)?,
+        Format::Human => w.write_all(check_human(report, style, human).as_bytes())?,
     }
+    w.flush()
+}
+
+/// The CSV report, a record at a time.
+fn write_csv(report: &CheckReport, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut csv = super::csv::Csv::new(&CHECK_CSV_COLUMNS);
+    let profiles = report.profile_names().join(";");
+    for f in &report.findings {
+        csv.record(&[
+            f.revision_id.to_string(),
+            f.update_id.clone().unwrap_or_default(),
+            f.revision_number.map_or(String::new(), |n| n.to_string()),
+            f.kind.as_str().to_string(),
+            f.attribute.to_string(),
+            f.value.is_some().to_string(),
+            f.value.clone().unwrap_or_default(),
+            f.rule.to_string(),
+            f.profile.to_string(),
+            f.severity.as_str().to_string(),
+            f.message.to_string(),
+            f.offset.to_string(),
+            f.names.title.as_deref().unwrap_or_default().to_string(),
+            f.names.kb.as_deref().unwrap_or_default().to_string(),
+            f.names.severity.as_deref().unwrap_or_default().to_string(),
+            f.names
+                .classification
+                .as_deref()
+                .unwrap_or_default()
+                .to_string(),
+            f.names.products.join(";"),
+            f.names
+                .bundled_by
+                .as_ref()
+                .map_or(String::new(), |b| b.revision_id.to_string()),
+            "update".to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            profiles.clone(),
+        ]);
+        w.write_all(csv.take().as_bytes())?;
+    }
+    for f in &report.catalog_findings {
+        csv.record(&catalog_csv_row(f, &profiles));
+    }
+    w.write_all(csv.finish().as_bytes())?;
+    Ok(())
 }
 
 /// A catalog finding as a CSV row: the update columns empty, the rule's
@@ -225,10 +255,10 @@ pub fn check(report: &CheckReport, format: Format, style: Style, human: CheckHum
 /// carry it.
 fn catalog_csv_row(f: &CatalogFinding, profiles: &str) -> [String; 24] {
     let mut row: [String; 24] = Default::default();
-    row[7] = f.rule.clone();
-    row[8] = f.profile.clone();
+    row[7] = f.rule.to_string();
+    row[8] = f.profile.to_string();
     row[9] = f.severity.as_str().to_string();
-    row[10] = f.message.clone();
+    row[10] = f.message.to_string();
     row[18] = "catalog".to_string();
     row[19] = f.subject.clone();
     row[20] = f.updates.to_string();
@@ -391,7 +421,7 @@ fn finding_row(f: &Finding, named: bool) -> Vec<String> {
         f.update_id.clone().unwrap_or_else(|| "(absent)".into()),
         f.revision_number.map_or("-".into(), |n| n.to_string()),
         format!("{}={}", f.attribute, show_value(f.value.as_deref())),
-        f.rule.clone(),
+        f.rule.to_string(),
         f.severity.as_str().to_string(),
         f.kind.label().to_string(),
     ];
@@ -517,10 +547,8 @@ fn write_findings_table(out: &mut String, lines: &[TableLine], style: Style) {
 /// Each rule's message once, sorted: many findings share a rule, and the
 /// explanation need not repeat per row.
 fn write_finding_messages(out: &mut String, findings: &[Finding]) {
-    let mut messages: Vec<(&str, &str)> = findings
-        .iter()
-        .map(|f| (f.rule.as_str(), f.message.as_str()))
-        .collect();
+    let mut messages: Vec<(&str, &str)> =
+        findings.iter().map(|f| (&*f.rule, &*f.message)).collect();
     messages.sort();
     messages.dedup();
     for (rule, message) in messages {

@@ -60,6 +60,12 @@ impl Csv {
     pub fn finish(self) -> String {
         self.out
     }
+
+    /// Takes what has been written so far, so that a long document can be
+    /// written out as it is made instead of whole at the end.
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
 }
 
 /// One field, quoted when RFC 4180 requires it.

@@ -23,9 +23,9 @@ pub fn write(r: &ListReport, format: Format, out: &mut dyn Write) -> io::Result<
         Format::Json => json(r, out),
         Format::Csv => csv(r, out),
         Format::Jsonl => {
-            for row in r.rows() {
-                out.write_all(jsonl::event("update", &JsonRow::new(r, row)).as_bytes())?;
-            }
+            r.for_each_row(&mut |row| {
+                out.write_all(jsonl::event("update", &JsonRow::new(r, row)).as_bytes())
+            })?;
             #[derive(Serialize)]
             struct Summary<'a> {
                 path: &'a str,
@@ -138,10 +138,10 @@ pub fn csv_fields(r: &Row) -> [String; 16] {
 fn csv(r: &ListReport, out: &mut dyn Write) -> io::Result<()> {
     let mut doc = csv::Csv::new(&CSV_COLUMNS);
     out.write_all(doc.drain().as_bytes())?;
-    for row in r.rows() {
+    r.for_each_row(&mut |row| {
         doc.record(&csv_fields(&row));
-        out.write_all(doc.drain().as_bytes())?;
-    }
+        out.write_all(doc.drain().as_bytes())
+    })?;
     out.write_all(doc.finish().as_bytes())
 }
 
@@ -150,52 +150,111 @@ struct Updates<'a>(&'a ListReport);
 
 impl Serialize for Updates<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.rows().map(|row| JsonRow::new(self.0, row)))
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = s.serialize_seq(None)?;
+        let mut failed: Option<S::Error> = None;
+        let streamed = self.0.for_each_row(&mut |row| {
+            seq.serialize_element(&JsonRow::new(self.0, row))
+                .map_err(|e| {
+                    let message = e.to_string();
+                    failed = Some(e);
+                    io::Error::other(message)
+                })
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        streamed.map_err(S::Error::custom)?;
+        seq.end()
     }
 }
 
-/// JSON: the rows with the shard reads that named them.
+/// A value known only once the rows were written: how many matched, and
+/// the shards read to name them.
+struct Matched<'a>(&'a ListReport);
+
+impl Serialize for Matched<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0.matched() as u64)
+    }
+}
+
+struct Shards<'a>(&'a ListReport);
+
+impl Serialize for Shards<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.shards().serialize(s)
+    }
+}
+
+/// JSON: the rows with the shard reads that named them. `matched` follows
+/// `updates`: with a filter on names it is counted as the rows stream.
 fn json(r: &ListReport, out: &mut dyn Write) -> io::Result<()> {
     #[derive(Serialize)]
     struct Doc<'a> {
         path: &'a str,
         updates_in_catalog: u64,
-        matched: usize,
         updates: Updates<'a>,
-        shards: &'a crate::catalog::shards::ShardReport,
+        matched: Matched<'a>,
+        shards: Shards<'a>,
     }
     super::write_json_document(
         &Doc {
             path: &r.path,
             updates_in_catalog: r.updates_in_catalog,
-            matched: r.matched(),
             updates: Updates(r),
-            shards: &r.shards,
+            matched: Matched(r),
+            shards: Shards(r),
         },
         out,
     )
 }
 
-/// A table for people: the rows are made twice, once to size the columns
-/// and once to write them.
+/// The width of the KB column when names are read: `KB` and seven digits,
+/// as every KBArticleID has had since 2016 (KB3000000 and later). A table
+/// that streams cannot be sized by its rows; a longer KB number pushes its
+/// row's title to the right.
+pub const KB_WIDTH: usize = 9;
+
+/// A table for people, written as the rows stream. RevisionId, Kind and
+/// Action are sized from package.xml before any row (they need no names);
+/// KB has the fixed width [`KB_WIDTH`]; Title is last and not padded.
 fn human(r: &ListReport, out: &mut dyn Write) -> io::Result<()> {
     let header = ["RevisionId", "KB", "Kind", "Action", "Title"];
-    let cells = |row: Row| -> [String; 5] {
+    let [rev, kind, action] = r.package_widths();
+    let kb = if r.named() { KB_WIDTH } else { 0 };
+    let widths: Vec<usize> = [rev, kb, kind, action, 0]
+        .iter()
+        .zip(header)
+        .map(|(w, h)| (*w).max(h.chars().count()))
+        .collect();
+    let mut w = io::BufWriter::new(out);
+    writeln!(
+        w,
+        "{}",
+        super::table_line(&mut header.iter().copied(), &widths)
+    )?;
+    r.for_each_row(&mut |row| {
         let e = &row.entry;
-        let n = row.names.clone().unwrap_or_default();
-        [
+        let n = row.names.unwrap_or_default();
+        let cells = [
             e.revision_id.to_string(),
             n.kb.map(|k| format!("KB{k}")).unwrap_or_default(),
             e.kind.as_str().to_string(),
             super::show_value(e.deployment_action.as_deref()),
             n.title.as_deref().unwrap_or_default().to_string(),
-        ]
-    };
-    super::write_table(&header, || r.rows().map(cells), out)?;
+        ];
+        writeln!(
+            w,
+            "{}",
+            super::table_line(&mut cells.iter().map(String::as_str), &widths)
+        )
+    })?;
     writeln!(
-        out,
+        w,
         "{} of {} updates match",
         r.matched(),
         r.updates_in_catalog
-    )
+    )?;
+    w.flush()
 }

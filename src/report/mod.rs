@@ -15,7 +15,7 @@ pub mod show;
 mod verify;
 
 pub use crate::rules::finding::show_value;
-pub use check::{check, CheckHuman, CHECK_CSV_COLUMNS};
+pub use check::{check, write as write_check, CheckHuman, CHECK_CSV_COLUMNS};
 pub use diff::{diff, write as write_diff, DiffHuman, DIFF_CSV_COLUMNS};
 pub use errors::{error, error_document};
 pub use profiles::profiles;
@@ -96,7 +96,7 @@ pub(crate) fn write_table<const N: usize, I: Iterator<Item = [String; N]>>(
     w.flush()
 }
 
-fn table_line(cells: &mut dyn Iterator<Item = &str>, widths: &[usize]) -> String {
+pub(crate) fn table_line(cells: &mut dyn Iterator<Item = &str>, widths: &[usize]) -> String {
     use std::fmt::Write as _;
     let mut s = String::from(" ");
     for (cell, w) in cells.zip(widths) {

@@ -1,6 +1,8 @@
 //! Findings: what a check found, as data. How they are shown is the report
 //! layer's business.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::catalog::names::Names;
@@ -21,21 +23,23 @@ pub struct Finding {
     /// What the update is (bundle, bundled child, category/detectoid or
     /// other), from its attributes and children.
     pub kind: Kind,
-    /// The attribute the rule is about.
-    pub attribute: String,
+    /// The attribute the rule is about. This and the rule's other strings
+    /// are shared by every finding of the rule (a profile that flags every
+    /// update makes a finding of each).
+    pub attribute: Arc<str>,
     /// Its value: `None` when absent (distinct from `Some("")`).
     pub value: Option<String>,
     /// The name of the rule broken, as the profile's `[[rule]]` gives it
     /// (`deployment-action`).
-    pub rule: String,
+    pub rule: Arc<str>,
     /// The name of the profile the rule belongs to.
-    pub profile: String,
+    pub profile: Arc<str>,
     /// The rule's severity: `breaks` makes the verdict "incompatible",
     /// `warn` does not.
     pub severity: Severity,
     /// Why the violation matters: the rule's `message`, or "`<attribute>`
     /// is not allowed by `<profile>`" when the rule has none.
-    pub message: String,
+    pub message: Arc<str>,
     /// Byte offset of the `<Update` tag in the decompressed package.xml.
     pub offset: u64,
     /// Title, KB article, severity, classification, products and bundle,

@@ -730,18 +730,31 @@ fn each_shard_is_decoded_once_however_many_updates_are_named() {
         },
     };
     let r = list(&f.path, &options).unwrap();
+    r.for_each_row(&mut |_| Ok(())).unwrap();
     assert_eq!(r.matched(), f.truth.updates.len());
-    let names: Vec<&str> = r.shards.shards.iter().map(|s| s.name.as_str()).collect();
+    let shards = r.shards();
+    let names: Vec<&str> = shards.shards.iter().map(|s| s.name.as_str()).collect();
     let want: Vec<&str> = f.truth.shards.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, want, "every shard read, once, in index order");
-    for s in &r.shards.shards {
-        // The generator writes one folder per shard: one decode each,
-        // although thousands of members were picked from it.
-        assert_eq!(s.folders_decoded, 1, "{}", s.name);
+    assert_eq!(names, want, "every shard read, in index order");
+    // The categories' titles are read first, from the shards that hold the
+    // categories (the first ones): those are decoded twice, every other
+    // shard once, although thousands of members were picked from it (the
+    // generator writes one folder per shard).
+    let twice: Vec<&str> = shards
+        .shards
+        .iter()
+        .filter(|s| s.folders_decoded == 2)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(!twice.is_empty() && twice.len() <= 2, "{twice:?}");
+    assert_eq!(twice[0], want[0], "categories are in the first shards");
+    for s in &shards.shards {
+        assert!(s.folders_decoded <= 2, "{}", s.name);
         assert!(s.fragments > 1000 / f.truth.shards.len(), "{s:?}");
     }
-    // The outer cabinet has two folders; each was opened once.
-    assert_eq!(r.shards.outer_folders_decoded, 2);
+    // The outer cabinet has two folders; each was opened once for the rows,
+    // and the shards' folder once more, up to the categories' shards.
+    assert_eq!(shards.outer_folders_decoded, 3);
 
     // One RevisionId reads one shard.
     let one = ListOptions {
@@ -752,9 +765,107 @@ fn each_shard_is_decoded_once_however_many_updates_are_named() {
         ..options
     };
     let r = list(&f.path, &one).unwrap();
+    r.for_each_row(&mut |_| Ok(())).unwrap();
     assert_eq!(r.matched(), 1);
-    let read: Vec<&str> = r.shards.shards.iter().map(|s| s.name.as_str()).collect();
+    let shards = r.shards();
+    let read: Vec<&str> = shards.shards.iter().map(|s| s.name.as_str()).collect();
     // Its own shard, plus the one holding its categories' titles.
     assert!(read.contains(&f.truth.shard_for(1_293_995).unwrap()));
     assert!(read.len() <= 2, "{read:?}");
+}
+
+/// The sample catalog's outer cabinet rebuilt, unsigned, in one MSZIP
+/// folder, its shards in RANGESTART order or reversed.
+fn reordered_sample(shards_reversed: bool) -> Vec<u8> {
+    use std::io::Cursor;
+    use wsuscat::cab::writer::CabBuilder;
+    use wsuscat::cab::Cabinet;
+    let bytes = std::fs::read("testdata/sample-wsusscn2.cab").unwrap();
+    let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+    let mut members: Vec<(String, Vec<u8>)> = Vec::new();
+    cab.stream_members(
+        || Ok(Cursor::new(&bytes[..])),
+        |_| true,
+        |f, data| {
+            members.push((f.name.clone(), data));
+            Ok(())
+        },
+    )
+    .unwrap();
+    let (mut shards, rest): (Vec<_>, Vec<_>) = members
+        .into_iter()
+        .partition(|(n, _)| n.starts_with("package") && n != "package.cab");
+    assert!(shards.len() >= 3, "{}", shards.len());
+    // Numbered in RANGESTART order in the sample.
+    shards.sort_by_key(|(n, _)| {
+        n.trim_start_matches("package")
+            .trim_end_matches(".cab")
+            .parse::<u32>()
+            .unwrap()
+    });
+    if shards_reversed {
+        shards.reverse();
+    }
+    let mut b = CabBuilder::new();
+    b.add_folder(Compression::MsZip);
+    for (name, data) in rest.iter().chain(&shards) {
+        b.add_file(name, data);
+    }
+    b.finish()
+}
+
+/// Rows are written in RevisionId order shard after shard; a catalog whose
+/// outer cabinet holds its shards in another order than their RANGESTARTs
+/// still lists every row, named, in RevisionId order (read in further
+/// passes over the outer cabinet), the same as in the usual order.
+#[test]
+fn list_is_the_same_whatever_order_the_outer_cabinet_holds_the_shards_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for reversed in [false, true] {
+        let path = dir.path().join(format!("sample-{reversed}.cab"));
+        std::fs::write(&path, reordered_sample(reversed)).unwrap();
+        let mut per_format = Vec::new();
+        for format in ["human", "csv"] {
+            for threads in ["1", "2", "4"] {
+                let r = run([
+                    "list",
+                    "--allow-unsigned",
+                    "--format",
+                    format,
+                    "--threads",
+                    threads,
+                    path.to_str().unwrap(),
+                ]);
+                assert_eq!(r.code, 0, "{}", r.stderr);
+                per_format.push(r.stdout);
+            }
+        }
+        outputs.push(per_format);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // Named: the table has titles and KB numbers.
+    assert!(outputs[0][0].contains(" KB50"), "{}", outputs[0][0]);
+    // And the reversed order did take more passes over the outer cabinet
+    // (one thread: a window of two of the sample's three shards).
+    let passes = |reversed: bool| {
+        let path = dir.path().join(format!("sample-{reversed}.cab"));
+        let r = run([
+            "list",
+            "--allow-unsigned",
+            "--format",
+            "json",
+            "--threads",
+            "1",
+            path.to_str().unwrap(),
+        ]);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        v["shards"]["outer_folders_decoded"].as_u64().unwrap()
+    };
+    assert!(
+        passes(true) > passes(false),
+        "{} {}",
+        passes(true),
+        passes(false)
+    );
 }

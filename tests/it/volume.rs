@@ -48,7 +48,7 @@ fn hostile_vocabulary_catalog() -> &'static Path {
     static CAB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, path) = CAB.get_or_init(|| {
         let mut xml = Vec::with_capacity(1_000_000 * 80 + 512);
-        xml.extend_from_slice(&ROOT[..]);
+        xml.extend_from_slice(ROOT);
         for rev in 1..=1_000_000u32 {
             write!(
                 xml,

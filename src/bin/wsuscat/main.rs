@@ -139,12 +139,7 @@ fn emit_logged(text: &str, out: &OutputArgs, log: &Log) -> i32 {
 }
 
 /// [`emit`] for a report that `write` writes as it is made, so that it is
-/// never whole in memory.
-fn emit_streamed(write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>, out: &OutputArgs) -> i32 {
-    emit_streamed_logged(write, out, &Log::disabled())
-}
-
-/// [`emit_streamed`], with a failure to write `--output` also in the log.
+/// never whole in memory; a failure to write `--output` is also logged.
 fn emit_streamed_logged(
     write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
     out: &OutputArgs,
@@ -261,13 +256,9 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
                 Verdict::Compatible => exit_codes::COMPATIBLE,
                 Verdict::Incompatible => exit_codes::FINDINGS,
             };
-            let written = emit_logged(
-                &report::check(
-                    &report,
-                    fmt,
-                    style(&args.output),
-                    report::CheckHuman { all: args.all },
-                ),
+            let human = report::CheckHuman { all: args.all };
+            let written = emit_streamed_logged(
+                &|w| report::write_check(&report, fmt, style(&args.output), human, w),
                 &args.output,
                 log,
             );
@@ -471,8 +462,57 @@ fn run_list(args: cli::ListArgs) -> i32 {
         trust: signature_options(&args.signature),
     };
     match list(&args.cab, &options) {
-        Ok(r) => emit_streamed(&|w| report::list::write(&r, fmt, w), &args.output),
+        Ok(r) => {
+            // The rows are named as they are written: a damaged shard shows
+            // only then, and is the catalog's fault (exit 3), not a failed
+            // write. With --quiet they are still made, so that it shows.
+            let code = if args.output.quiet && args.output.output.is_none() {
+                match report::list::write(&r, fmt, &mut std::io::sink()) {
+                    Err(_) if r.failed() => exit_codes::CATALOG,
+                    result => printed(result),
+                }
+            } else {
+                emit_streamed_until_failure(
+                    &|w| report::list::write(&r, fmt, w),
+                    &args.output,
+                    &|| r.failed(),
+                )
+            };
+            match r.take_failure() {
+                Some(e) => fail(&e, &args.output, &Log::disabled()),
+                None => code,
+            }
+        }
         Err(e) => fail(&e, &args.output, &Log::disabled()),
+    }
+}
+
+/// Writes a report made as it is written (`list`) where `out` says:
+/// atomically to `--output`, or to stdout (the caller handles `--quiet`).
+/// Returns 0 when it was written, else the exit code for the failure. When
+/// `failed` says the catalog stopped the report (a damaged shard found
+/// while naming rows), the failed write is not reported as one: the caller
+/// reports the catalog's error, and `--output` is left as it was.
+fn emit_streamed_until_failure(
+    write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    out: &OutputArgs,
+    failed: &dyn Fn() -> bool,
+) -> i32 {
+    match &out.output {
+        Some(path) => match output::write_atomically_with(path, write) {
+            Err(_) if failed() => exit_codes::CATALOG,
+            result => written(path, result, &Log::disabled()),
+        },
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            match write(&mut w).and_then(|()| w.flush()) {
+                Err(_) if failed() => {
+                    let _ = w.flush();
+                    exit_codes::CATALOG
+                }
+                result => printed(result),
+            }
+        }
     }
 }
 

@@ -62,6 +62,10 @@ pub trait Visitor: Send {
     fn refusal(&mut self) -> Option<Error> {
         None
     }
+    /// Called once the batch has been parsed. A visitor kept until the
+    /// scan ends gives back here what it allocated to grow but does not
+    /// use: every batch's spare capacity would otherwise add up.
+    fn batch_done(&mut self) {}
 }
 
 /// Element names on a stack, kept in one string to avoid an allocation per

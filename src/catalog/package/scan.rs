@@ -138,6 +138,7 @@ where
     let run = |batch: Batch| {
         let mut visitor = new_visitor();
         let outcome = parse_batch(&batch, &limits, &mut visitor);
+        visitor.batch_done();
         if outcome.error.is_some() {
             failed.store(true, Ordering::Relaxed);
         }
