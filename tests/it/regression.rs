@@ -2077,3 +2077,57 @@ fn show_refuses_a_two_gib_fragment_without_expanding_it() {
         "{line}"
     );
 }
+
+// ---- issue 13: check with a profile that flags every update ----
+
+/// A profile that flags every update of a full-scale catalog (136k
+/// updates): each finding carried its own copies of the rule's name,
+/// profile, attribute and message, each subject its own copies of
+/// "Product" and "en", and the JSON, JSON Lines and CSV reports were
+/// rendered whole before being written: 368 MB. The bound is 256 MB.
+#[test]
+fn check_flagging_every_update_of_a_full_catalog_stays_under_256_mb() {
+    use crate::common::memory;
+    if !memory::measurable() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cab = dir.path().join("full.cab");
+    let r = run([
+        "generate".as_ref(),
+        "--updates".as_ref(),
+        "136000".as_ref(),
+        "--outer".as_ref(),
+        "mszip".as_ref(),
+        "--inner".as_ref(),
+        "mszip".as_ref(),
+        "-o".as_ref(),
+        cab.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let profile = dir.path().join("every.toml");
+    std::fs::write(
+        &profile,
+        "name = \"every\"\ndescription = \"flags every update\"\n\n[[rule]]\n\
+         name = \"any-action\"\nattribute = \"DeploymentAction\"\nallow_absent = false\n\
+         allowed = [\"NoSuchAction\"]\nseverity = \"breaks\"\n",
+    )
+    .unwrap();
+    for format in ["json", "jsonl", "csv", "human"] {
+        let m = memory::run([
+            "check".as_ref(),
+            "--allow-unsigned".as_ref(),
+            "--profile".as_ref(),
+            profile.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+            cab.as_os_str(),
+        ]);
+        assert_eq!(m.code, 1, "{format}: {}", m.stderr);
+        assert!(
+            m.peak_mb() <= 256,
+            "{format}: {} MB flagging every update",
+            m.peak_mb()
+        );
+    }
+}
