@@ -198,7 +198,7 @@ pub fn write(
             w.write_all(super::jsonl::event("summary", &summary(report)).as_bytes())?;
         }
         Format::Csv => write_csv(report, &mut w)?,
-        Format::Human => w.write_all(check_human(report, style, human).as_bytes())?,
+        Format::Human => write_human(report, style, human, &mut w)?,
     }
     w.flush()
 }
@@ -305,7 +305,20 @@ pub(super) fn identity_lines(
 /// first, then the catalog's identity and signature, what it was checked
 /// against, the update findings, the catalog findings and the verdict
 /// again, so that it is the last line too.
-fn check_human(r: &CheckReport, style: Style, human: CheckHuman) -> String {
+/// The human report, written out in pieces of about 64 KB as it is made.
+fn write_human(
+    r: &CheckReport,
+    style: Style,
+    human: CheckHuman,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut failed = None;
+    let mut flush = |s: &mut String| {
+        if failed.is_none() {
+            failed = w.write_all(s.as_bytes()).err();
+        }
+        s.clear();
+    };
     let mut out = String::new();
     let _ = writeln!(out, "{}", verdict_line(r, style));
     let _ = writeln!(out, "{}", counts_line(r));
@@ -313,11 +326,12 @@ fn check_human(r: &CheckReport, style: Style, human: CheckHuman) -> String {
     out.push_str(&identity_lines(&r.catalog, &r.signature, style));
     write_scope(&mut out, r);
     let _ = writeln!(out);
-    write_findings(&mut out, r, style, human.all);
+    write_findings(&mut out, r, style, human.all, &mut flush);
     write_catalog_findings(&mut out, r, style);
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", verdict_line(r, style));
-    out
+    flush(&mut out);
+    failed.map_or(Ok(()), Err)
 }
 
 /// The second line: how many updates were checked and how many findings,
@@ -384,7 +398,13 @@ fn write_scope(out: &mut String, r: &CheckReport) {
 
 /// The `Findings` section: its count, then (when there are any) the table,
 /// with each update's KB and title in its row, and each rule's message once.
-fn write_findings(out: &mut String, r: &CheckReport, style: Style, all: bool) {
+fn write_findings(
+    out: &mut String,
+    r: &CheckReport,
+    style: Style,
+    all: bool,
+    flush: &mut dyn FnMut(&mut String),
+) {
     if r.findings.is_empty() {
         let _ = writeln!(out, "Findings  none");
         return;
@@ -408,7 +428,7 @@ fn write_findings(out: &mut String, r: &CheckReport, style: Style, all: bool) {
         );
         grouped_lines(&groups)
     };
-    write_findings_table(out, &lines, style);
+    write_findings_table(out, &lines, style, flush);
     write_finding_messages(out, &r.findings);
 }
 
@@ -489,7 +509,12 @@ enum TableLine<'a> {
 /// The findings table: a header, then one row per finding (coloured by its
 /// severity) and any text lines, columns padded to their widest cell. The
 /// KB and Title columns are there when names were read for any finding.
-fn write_findings_table(out: &mut String, lines: &[TableLine], style: Style) {
+fn write_findings_table(
+    out: &mut String,
+    lines: &[TableLine],
+    style: Style,
+    flush: &mut dyn FnMut(&mut String),
+) {
     let named = lines
         .iter()
         .any(|l| matches!(l, TableLine::Row(f) if f.names.title.is_some() || f.names.kb.is_some()));
@@ -506,17 +531,15 @@ fn write_findings_table(out: &mut String, lines: &[TableLine], style: Style) {
         header.extend(["KB", "Title"]);
     }
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    let rows: Vec<Option<(Vec<String>, Severity)>> = lines
-        .iter()
-        .map(|l| match l {
-            TableLine::Row(f) => Some((finding_row(f, named), f.severity)),
-            TableLine::Text(_) => None,
-        })
-        .collect();
+    // Two passes over the rows, each made and dropped: the first sizes the
+    // columns, the second writes them. `--all` on a catalog whose every
+    // update is flagged has a row per update, never all held at once.
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for (row, _) in rows.iter().flatten() {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    for l in lines {
+        if let TableLine::Row(f) = l {
+            for (w, cell) in widths.iter_mut().zip(finding_row(f, named)) {
+                *w = (*w).max(cell.chars().count());
+            }
         }
     }
     let line = |cells: &[String]| {
@@ -527,19 +550,22 @@ fn write_findings_table(out: &mut String, lines: &[TableLine], style: Style) {
         s.trim_end().to_string()
     };
     let _ = writeln!(out, "{}", line(&header));
-    for (row, l) in rows.iter().zip(lines) {
-        match (row, l) {
-            (Some((cells, severity)), _) => {
+    for l in lines {
+        match l {
+            TableLine::Row(f) => {
+                let cells = finding_row(f, named);
                 let _ = writeln!(
                     out,
                     "{}",
-                    style.paint(severity_colour(*severity), &line(cells))
+                    style.paint(severity_colour(f.severity), &line(&cells))
                 );
             }
-            (None, TableLine::Text(text)) => {
+            TableLine::Text(text) => {
                 let _ = writeln!(out, "  {text}");
             }
-            (None, TableLine::Row(_)) => unreachable!("every row has cells"),
+        }
+        if out.len() > 1 << 16 {
+            flush(out);
         }
     }
 }
