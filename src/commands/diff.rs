@@ -138,14 +138,18 @@ fn name(packed: &str) -> &str {
 }
 
 /// The most `diff` holds of the two catalogs' records together, in bytes
-/// (records, their text, and the category pairs each batch collects).
+/// (records, their text, and the category pairs each batch collects), and
+/// of the differences found in them (each counted with its share of the
+/// names read for it, [`ITEM_BYTES`]).
 ///
 /// Why this number: the generated pair of 408k-update catalogs (three times
 /// today's volume) holds about 145 MB, a 136k pair about 48 MB. A
 /// package.xml can claim ten million updates, and every record holds its
 /// attributes' text; without a bound `diff` would follow the claim into
 /// gigabytes. At the bound it stops with a limit error (exit code 3), under
-/// 256 MB.
+/// 256 MB. Two unrelated catalogs (every update differs) fit at today's
+/// volume (about 120 MB with names); at three times it they reach the
+/// bound (measured: 323 MB before it).
 pub const MAX_RECORD_BYTES: usize = 200 << 20;
 
 /// What one record costs besides its text: the struct, and the
@@ -568,14 +572,27 @@ pub fn diff(old: &Path, new: &Path, options: &DiffOptions) -> Result<DiffReport>
         })
     };
     let (a, b) = (a?, b?);
-    let mut report = compare(summary(old, &a), summary(new, &b), &a, &b);
+    let mut report = compare(summary(old, &a), summary(new, &b), &a, &b, &held)?;
     if options.names {
         name_changes(&mut report, (old, a), (new, b), options)?;
     }
     Ok(report)
 }
 
-fn compare(old: CatalogSummary, new: CatalogSummary, a: &Side, b: &Side) -> DiffReport {
+/// What one difference costs, counted against [`MAX_RECORD_BYTES`] with the
+/// records: its item, and its share of the names read for it later (a
+/// title, a KB and their place in the maps naming fills). A pair of
+/// unrelated catalogs makes an item of every record, and its names
+/// outweigh the records, which are dropped before naming.
+const ITEM_BYTES: usize = std::mem::size_of::<UpdateBrief>() + 160;
+
+fn compare(
+    old: CatalogSummary,
+    new: CatalogSummary,
+    a: &Side,
+    b: &Side,
+    held: &AtomicUsize,
+) -> Result<DiffReport> {
     let (products_added, products_removed) = category_changes(a, b, "Product");
     let (classifications_added, classifications_removed) =
         category_changes(a, b, "UpdateClassification");
@@ -598,6 +615,7 @@ fn compare(old: CatalogSummary, new: CatalogSummary, a: &Side, b: &Side) -> Diff
         category_titles: BTreeMap::new(),
         notes: Vec::new(),
     };
+    let mut counted = 0;
     for (olds, news) in by_update_id(&a.records, &b.records) {
         let revisions = Revisions::pair(olds, news);
         for o in revisions.removed {
@@ -612,8 +630,43 @@ fn compare(old: CatalogSummary, new: CatalogSummary, a: &Side, b: &Side) -> Diff
         for (o, n) in revisions.pairs {
             r.compare_pair(o, n);
         }
+        let items = r.differences();
+        if items > counted {
+            let now = held.fetch_add((items - counted) * ITEM_BYTES, Ordering::Relaxed)
+                + (items - counted) * ITEM_BYTES;
+            counted = items;
+            if now > MAX_RECORD_BYTES {
+                // The place is NEW's package.xml: the differences are
+                // NEW's updates against OLD's.
+                let mut e = Error::new(
+                    ErrorKind::Limit,
+                    format!(
+                        "against OLD ({}), more than {items} differences: diff's records and \
+                         report reached their bound of {} MiB (MAX_RECORD_BYTES); two \
+                         unrelated 136k-update catalogs need about 120 MB",
+                        r.old.path,
+                        MAX_RECORD_BYTES >> 20
+                    ),
+                )
+                .with_file(&r.new.path);
+                e.place_mut().members = vec!["package.cab".into(), "package.xml".into()];
+                return Err(e);
+            }
+        }
     }
-    r
+    // Pushing leaves up to half of each list spare; a pair of unrelated
+    // catalogs makes one item of every record, and the names come next.
+    for list in [
+        &mut r.added,
+        &mut r.removed,
+        &mut r.newly_superseded,
+        &mut r.newly_expired,
+    ] {
+        list.shrink_to_fit();
+    }
+    r.revised.shrink_to_fit();
+    r.attribute_changes.shrink_to_fit();
+    Ok(r)
 }
 
 /// The records of each UpdateId found in OLD or NEW (`x`, `y`, both sorted

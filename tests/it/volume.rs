@@ -140,6 +140,68 @@ fn hostile_10m_updates_diff() {
     within_bound(&["diff"]);
 }
 
+/// Two catalogs that share no update: every record of each becomes an item
+/// of the report, and each item is named from the shards after. Was: a
+/// generated pair of unrelated 408k-update catalogs held 323 MB (JSON, with
+/// names) and the report grew without a bound; now the items count against
+/// MAX_RECORD_BYTES with their share of the names, and such a pair stops
+/// there (exit 3) while a 136k pair still fits.
+#[test]
+fn hostile_unrelated_pair_diff() {
+    if !memory::measurable() {
+        return;
+    }
+    let make = |name: &str, prefix: u32| {
+        let mut xml = Vec::with_capacity(UNRELATED * 80 + 512);
+        xml.extend_from_slice(ROOT);
+        for rev in 1..=UNRELATED as u32 {
+            write!(
+                xml,
+                "<Update UpdateId=\"{prefix:08x}-0000-4000-8000-{rev:012x}\" RevisionId=\"{rev}\"/>"
+            )
+            .expect("write to a Vec");
+        }
+        xml.extend_from_slice(b"</Updates><FileLocations></FileLocations></OfflineSyncPackage>");
+        let cab = generate::catalog_from_package_xml(&xml, Compression::MsZip);
+        crate::common::temp_file(name, &cab)
+    };
+    let (_old_dir, old) = make("old.cab", 0xa);
+    let (_new_dir, new) = make("new.cab", 0xb);
+    let m = memory::run(&[
+        "diff".to_string(),
+        "--allow-unsigned".into(),
+        "--format".into(),
+        "json".into(),
+        old.display().to_string(),
+        new.display().to_string(),
+    ]);
+    let said = m.stderr.trim_end();
+    eprintln!(
+        "diff of an unrelated pair: exit {}, peak {} MB: {said}",
+        m.code,
+        m.peak_mb()
+    );
+    assert!(
+        m.peak_mb() <= HOSTILE_MB,
+        "held {} MB (bound {HOSTILE_MB} MB): {said}",
+        m.peak_mb()
+    );
+    assert_eq!(m.code, 3, "stops at the bound: {said}");
+    assert_eq!(said.lines().count(), 1, "one line: {said}");
+    assert!(
+        said.contains("(MAX_RECORD_BYTES)") && said.contains("differences"),
+        "names the bound and what reached it: {said}"
+    );
+    assert!(
+        said.contains(&new.display().to_string()) && said.contains(&old.display().to_string()),
+        "names both catalogs: {said}"
+    );
+}
+
+/// Updates in each catalog of the unrelated pair: their records fit under
+/// MAX_RECORD_BYTES (about 110 MB counted), their differences do not.
+const UNRELATED: usize = 450_000;
+
 /// `check`, `verify` and `baseline` stream: they read all ten million.
 #[test]
 fn hostile_10m_updates_check_verify_baseline() {
