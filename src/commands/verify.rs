@@ -123,7 +123,10 @@ pub struct VerifyReport {
     pub cabs: Vec<NestedCab>,
     /// Member names that would escape a directory if used as paths, the
     /// outer cabinet's first; a nested cabinet's as `package2.cab > name`.
+    /// At most [`MAX_UNSAFE_NAMES`]; `unsafe_names_total` counts them all.
     pub unsafe_names: Vec<String>,
+    /// How many member names would escape a directory, listed or not.
+    pub unsafe_names_total: u64,
 }
 
 impl VerifyReport {
@@ -141,7 +144,9 @@ impl VerifyReport {
 
 enum Outcome {
     Index(Index),
-    Cab(NestedCab, Option<PackageXmlSummary>, Vec<String>),
+    /// The cabinet, its package.xml if it held one, its first
+    /// [`MAX_UNSAFE_NAMES`] unsafe member names and how many it had.
+    Cab(NestedCab, Option<PackageXmlSummary>, Vec<String>, u64),
     Plain,
 }
 
@@ -177,10 +182,12 @@ fn verify_nested(name: &str, len: u64, pipe: PipeReader<'_>) -> Result<Outcome> 
         bytes: 0,
         blocks_not_checksummed: 0,
     };
+    let unsafe_total = cab.files.iter().filter(|f| f.has_unsafe_path()).count() as u64;
     let unsafe_names: Vec<String> = cab
         .files
         .iter()
         .filter(|f| f.has_unsafe_path())
+        .take(MAX_UNSAFE_NAMES)
         .map(|f| format!("{name} > {}", f.name))
         .collect();
     let package_xml = if name.eq_ignore_ascii_case(PACKAGE_CAB) {
@@ -221,7 +228,7 @@ fn verify_nested(name: &str, len: u64, pipe: PipeReader<'_>) -> Result<Outcome> 
             }
         }
     }
-    Ok(Outcome::Cab(summary, package, unsafe_names))
+    Ok(Outcome::Cab(summary, package, unsafe_names, unsafe_total))
 }
 
 /// A nested cabinet as its verifier reads it.
@@ -320,13 +327,17 @@ fn verify_content(
         .files
         .iter()
         .filter(|f| f.has_unsafe_path())
+        .take(MAX_UNSAFE_NAMES)
         .map(|f| f.name.clone())
         .collect();
+    let outer_unsafe = outer.files.iter().filter(|f| f.has_unsafe_path()).count() as u64;
     // The first failure in the outer cabinet's order wins; a nested failure
     // comes before a later failure of the outer stream itself.
     let members = Members::of(streamed.outcomes, path)?;
     let blocks_not_checksummed = streamed.result.map_err(|e| e.with_file(path))?;
-    unsafe_names.extend(members.unsafe_names);
+    let room = MAX_UNSAFE_NAMES.saturating_sub(unsafe_names.len());
+    unsafe_names.extend(members.unsafe_names.into_iter().take(room));
+    let unsafe_names_total = outer_unsafe + members.unsafe_total;
 
     let index = members.index.ok_or_else(|| {
         Error::new(ErrorKind::MissingMember, "the catalog has no index.xml").with_file(path)
@@ -352,6 +363,7 @@ fn verify_content(
         package_xml,
         cabs: members.cabs,
         unsafe_names,
+        unsafe_names_total,
     })
 }
 
@@ -366,11 +378,21 @@ fn verify_content(
 pub const PIPE_BUDGET: usize = 16 << 20;
 
 /// The most nested cabinets verified at once, whatever `--threads` says
-/// (8). Each holds one folder's decoder (an LZX window is at most 2 MiB)
-/// and its own tables (about 1.5 MB for a real shard of 12.5k members), so
-/// 8 of them stay within tens of MB; more threads than that would only
-/// wait for the one outer stream that feeds them all.
-pub const MAX_NESTED_AT_ONCE: usize = 8;
+/// (4). Each holds one folder's decoder (an LZX window is at most 2 MiB)
+/// and its own tables: about 1.5 MB for a real shard of 12.5k members, but
+/// up to about 40 MB for the largest table the format allows (65,535
+/// members with 255-byte names, kept as stored and as displayed). Four such
+/// tables, the pipes and the decoders stay under 256 MB on any machine;
+/// more verifiers would only wait for the one outer stream that feeds them
+/// all (two already keep up with it on real shards).
+pub const MAX_NESTED_AT_ONCE: usize = 4;
+
+/// The most unsafe member names a report lists (1,024 in all; each nested
+/// cabinet keeps at most as many until the report is assembled); the rest
+/// are only counted (`unsafe_names_total`). Each cabinet of a hostile
+/// catalog can name 65,535 members `../…` of 255 bytes, and a catalog can
+/// hold hundreds of such cabinets: listing them all would hold gigabytes.
+pub const MAX_UNSAFE_NAMES: usize = 1024;
 
 /// How many nested cabinets are verified at once for `threads` threads:
 /// one fewer than the threads (the outer stream has one), but at least
@@ -683,8 +705,11 @@ struct Members {
     package_xml: Option<PackageXmlSummary>,
     /// Every nested cabinet, in the outer cabinet's order.
     cabs: Vec<NestedCab>,
-    /// Unsafe member names inside nested cabinets.
+    /// Unsafe member names inside nested cabinets, the first
+    /// [`MAX_UNSAFE_NAMES`].
     unsafe_names: Vec<String>,
+    /// How many there were in all.
+    unsafe_total: u64,
 }
 
 impl Members {
@@ -697,15 +722,18 @@ impl Members {
             package_xml: None,
             cabs: Vec::new(),
             unsafe_names: Vec::new(),
+            unsafe_total: 0,
         };
         for (_, outcome) in outcomes {
             match outcome.map_err(|e| e.with_file(path))? {
                 Outcome::Index(i) => m.index = Some(i),
-                Outcome::Cab(summary, package, names) => {
+                Outcome::Cab(summary, package, names, total) => {
                     if package.is_some() {
                         m.package_xml = package;
                     }
-                    m.unsafe_names.extend(names);
+                    let room = MAX_UNSAFE_NAMES.saturating_sub(m.unsafe_names.len());
+                    m.unsafe_names.extend(names.into_iter().take(room));
+                    m.unsafe_total += total;
                     m.cabs.push(summary);
                 }
                 Outcome::Plain => {}

@@ -103,6 +103,7 @@ pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
                 package_xml: &'a crate::commands::verify::PackageXmlSummary,
                 cabs: &'a [crate::commands::verify::NestedCab],
                 unsafe_names: &'a [String],
+                unsafe_names_total: u64,
                 verdict: &'static str,
             }
             let mut out = super::jsonl::event(
@@ -125,6 +126,7 @@ pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
                     package_xml: &r.package_xml,
                     cabs: &r.cabs,
                     unsafe_names: &r.unsafe_names,
+                    unsafe_names_total: r.unsafe_names_total,
                     verdict: "intact",
                 },
             ));
@@ -149,7 +151,7 @@ pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
                 r.cabs.len().to_string(),
                 r.package_xml.bytes.to_string(),
                 r.package_xml.updates.to_string(),
-                r.unsafe_names.len().to_string(),
+                r.unsafe_names_total.to_string(),
                 "intact".to_string(),
             ]);
             csv.finish()
@@ -205,6 +207,21 @@ fn verify_human(r: &VerifyReport, style: Style) -> String {
                 "33",
                 &format!(
                     "warning: member name {name:?} would escape a directory if used as a path"
+                )
+            )
+        );
+    }
+    let unlisted = r.unsafe_names_total - r.unsafe_names.len() as u64;
+    if unlisted > 0 {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.paint(
+                "33",
+                &format!(
+                    "warning: … and {unlisted} more member name(s) that would escape a \
+                     directory ({} in all)",
+                    r.unsafe_names_total
                 )
             )
         );

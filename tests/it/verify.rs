@@ -422,3 +422,52 @@ fn an_index_xml_claiming_more_than_its_bound_is_refused() {
         r.stderr
     );
 }
+
+/// A report lists at most `MAX_UNSAFE_NAMES` member names that would
+/// escape a directory and counts them all: a hostile catalog can hold
+/// hundreds of cabinets of 65,535 such names each, and every one was kept
+/// until the report was written.
+#[test]
+fn unsafe_member_names_are_listed_up_to_the_bound_and_all_counted() {
+    let (_, package_cab) = small_catalog_parts(21, 30, 1);
+    let shard = |tag: &str| {
+        let mut b = wsuscat::cab::writer::CabBuilder::new();
+        b.add_folder(Compression::MsZip);
+        for i in 0..700 {
+            b.add_file(&format!("../{tag}{i}"), b"x");
+        }
+        b.finish()
+    };
+    let mut b = wsuscat::cab::writer::CabBuilder::new();
+    b.add_folder(Compression::MsZip);
+    b.add_file("index.xml", &generate::index_xml(&[]));
+    b.add_file("package.cab", &package_cab);
+    b.add_file("package2.cab", &shard("a"));
+    b.add_file("package3.cab", &shard("b"));
+    let (_d, path) = temp_file("unsafe.cab", &b.finish());
+    let r = verify(&path, &["--allow-unsigned", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let listed = v["unsafe_names"].as_array().expect("a list");
+    assert_eq!(listed.len(), wsuscat::commands::verify::MAX_UNSAFE_NAMES);
+    assert_eq!(v["unsafe_names_total"], 1400);
+    assert_eq!(listed[0], "package2.cab > ../a0");
+    assert_eq!(listed[700], "package3.cab > ../b0");
+    let human = verify(&path, &["--allow-unsigned"]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    assert!(
+        human.stdout.contains("… and 376 more member name(s)")
+            && human.stdout.contains("(1400 in all)"),
+        "{}",
+        human.stdout
+    );
+    let csv = verify(&path, &["--allow-unsigned", "--format", "csv"]);
+    assert!(
+        csv.stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|row| row.contains(",1400,")),
+        "{}",
+        csv.stdout
+    );
+}
