@@ -2134,3 +2134,95 @@ fn check_flagging_every_update_of_a_full_catalog_stays_under_256_mb() {
         );
     }
 }
+
+/// `list` streams its rows shard by shard; a shard found damaged after
+/// rows were written must still end as a failure that says so: exit 3, one
+/// error line, an `error` event closing the JSON Lines stream (never a
+/// `summary`), and with `--output` the previous report left in place and
+/// no temp file. Was (issue 13): the partial stream's ending was
+/// undocumented and untested.
+#[test]
+fn list_stopped_by_a_damaged_last_shard_ends_as_a_failure() {
+    use wsuscat::cab::Compression;
+    use wsuscat::commands::generate::{self, Spec};
+    let spec = Spec {
+        seed: 5,
+        updates: 300,
+        shards: 3,
+        outer: Compression::MsZip,
+        inner: Compression::MsZip,
+        ..Spec::default()
+    };
+    let g = generate::generate(&spec);
+    let cab = Cabinet::parse(&mut Cursor::new(&g.cab)).unwrap();
+    let mut members = Vec::new();
+    cab.stream_members(
+        || Ok(Cursor::new(&g.cab[..])),
+        |_| true,
+        |f, data| {
+            members.push((f.name.clone(), data));
+            Ok(())
+        },
+    )
+    .unwrap();
+    let package_cab = members
+        .iter()
+        .find(|(n, _)| n == "package.cab")
+        .unwrap()
+        .1
+        .clone();
+    let mut shards: Vec<(String, Vec<u8>)> = members
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("package") && n != "package.cab")
+        .collect();
+    let last = shards.iter().map(|(n, _)| n.clone()).max().unwrap();
+    let shard = &mut shards.iter_mut().find(|(n, _)| *n == last).unwrap().1;
+    let inner = Cabinet::parse(&mut Cursor::new(&shard[..])).unwrap();
+    let first = inner.folders[0].data_offset as usize;
+    shard[first + 8 + 50] ^= 0x01;
+    let bytes = generate::assemble(&spec, &g.index_xml, &package_cab, &shards);
+    let (dir, path) = temp_file("damaged-last-shard.cab", &bytes);
+
+    let r = run([
+        "list".as_ref(),
+        "--allow-unsigned".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        path.as_os_str(),
+    ]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains(&last), "names the shard: {}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines.len() > 1,
+        "rows of the earlier shards came first: {}",
+        r.stdout
+    );
+    let end: serde_json::Value = serde_json::from_str(lines.last().unwrap()).expect("JSON line");
+    assert_eq!(end["type"], "error", "{}", r.stdout);
+    assert!(!r.stdout.contains("\"type\":\"summary\""), "{}", r.stdout);
+
+    let report = dir.path().join("list.csv");
+    std::fs::write(&report, "previous report\n").unwrap();
+    let r = run([
+        "list".as_ref(),
+        "--allow-unsigned".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        "--output".as_ref(),
+        report.as_os_str(),
+        path.as_os_str(),
+    ]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "previous report\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("wsuscat-tmp"))
+        .collect();
+    assert!(left.is_empty(), "temp files left: {left:?}");
+}
