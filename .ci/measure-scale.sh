@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Measures `wsuscat check` at 10k, 136k (full scale) and 400k updates:
+# Measures `wsuscat check` at 10k, 136k (full scale) and 400k updates
+# (peak memory of every command at 1x and 3x is .ci/measure-memory.py's):
 # median wall time of 3 runs after a warm-up, and peak RSS, for --threads 1
 # and --threads 2. Prints a Markdown table (docs/performance.md keeps it).
 #
