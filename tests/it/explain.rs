@@ -869,3 +869,61 @@ fn list_is_the_same_whatever_order_the_outer_cabinet_holds_the_shards_in() {
         passes(false)
     );
 }
+
+/// Moved from catalog/inventory.rs's unit tests: it builds its catalog with
+/// the generator (commands), which the catalog layer may not import.
+/// The current revision of an UpdateId is its highest RevisionNumber,
+/// the first in RevisionId order of equal ones, whatever form the
+/// UpdateId is written in.
+#[test]
+fn inventory_update_ids_find_their_current_revision() {
+    let a = "2bf2a5f4-96e5-4e0b-9f1c-0123456789ab";
+    let b = "{7C2D9A0E-0000-4E0B-9F1C-0123456789AB}";
+    let updates = [
+        (10, a, 1),
+        (11, a, 3),
+        (12, a, 3),
+        (13, a, 2),
+        (20, b, 5),
+        (21, b, 4),
+        (30, "not-a-guid", 1),
+        (31, "Not-A-Guid", 2),
+    ];
+    let mut xml = String::from(
+        "<OfflineSyncPackage xmlns=\"http://schemas.microsoft.com/msus/2004/02/OfflineSync\"><Updates>",
+    );
+    for (rev, id, rn) in updates {
+        xml.push_str(&format!(
+            "<Update RevisionId=\"{rev}\" UpdateId=\"{id}\" RevisionNumber=\"{rn}\"/>"
+        ));
+    }
+    xml.push_str("<Update RevisionId=\"40\"/></Updates></OfflineSyncPackage>");
+    let cab = wsuscat::commands::generate::catalog_from_package_xml(
+        xml.as_bytes(),
+        wsuscat::cab::folder::Compression::None,
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.cab");
+    std::fs::write(&path, cab).expect("write");
+    let options = wsuscat::ScanOptions {
+        threads: 1,
+        ..wsuscat::ScanOptions::default()
+    };
+    let inv = wsuscat::catalog::inventory::read(
+        &path,
+        &options,
+        &wsuscat::catalog::inventory::Keep::default(),
+    )
+    .expect("read");
+    let current = |id: &str| inv.by_update_id(id).map(|e| e.revision_id());
+    assert_eq!(current(a), Some(11));
+    assert_eq!(
+        current(&format!("{{{}}}", a.to_ascii_uppercase())),
+        Some(11)
+    );
+    assert_eq!(current(b), Some(20));
+    assert_eq!(current("7c2d9a0e-0000-4e0b-9f1c-0123456789ab"), Some(20));
+    assert_eq!(current("not-a-guid"), Some(31));
+    assert_eq!(current("2bf2a5f4-96e5-4e0b-9f1c-0123456789ac"), None);
+    assert_eq!(current("nothing"), None);
+}
