@@ -238,15 +238,22 @@ pub fn core_fragment(u: &TruthUpdate) -> String {
     )
 }
 
-/// `x\<rev>`: the extended fragment (KB, bulletin, severity, files).
+/// `x\<rev>`: the extended fragment (KB, bulletin, severity, files). The
+/// severity is an attribute of `<ExtendedProperties>`, as in real
+/// fragments (tests/it/real_shapes.rs cites them); KB and bulletin are
+/// child elements.
 pub fn extended_fragment(u: &TruthUpdate) -> String {
-    let mut s = String::from("<ExtendedProperties DefaultPropertiesLanguage=\"en\" Handler=\"http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/Cbs\" MaxDownloadSize=\"123456789\" MinDownloadSize=\"0\">");
+    let mut s = String::from("<ExtendedProperties DefaultPropertiesLanguage=\"en\" Handler=\"http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/Cbs\" MaxDownloadSize=\"123456789\" MinDownloadSize=\"0\"");
+    if let Some(sev) = u.severity {
+        s.push_str(&format!(" MsrcSeverity=\"{sev}\""));
+    }
+    s.push('>');
     if let Some(kb) = u.kb {
         s.push_str(&format!("<KBArticleID>{kb}</KBArticleID>"));
     }
-    if let Some(sev) = u.severity {
+    if u.severity.is_some() {
         s.push_str(&format!(
-            "<SecurityBulletinID>MS26-{:03}</SecurityBulletinID><MsrcSeverity>{sev}</MsrcSeverity>",
+            "<SecurityBulletinID>MS26-{:03}</SecurityBulletinID>",
             u.revision_id % 1000
         ));
     }
