@@ -133,7 +133,10 @@ fn package_xml_2026(r: &Revs) -> String {
         bundle(
             r.bundle,
             BUNDLE,
-            &format!(r#"<SupersededBy><Revision Id="{}" /></SupersededBy>"#, r.bundle_2 + 300)
+            &format!(
+                r#"<SupersededBy><Revision Id="{}" /></SupersededBy>"#,
+                r.bundle_2 + 300
+            )
         ),
         child(r.child, CHILD, &(1..=14).collect::<Vec<u8>>(), r.bundle),
         category(r.detectoid, DETECTOID),
@@ -228,7 +231,9 @@ fn localized(lang: &str, title: &str) -> String {
 
 /// A category's `l\en\`: its name as Title.
 fn localized_category(title: &str) -> String {
-    format!(r#"<LocalizedProperties><Language>en</Language><Title>{title}</Title></LocalizedProperties>"#)
+    format!(
+        r#"<LocalizedProperties><Language>en</Language><Title>{title}</Title></LocalizedProperties>"#
+    )
 }
 
 fn shard(members: &[(String, Vec<u8>)]) -> Vec<u8> {
@@ -269,7 +274,10 @@ fn member(name: String, text: String) -> (String, Vec<u8>) {
 fn catalog_2026(r: &Revs) -> (tempfile::TempDir, PathBuf) {
     let first = shard(&[
         member(format!("c\\{}", r.bundle), core_bundle(BUNDLE, CHILD)),
-        member(format!("x\\{}", r.bundle), extended_bundle(5090001, "Critical")),
+        member(
+            format!("x\\{}", r.bundle),
+            extended_bundle(5090001, "Critical"),
+        ),
         member(format!("l\\en\\{}", r.bundle), localized("en", TITLE)),
         member(format!("l\\de\\{}", r.bundle), localized("de", TITLE_DE)),
         member(
@@ -306,10 +314,7 @@ fn catalog_2026(r: &Revs) -> (tempfile::TempDir, PathBuf) {
         ("i\\1".to_string(), b"\x00\x01\x02".to_vec()),
     ]);
     let second = shard(&[
-        member(
-            format!("c\\{}", r.bundle_2),
-            core_bundle(BUNDLE_2, CHILD_2),
-        ),
+        member(format!("c\\{}", r.bundle_2), core_bundle(BUNDLE_2, CHILD_2)),
         member(
             format!("x\\{}", r.bundle_2),
             extended_bundle(5090107, "Important"),
@@ -346,7 +351,10 @@ fn list_rows(path: &std::path::Path, extra: &[&str]) -> Vec<Value> {
     let mut args = vec!["list", "--allow-unsigned", "--format", "json"];
     args.extend_from_slice(extra);
     args.push(path.to_str().unwrap());
-    json_of(&args)["updates"].as_array().expect("updates").clone()
+    json_of(&args)["updates"]
+        .as_array()
+        .expect("updates")
+        .clone()
 }
 
 fn row(rows: &[Value], rev: u64) -> &Value {
@@ -387,7 +395,10 @@ fn msrc_severity_is_an_attribute_of_extended_properties() {
 
     let rows = list_rows(&path, &[]);
     assert_eq!(row(&rows, r.bundle)["names"]["msrc_severity"], "Critical");
-    assert_eq!(row(&rows, r.bundle_2)["names"]["msrc_severity"], "Important");
+    assert_eq!(
+        row(&rows, r.bundle_2)["names"]["msrc_severity"],
+        "Important"
+    );
     assert_eq!(row(&rows, r.child)["names"]["msrc_severity"], Value::Null);
     let csv = run([
         "list",
@@ -412,8 +423,7 @@ fn msrc_severity_is_an_attribute_of_extended_properties() {
 #[test]
 fn bundle_extended_fragments_carry_product_and_release_attributes() {
     let x = extended_bundle(5090001, "Critical");
-    let Facts::Extended(e) = fragment::parse(&FragmentKind::Extended, x.as_bytes()).unwrap()
-    else {
+    let Facts::Extended(e) = fragment::parse(&FragmentKind::Extended, x.as_bytes()).unwrap() else {
         panic!("extended facts expected")
     };
     assert_eq!(e.msrc_severity.as_deref(), Some("Critical"));
@@ -429,8 +439,7 @@ fn bundle_extended_fragments_carry_product_and_release_attributes() {
 #[test]
 fn child_extended_fragments_list_many_files_with_additional_digests() {
     let x = extended_child(&(1..=14).collect::<Vec<u8>>());
-    let Facts::Extended(e) = fragment::parse(&FragmentKind::Extended, x.as_bytes()).unwrap()
-    else {
+    let Facts::Extended(e) = fragment::parse(&FragmentKind::Extended, x.as_bytes()).unwrap() else {
         panic!("extended facts expected")
     };
     assert_eq!(e.files.len(), 14);
@@ -440,7 +449,10 @@ fn child_extended_fragments_list_many_files_with_additional_digests() {
             Some(format!("Windows11.0-KB5090001-x64-part{i}.cab").as_str())
         );
         assert_eq!(f.digest.as_deref(), Some(digest(i).as_str()));
-        assert_eq!(f.size.as_deref(), Some((1000 * u32::from(i)).to_string().as_str()));
+        assert_eq!(
+            f.size.as_deref(),
+            Some((1000 * u32::from(i)).to_string().as_str())
+        );
     }
     assert_eq!(e.kb, None);
     assert_eq!(e.msrc_severity, None);
@@ -475,7 +487,10 @@ fn bundles_carry_is_bundle_without_is_leaf() {
         .collect();
     assert_eq!(bundles, [r.bundle, r.bundle_2]);
     assert_eq!(row(&rows, r.bundle)["names"]["title"], TITLE);
-    assert_eq!(row(&rows, r.bundle)["names"]["classification"], "Security Updates");
+    assert_eq!(
+        row(&rows, r.bundle)["names"]["classification"],
+        "Security Updates"
+    );
     assert_eq!(row(&rows, r.bundle)["names"]["products"][0], "Windows 11");
 
     let (code, report) = check_json(&path, &["--allow-unsigned"]);
@@ -497,7 +512,10 @@ fn bundled_children_have_no_localized_fragment() {
     assert_eq!(names["bundled_by"]["revision_id"], r.bundle);
     assert_eq!(names["bundled_by"]["title"], TITLE);
     let notes = names["notes"].to_string();
-    assert!(notes.contains(&format!("l\\\\en\\\\{}", r.child)), "{notes}");
+    assert!(
+        notes.contains(&format!("l\\\\en\\\\{}", r.child)),
+        "{notes}"
+    );
     // A child at the end of the first shard is named by its bundle at the
     // start of the second.
     let child_2 = show_json(&path, r.child_2, &[]);
