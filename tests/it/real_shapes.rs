@@ -78,6 +78,8 @@ struct Revs {
     child_2: u64,
     /// The first revision of the second shard.
     bundle_2: u64,
+    /// A bundle's kind attributes: `IsBundle="true"` in 2026.
+    bundle_flags: &'static str,
 }
 
 /// 2026: small RevisionIds, the first shard 0-626.
@@ -89,6 +91,7 @@ const REVS_2026: Revs = Revs {
     product: 7,
     child_2: 626,
     bundle_2: 627,
+    bundle_flags: r#"IsBundle="true""#,
 };
 
 /// package.xml in the 2026 shape (package.xml at the commit above): the
@@ -100,9 +103,10 @@ const REVS_2026: Revs = Revs {
 /// bundled by 436 there); categories and detectoids empty elements with
 /// `DeploymentAction="Evaluate" IsSoftware="false"`.
 fn package_xml_2026(r: &Revs) -> String {
+    let flags = r.bundle_flags;
     let bundle = |rev: u64, id: &str, superseded_by: &str| {
         format!(
-            r#"<Update CreationDate="2026-05-12T17:00:01Z" DefaultLanguage="en" UpdateId="{id}" RevisionNumber="100" RevisionId="{rev}" IsBundle="true"><Prerequisites><UpdateId Id="{PRODUCT}" /><UpdateId Id="{CLASSIFICATION}" /><UpdateId Id="{DETECTOID}" /></Prerequisites>{superseded_by}<Categories><Category Type="UpdateClassification" Id="{CLASSIFICATION}" /><Category Type="Company" Id="{COMPANY}" /><Category Type="ProductFamily" Id="{FAMILY}" /><Category Type="Product" Id="{PRODUCT}" /></Categories></Update>"#
+            r#"<Update CreationDate="2026-05-12T17:00:01Z" DefaultLanguage="en" UpdateId="{id}" RevisionNumber="100" RevisionId="{rev}" {flags}><Prerequisites><UpdateId Id="{PRODUCT}" /><UpdateId Id="{CLASSIFICATION}" /><UpdateId Id="{DETECTOID}" /></Prerequisites>{superseded_by}<Categories><Category Type="UpdateClassification" Id="{CLASSIFICATION}" /><Category Type="Company" Id="{COMPANY}" /><Category Type="ProductFamily" Id="{FAMILY}" /><Category Type="Product" Id="{PRODUCT}" /></Categories></Update>"#
         )
     };
     let child = |rev: u64, id: &str, files: &[u8], bundled_by: u64| {
@@ -539,11 +543,12 @@ fn revision_ids_of_2026_are_small_and_the_second_shard_starts_at_627() {
     assert_eq!(show_json(&path, 1, &[])["names"]["title"], TITLE);
 }
 
-/// 2025 RevisionIds were tens of millions (the project's format notes,
-/// docs/design.md and ../shared/wsusscn2-format.md §3, from third parties
-/// who opened 2025 catalogs: RevisionIds about 43 million, RANGESTARTs such
-/// as 44562114; no public slice of a 2025 shard was found to cite). The
-/// same shapes with those magnitudes read the same.
+/// 2025 RevisionIds were tens of millions, and bundles carried
+/// `IsLeaf="true" IsBundle="true"` (the project's format notes,
+/// ../shared/wsusscn2-format.md §3, from third parties who opened 2025
+/// catalogs: RevisionIds about 43 million, RANGESTARTs such as 44562114;
+/// no public slice of a 2025 catalog was found to cite). Those magnitudes
+/// and that bundle shape read the same.
 #[test]
 fn revision_ids_of_2025_are_tens_of_millions() {
     let r = Revs {
@@ -554,11 +559,14 @@ fn revision_ids_of_2025_are_tens_of_millions() {
         product: 43_100_007,
         child_2: 44_562_113,
         bundle_2: 44_562_114,
+        bundle_flags: r#"IsLeaf="true" IsBundle="true""#,
     };
     let (_dir, path) = catalog_2026(&r);
     let rows = list_rows(&path, &[]);
     assert_eq!(rows.len(), 7);
     assert_eq!(row(&rows, r.bundle)["names"]["msrc_severity"], "Critical");
+    assert_eq!(row(&rows, r.bundle)["kind"], "bundle");
+    assert_eq!(row(&rows, r.child)["kind"], "child");
     assert_eq!(row(&rows, r.bundle_2)["names"]["title"], TITLE_2);
     assert_eq!(show_json(&path, r.child_2, &[])["shard"], "package2.cab");
     assert_eq!(show_json(&path, r.bundle_2, &[])["shard"], "package3.cab");
