@@ -86,7 +86,8 @@ pub struct Core {
     /// `UpdateIdentity/@RevisionNumber`, as written (not checked to be a
     /// number); `None` when absent.
     pub revision_number: Option<String>,
-    /// `Properties/@UpdateType`: Software, Driver, Category, Detector.
+    /// `Properties/@UpdateType`: `Software`, `Detectoid` or `Category` in
+    /// the 2026 catalog.
     pub update_type: Option<String>,
 }
 
@@ -111,9 +112,9 @@ pub struct Extended {
     /// `SecurityBulletinID` (`MS16-087`); `None` when absent, as for
     /// updates published since bulletins ended in 2017.
     pub security_bulletin: Option<String>,
-    /// `MsrcSeverity` (`Critical`, `Important`, `Moderate`, `Low`);
-    /// `None` when absent, as for every update that is not a security
-    /// update.
+    /// The `MsrcSeverity` attribute of `<ExtendedProperties>`
+    /// (`Critical`, `Important`, `Moderate`, `Low`); `None` when absent, as
+    /// for bundled children and every update that is not a security update.
     pub msrc_severity: Option<String>,
     /// Every `Files/File`, in document order; always empty from
     /// [`parse_brief`].
@@ -282,6 +283,14 @@ impl<'k> Fields<'k> {
                 self.core.revision_number = get("RevisionNumber")?;
             }
             (FragmentKind::Core, 0, "Properties") => self.core.update_type = get("UpdateType")?,
+            // Real `x\` fragments carry the severity as an attribute of
+            // the root element, beside ProductName and ReleaseVersion
+            // (`<ExtendedProperties … MsrcSeverity="Critical">`), while
+            // KBArticleID is a child element. No real fragment seen writes
+            // it as a child element, so that shape is not read.
+            (FragmentKind::Extended, 0, "ExtendedProperties") => {
+                self.ext.msrc_severity = get("MsrcSeverity")?;
+            }
             (FragmentKind::Extended, 1, "File")
                 if !self.brief && self.stack.last().map(String::as_str) == Some("Files") =>
             {
@@ -328,9 +337,6 @@ impl<'k> Fields<'k> {
             }
             (FragmentKind::Extended, Some("ExtendedProperties"), "SecurityBulletinID") => {
                 self.ext.security_bulletin = value();
-            }
-            (FragmentKind::Extended, Some("ExtendedProperties"), "MsrcSeverity") => {
-                self.ext.msrc_severity = value();
             }
             (FragmentKind::Localized(_), Some("LocalizedProperties"), field) => {
                 let loc = &mut self.loc;
@@ -435,7 +441,9 @@ mod tests {
                 update_type: Some("Software".into()),
             })
         );
-        let ext = br#"<ExtendedProperties DefaultPropertiesLanguage="en"><KBArticleID>5058379</KBArticleID><MsrcSeverity>Critical</MsrcSeverity></ExtendedProperties><Files><File FileName="a.cab" Digest="AA==" Size="5" /></Files>"#;
+        // The severity is an attribute of the root, the KB a child (the
+        // shape of real `x\` fragments; tests/it/real_shapes.rs cites them).
+        let ext = br#"<ExtendedProperties DefaultPropertiesLanguage="en" MsrcSeverity="Critical"><KBArticleID>5058379</KBArticleID></ExtendedProperties><Files><File FileName="a.cab" Digest="AA==" Size="5"><AdditionalDigest Algorithm="SHA256">AA==</AdditionalDigest></File></Files>"#;
         let Facts::Extended(e) = parse(&FragmentKind::Extended, ext).unwrap() else {
             panic!("extended facts expected")
         };
@@ -451,6 +459,29 @@ mod tests {
         };
         assert_eq!(l.title.as_deref(), Some("A & B \u{2013} C"));
         assert_eq!(l.language.as_deref(), Some("en"));
+    }
+
+    /// The severity is `<ExtendedProperties>`'s attribute, read by the brief
+    /// parse that naming uses as by the full one; a bundled child's fragment
+    /// (a handler, files, no severity) has none. The real shapes and their
+    /// sources are in tests/it/real_shapes.rs.
+    #[test]
+    fn msrc_severity_is_the_root_elements_attribute() {
+        let bundle = br#"<ExtendedProperties ProductName="P.amd64" ReleaseVersion="1.2.3.4" ReleaseRevision="1" DefaultPropertiesLanguage="en" BrowseOnly="false" MsrcSeverity="Important"><Language>all</Language><KBArticleID>5000001</KBArticleID></ExtendedProperties>"#;
+        let child = br#"<ExtendedProperties ProductName="P.amd64" DefaultPropertiesLanguage="en" Handler="h"><InstallationBehavior RebootBehavior="CanRequestReboot" /></ExtendedProperties><Files><File MsrcSeverity="Low" FileName="a.cab" /></Files>"#;
+        for parse in [parse, parse_brief] {
+            let Facts::Extended(b) = parse(&FragmentKind::Extended, bundle).unwrap() else {
+                panic!("extended facts expected")
+            };
+            assert_eq!(b.msrc_severity.as_deref(), Some("Important"));
+            assert_eq!(b.kb.as_deref(), Some("5000001"));
+            let Facts::Extended(c) = parse(&FragmentKind::Extended, child).unwrap() else {
+                panic!("extended facts expected")
+            };
+            // Only the root's attribute counts, not one further down.
+            assert_eq!(c.msrc_severity, None);
+            assert_eq!(c.kb, None);
+        }
     }
 
     #[test]

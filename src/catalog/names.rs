@@ -59,8 +59,9 @@ pub struct Names {
     /// `KBArticleID` from the `x\<RevisionId>` fragment, as written there
     /// (digits, no `KB`); `None` when there is none.
     pub kb: Option<Arc<str>>,
-    /// `MsrcSeverity` from the `x\<RevisionId>` fragment (`Critical`,
-    /// `Important`, …); `None` when there is none. Named `msrc_severity`
+    /// The `MsrcSeverity` attribute of the `x\<RevisionId>` fragment's
+    /// `<ExtendedProperties>` (`Critical`, `Important`, …); `None` when
+    /// there is none, as for bundled children (their bundle carries it). Named `msrc_severity`
     /// in JSON, where a finding's `severity` is already the rule's
     /// (breaks / warn).
     #[serde(rename = "msrc_severity")]

@@ -927,3 +927,54 @@ fn inventory_update_ids_find_their_current_revision() {
     assert_eq!(current("2bf2a5f4-96e5-4e0b-9f1c-0123456789ac"), None);
     assert_eq!(current("nothing"), None);
 }
+
+/// A generated catalog in the 2026 shapes (small RevisionIds from 0,
+/// bundles in several languages, severities as attributes) answers as its
+/// ground truth says: every update's names, and `--lang` titles.
+#[test]
+fn a_generated_2026_shaped_catalog_is_named_from_its_truth() {
+    let f = make(Spec {
+        seed: 2026,
+        updates: 1200,
+        shards: 3,
+        outer: Compression::MsZip,
+        inner: Compression::MsZip,
+        revision_base: 0,
+        languages: vec!["en".into(), "de".into(), "ja".into()],
+        ..Spec::default()
+    });
+    let t = &f.truth;
+    assert!(t.updates.last().unwrap().revision_id < 3 * 1200);
+    let (code, v) = json(&["list", "--allow-unsigned", "--format", "json"], &f.path);
+    assert_eq!(code, 0);
+    let rows = v["updates"].as_array().unwrap();
+    assert_eq!(rows.len(), t.updates.len());
+    let mut severities = 0;
+    for (row, u) in rows.iter().zip(&t.updates) {
+        assert_eq!(row["revision_id"], u.revision_id);
+        assert_eq!(row["names"]["msrc_severity"].as_str(), u.severity, "{row}");
+        assert_eq!(
+            row["names"]["kb"].as_str(),
+            u.kb.map(|k| k.to_string()).as_deref(),
+            "{row}"
+        );
+        severities += usize::from(u.severity.is_some());
+    }
+    assert!(severities > 0);
+    let bundle = t.updates.iter().find(|u| u.severity.is_some()).unwrap();
+    let r = run([
+        "show".as_ref(),
+        "--allow-unsigned".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--lang".as_ref(),
+        "ja".as_ref(),
+        f.path.as_os_str(),
+        bundle.revision_id.to_string().as_ref(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let shown: Value = serde_json::from_str(&r.stdout).unwrap();
+    let names = &shown["updates"][0]["names"];
+    assert_eq!(names["title"], format!("{} [ja]", bundle.title));
+    assert_eq!(names["msrc_severity"].as_str(), bundle.severity);
+}

@@ -25,6 +25,7 @@ mod lzx;
 mod lzx_encode;
 mod mutation;
 mod output_file;
+mod real_shapes;
 mod regression;
 mod report_formats;
 mod shell_integration;

@@ -579,4 +579,17 @@ pub struct GenerateArgs {
     /// Leave out the OfflineSync namespace.
     #[arg(long)]
     pub no_namespace: bool,
+    /// RevisionIds start just above this (0 for the small ones of the 2026
+    /// catalog, 43000000 for those of 2025).
+    #[arg(long, value_name = "N", default_value_t = wsuscat::commands::generate::model::DEFAULT_REVISION_BASE)]
+    pub revision_base: u32,
+    /// Languages of the `l\` fragments, comma-separated (`en,de,ja`):
+    /// English for every update, the others for bundles.
+    #[arg(
+        long,
+        value_name = "LANGS",
+        value_delimiter = ',',
+        default_value = "en"
+    )]
+    pub languages: Vec<String>,
 }

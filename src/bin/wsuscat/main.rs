@@ -736,6 +736,16 @@ fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {
         })?;
         inject.push((rev, value));
     }
+    if let Some(bad) = args
+        .languages
+        .iter()
+        .find(|l| l.is_empty() || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("--languages: {bad:?} is not a language name (such as en, de, zh-tw)"),
+        ));
+    }
     Ok(Spec {
         seed: args.seed,
         updates: args.updates.max(1),
@@ -750,6 +760,8 @@ fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {
             pretty: args.pretty,
             ..XmlStyle::default()
         },
+        revision_base: args.revision_base,
+        languages: args.languages.clone(),
         ..Spec::default()
     })
 }

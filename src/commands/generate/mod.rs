@@ -17,6 +17,7 @@ pub mod xml;
 
 use crate::cab::writer::CabBuilder;
 use crate::cab::Compression;
+use crate::catalog::update::Kind;
 use model::Truth;
 use rng::Rng;
 pub use xml::XmlStyle;
@@ -52,6 +53,14 @@ pub struct Spec {
     pub first_range_start: u32,
     /// Shards index.xml lists but the outer cabinet leaves out.
     pub omit_shards: Vec<String>,
+    /// RevisionIds start just above this: 0 gives the small ones of the
+    /// 2026 catalog (its first shard covers 0-626), 43,000,000 those of
+    /// 2025; the default is [`model::DEFAULT_REVISION_BASE`].
+    pub revision_base: u32,
+    /// Languages of the `l\<lang>\` fragments (the 2026 catalog has 37):
+    /// every update has an English one, and each bundle one in each other
+    /// language listed here.
+    pub languages: Vec<String>,
 }
 
 impl Default for Spec {
@@ -69,6 +78,8 @@ impl Default for Spec {
             creation_date: "2026-05-12T08:51:08Z".to_string(),
             first_range_start: 0,
             omit_shards: Vec::new(),
+            revision_base: model::DEFAULT_REVISION_BASE,
+            languages: vec!["en".to_string()],
         }
     }
 }
@@ -139,7 +150,13 @@ pub fn assemble(
 pub fn generate(spec: &Spec) -> Generated {
     let mut rng = Rng::new(spec.seed);
     let inject_revs: Vec<u32> = spec.inject.iter().map(|(r, _)| *r).collect();
-    let mut truth = model::build(&mut rng, spec.updates, &inject_revs, &spec.creation_date);
+    let mut truth = model::build_from(
+        &mut rng,
+        spec.updates,
+        &inject_revs,
+        &spec.creation_date,
+        spec.revision_base,
+    );
     for (rev, action) in &spec.inject {
         if let Ok(i) = truth.updates.binary_search_by_key(rev, |u| u.revision_id) {
             truth.updates[i].deployment_action = action.clone();
@@ -162,7 +179,20 @@ pub fn render(spec: &Spec, mut truth: Truth, rng: &mut Rng) -> Generated {
     }
     .min(truth.updates.len().max(1));
     let per_shard = truth.updates.len().div_ceil(shard_count).max(1);
+    // Each bundle's children, for its `c\` fragment's BundledUpdates; and
+    // each child's bundle's KB, which names its files.
+    let mut children: std::collections::HashMap<u32, Vec<&model::TruthUpdate>> =
+        std::collections::HashMap::new();
+    for u in &truth.updates {
+        if let Some(b) = u.bundled_by {
+            children.entry(b).or_default().push(u);
+        }
+    }
+    let kb_of = |u: &model::TruthUpdate| {
+        u.kb.or_else(|| u.bundled_by.and_then(|b| truth.by_revision(b)?.kb))
+    };
     let mut shards = Vec::new();
+    let mut shard_list = Vec::new();
     for (k, chunk) in truth.updates.chunks(per_shard).enumerate() {
         let name = format!("package{}.cab", k + 2);
         let start = if k == 0 {
@@ -173,18 +203,33 @@ pub fn render(spec: &Spec, mut truth: Truth, rng: &mut Rng) -> Generated {
         let mut b = CabBuilder::new();
         b.add_folder(spec.inner);
         for u in chunk {
+            let kids = children.get(&u.revision_id).map_or(&[][..], Vec::as_slice);
             b.add_file(
                 &format!("c\\{}", u.revision_id),
-                xml::core_fragment(u).as_bytes(),
+                xml::core_fragment(u, kids).as_bytes(),
             );
             b.add_file(
                 &format!("x\\{}", u.revision_id),
-                xml::extended_fragment(u).as_bytes(),
+                xml::extended_fragment(u, kb_of(u)).as_bytes(),
             );
-            b.add_file(
-                &format!("l\\en\\{}", u.revision_id),
-                xml::localized_fragment(u).as_bytes(),
-            );
+            let others = spec.languages.iter().filter(|l| *l != "en");
+            for lang in std::iter::once("en").chain(others.map(String::as_str)) {
+                if lang == "en" || u.kind == Kind::Bundle {
+                    b.add_file(
+                        &format!("l\\{lang}\\{}", u.revision_id),
+                        xml::localized_fragment(u, lang).as_bytes(),
+                    );
+                }
+            }
+            // A few bundles have a EULA: an `e\<lang>\` fragment. What real
+            // ones hold has not been seen in a public source; wsuscat only
+            // shows them, so any well-formed content does.
+            if u.kind == Kind::Bundle && u.revision_id % 16 == 0 {
+                b.add_file(
+                    &format!("e\\en\\{}", u.revision_id),
+                    b"<EulaProperties><Language>en</Language></EulaProperties>",
+                );
+            }
         }
         if k == 0 {
             b.add_file(
@@ -192,11 +237,12 @@ pub fn render(spec: &Spec, mut truth: Truth, rng: &mut Rng) -> Generated {
                 &utf16le("Microsoft Software License Terms (generated sample)."),
             );
         }
-        truth.shards.push((name.clone(), start));
+        shard_list.push((name.clone(), start));
         if !spec.omit_shards.contains(&name) {
             shards.push((name, b.finish()));
         }
     }
+    truth.shards = shard_list;
     let index = index_xml(&truth.shards);
     let cab = assemble(spec, &index, &package_cab, &shards);
     Generated {

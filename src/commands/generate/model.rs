@@ -55,11 +55,11 @@ pub struct TruthUpdate {
     /// Title (the `l\en` fragment).
     pub title: String,
     /// The KBArticleID its `x\` fragment carries; `None` when it carries
-    /// none (categories, stand-alone tools).
+    /// none (bundled children, categories, stand-alone tools).
     pub kb: Option<u32>,
-    /// The MsrcSeverity its `x\` fragment carries (`Critical`,
+    /// The MsrcSeverity attribute its `x\` fragment carries (`Critical`,
     /// `Important`, `Moderate`, `Low`); `None` when it carries none (only
-    /// security updates and their children carry one).
+    /// security updates' bundles carry one).
     pub severity: Option<&'static str>,
     /// Indices into `Truth::updates` of the categories it belongs to.
     pub categories: Vec<usize>,
@@ -143,7 +143,7 @@ impl Truth {
     pub fn combination(u: &TruthUpdate) -> crate::rules::vocab::Combination {
         let t = || Some("true".to_string());
         let (is_bundle, is_leaf, is_software) = match u.kind {
-            Kind::Bundle => (t(), t(), None),
+            Kind::Bundle => (t(), None, None),
             Kind::Child | Kind::Other => (None, t(), None),
             Kind::Category => (None, None, Some("false".to_string())),
         };
@@ -221,12 +221,31 @@ fn revision_number(draw: u32) -> u32 {
 /// the classifications.
 const NAMED: usize = 1 + FAMILIES.len() + PRODUCTS.len() + CLASSIFICATIONS.len();
 
-/// Builds the ground truth: `count` updates in the 2026 proportions.
+/// The RevisionId just below the first one [`build`] gives. Real
+/// magnitudes differ from year to year: the 2026 catalog numbers from 0
+/// (its first shard covers 0-626), 2025 catalogs used about 43 million;
+/// [`build_from`] takes either.
+pub const DEFAULT_REVISION_BASE: u32 = 1_000_000;
+
+/// Builds the ground truth: `count` updates in the 2026 proportions, their
+/// RevisionIds from just above [`DEFAULT_REVISION_BASE`].
+pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -> Truth {
+    build_from(rng, count, inject, creation_date, DEFAULT_REVISION_BASE)
+}
+
+/// Like [`build`], with RevisionIds from just above `revision_base` (0 for
+/// the small ones of the 2026 catalog).
 ///
 /// Every part draws from `rng` in turn, so the parts are built in a fixed
 /// order: building them in another would change every file a seed gives.
-pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -> Truth {
-    let revs = revision_ids(rng, count, inject);
+pub fn build_from(
+    rng: &mut Rng,
+    count: usize,
+    inject: &[u32],
+    creation_date: &str,
+    revision_base: u32,
+) -> Truth {
+    let revs = revision_ids(rng, count, inject, revision_base);
     // Category updates first: they are the oldest revisions in a real catalog.
     let category_count = (count * 42 / 1360).max(NAMED).min(revs.len());
     let mut updates: Vec<TruthUpdate> = Vec::with_capacity(revs.len());
@@ -252,11 +271,11 @@ pub fn build(rng: &mut Rng, count: usize, inject: &[u32], creation_date: &str) -
     }
 }
 
-/// `count` RevisionIds: ascending with small gaps, then the injected ones
-/// replace ordinary ones so the total stays `count`.
-fn revision_ids(rng: &mut Rng, count: usize, inject: &[u32]) -> Vec<u32> {
+/// `count` RevisionIds above `base`: ascending with small gaps, then the
+/// injected ones replace ordinary ones so the total stays `count`.
+fn revision_ids(rng: &mut Rng, count: usize, inject: &[u32], base: u32) -> Vec<u32> {
     let mut revs: Vec<u32> = Vec::with_capacity(count);
-    let mut next = 1_000_000u32;
+    let mut next = base;
     let ordinary = count.saturating_sub(inject.len());
     for _ in 0..ordinary {
         next += rng.range(1, 3) as u32;
@@ -463,8 +482,11 @@ fn new_child(
     u.deployment_action = Some("Bundle".into());
     u.bundled_by = Some(parent.revision_id);
     u.title = parent.title.clone();
-    u.kb = parent.kb;
-    u.severity = parent.severity;
+    // A child's `x\` fragment carries neither KBArticleID nor MsrcSeverity:
+    // only its bundle's does (x/2 and x/12 against x/1 in the 2026 slice
+    // cited in tests/it/real_shapes.rs).
+    u.kb = None;
+    u.severity = None;
     // A child names its bundle's product and classification. Most
     // have one payload file and some share their sibling's: about 97k
     // FileLocations for 111k children in the 2026 catalog. Digests are
