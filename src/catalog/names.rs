@@ -45,6 +45,13 @@ pub struct BundleRef {
     /// The bundle's title from its `l\<lang>\` fragment, in the same
     /// languages as the child's; `None` when none was found.
     pub title: Option<Arc<str>>,
+    /// The bundle's KBArticleID from its `x\` fragment. Real catalogs give
+    /// bundled children no KB of their own: the bundle's is the one an
+    /// administrator searches for. `None` when it has none.
+    pub kb: Option<Arc<str>>,
+    /// The bundle's MsrcSeverity from its `x\` fragment, for the same
+    /// reason; `None` when it has none.
+    pub severity: Option<Arc<str>>,
 }
 
 /// An update's names.
@@ -159,10 +166,14 @@ impl Gathered {
         }
     }
 
-    /// Copies the titles of `rev`, in every language read, from `other`:
-    /// what naming shard by shard keeps of a shard for later shards (its
-    /// bundles' titles), a handful of titles, not the shard.
-    pub fn keep_titles_of(&mut self, other: &Gathered, rev: u64) {
+    /// Copies the titles of `rev`, in every language read, and its KB and
+    /// severity, from `other`: what naming shard by shard keeps of a shard
+    /// for later shards (its bundles' names), a handful of names, not the
+    /// shard.
+    pub fn keep_names_of(&mut self, other: &Gathered, rev: u64) {
+        if let Some(x) = other.extended.get(&rev) {
+            self.extended.insert(rev, x.clone());
+        }
         for (lang, titles) in &other.titles {
             if let Some(t) = titles.get(&rev) {
                 self.titles
@@ -287,11 +298,18 @@ impl Gathered {
             _ => Some(Arc::from(classifications.join("; "))),
         };
         if let Some(b) = s.bundled_by {
+            let (kb, severity) = self
+                .extended(b)
+                .or_else(|| also.and_then(|g| g.extended(b)))
+                .cloned()
+                .unwrap_or_default();
             n.bundled_by = Some(BundleRef {
                 revision_id: b,
                 title: self
                     .title_either(also, b, lang, s.default_language.as_deref())
                     .map(|(t, _)| t.clone()),
+                kb,
+                severity,
             });
         }
         self.explain_missing(s.revision_id, report, lang, &mut n.notes);
@@ -365,25 +383,6 @@ pub fn request_for<'s>(
         }
     }
     request
-}
-
-/// Names `subjects`. `categories` maps category UpdateIds (lowercase, as
-/// written) to their RevisionIds; `lang` is the preferred language.
-pub fn names(
-    catalog: &Catalog,
-    index: &Index,
-    subjects: &[Subject<'_>],
-    categories: &HashMap<String, u64>,
-    lang: &str,
-    threads: usize,
-) -> Result<(BTreeMap<u64, Names>, ShardReport)> {
-    let request = request_for(subjects.iter().cloned(), categories, lang);
-    let (g, report) = gather(catalog, index, &request, &HashSet::new(), threads)?;
-    let out = subjects
-        .iter()
-        .map(|s| (s.revision_id, g.names_for(s, categories, lang, &report)))
-        .collect();
-    Ok((out, report))
 }
 
 /// Whether a category of this Type is named in reports (products and

@@ -293,7 +293,7 @@ impl ListReport {
                 let end = jobs.get(k + 1).map_or(u64::MAX, |j| j.range_start);
                 let mut fixed = naming.fixed.borrow_mut();
                 for &rev in job.revisions().iter().filter(|r| naming.carry.contains(r)) {
-                    fixed.keep_titles_of(&g, rev);
+                    fixed.keep_names_of(&g, rev);
                 }
                 emit(&g, end, &fixed).map_err(|e| {
                     written = Some(e);

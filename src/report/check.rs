@@ -447,7 +447,13 @@ fn finding_row(f: &Finding, named: bool) -> Vec<String> {
     ];
     if named {
         let n = &f.names;
-        row.push(n.kb.as_ref().map_or("-".into(), |kb| format!("KB{kb}")));
+        // A bundled child has no KB of its own in real catalogs: its
+        // bundle's, the one an administrator searches for, stands in (the
+        // title cell says which bundle).
+        let kb =
+            n.kb.as_ref()
+                .or_else(|| n.bundled_by.as_ref().and_then(|b| b.kb.as_ref()));
+        row.push(kb.map_or("-".into(), |kb| format!("KB{kb}")));
         let mut title = n.title.as_deref().unwrap_or("-").to_string();
         if let Some(b) = &n.bundled_by {
             let _ = write!(title, " (bundled in {})", b.revision_id);

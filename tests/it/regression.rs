@@ -1455,9 +1455,9 @@ fn human_finding_row_carries_title_and_kb() {
     assert_eq!(rows.len(), 1, "one line for the finding: {}", out.stdout);
     // The update is a bundled child, whose `x\` fragment carries no
     // KBArticleID (only its bundle's does, as in real catalogs): its KB
-    // column is empty and its title names the bundle's KB.
+    // column shows the bundle's, and its title names the bundle.
     assert!(
-        rows[0].contains(" -  2026-03 Update for Microsoft 365 Apps")
+        rows[0].contains(" KB5019120 2026-03 Update for Microsoft 365 Apps")
             && rows[0].contains("(KB5019120)"),
         "{}",
         rows[0]
@@ -2239,4 +2239,32 @@ fn list_stopped_by_a_damaged_last_shard_ends_as_a_failure() {
         .filter(|n| n.contains("wsuscat-tmp"))
         .collect();
     assert!(left.is_empty(), "temp files left: {left:?}");
+}
+
+/// Real catalogs give a bundled child no KB of its own, and findings land
+/// on children: the incident's finding showed `KB -` once the generator
+/// wrote that real shape. Its bundle's KB stands in (human), and JSON keeps
+/// the child's own `kb` (null) beside the bundle's.
+#[test]
+fn a_bundled_childs_finding_shows_its_bundles_kb() {
+    let sample = testdata("sample-wsusscn2.cab");
+    let r = run([
+        "check".as_ref(),
+        "--trust-anchor".as_ref(),
+        test_anchor().as_os_str(),
+        sample.as_os_str(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("1293995"))
+        .expect("the finding's row");
+    assert!(row.contains("bundled child KB5019120 "), "{row}");
+    let t = trust();
+    let (code, json) = check_json(&sample, &[&t[0], &t[1]]);
+    assert_eq!(code, 1);
+    let finding = &json["findings"][0];
+    assert_eq!(finding["kb"], serde_json::Value::Null, "{finding}");
+    assert_eq!(finding["bundled_by"]["kb"], "5019120", "{finding}");
 }
