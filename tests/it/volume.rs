@@ -202,6 +202,55 @@ fn hostile_unrelated_pair_diff() {
 /// MAX_RECORD_BYTES (about 110 MB counted), their differences do not.
 const UNRELATED: usize = 450_000;
 
+/// The largest tables the format allows, in every nested cabinet: 65,535
+/// members with 255-byte names each (about 17 MB of table, about 40 MB
+/// parsed). `verify` parses each nested cabinet's tables while it verifies
+/// it, at most `MAX_NESTED_AT_ONCE` (4) at once whatever `--threads` says;
+/// here the members are one byte each, so each verifier ends soon after
+/// its table and few overlap (measured: 160 MB with 4 verifiers, 163 MB
+/// with 8). The test holds the hostile bound on the most table a catalog
+/// can make `verify` parse.
+#[test]
+fn hostile_nested_tables_verify() {
+    if !memory::measurable() {
+        return;
+    }
+    let (_, package_cab) = crate::common::small_catalog_parts(21, 30, 1);
+    let mut shard = wsuscat::cab::writer::CabBuilder::new();
+    shard.add_folder(Compression::None);
+    for i in 0..65_535u32 {
+        shard.add_file(&format!("{i:0>255}"), b"x");
+    }
+    let shard = shard.finish();
+    let mut outer = wsuscat::cab::writer::CabBuilder::new();
+    outer.add_folder(Compression::None);
+    outer.add_file("index.xml", &generate::index_xml(&[]));
+    outer.add_file("package.cab", &package_cab);
+    for i in 2..8 {
+        outer.add_file(&format!("package{i}.cab"), &shard);
+    }
+    let (_dir, path) = crate::common::temp_file("tables.cab", &outer.finish());
+    let m = memory::run(&[
+        "verify".to_string(),
+        "--allow-unsigned".into(),
+        "--threads".into(),
+        "16".into(),
+        path.display().to_string(),
+    ]);
+    let said = m.stderr.trim_end();
+    eprintln!(
+        "verify of six largest tables: exit {}, peak {} MB: {said}",
+        m.code,
+        m.peak_mb()
+    );
+    assert_eq!(m.code, 0, "{said}");
+    assert!(
+        m.peak_mb() <= HOSTILE_MB,
+        "held {} MB (bound {HOSTILE_MB} MB)",
+        m.peak_mb()
+    );
+}
+
 /// `check`, `verify` and `baseline` stream: they read all ten million.
 #[test]
 fn hostile_10m_updates_check_verify_baseline() {
