@@ -116,17 +116,23 @@ fn an_unwritable_output_is_exit_2_and_leaves_nothing() {
 fn paths_with_spaces_and_backslashes_work() {
     let [t, a] = trust();
     let dir = tempfile::tempdir().unwrap();
-    // On Unix a backslash is an ordinary character in a name; on Windows it
-    // separates directories. Either way the path must reach the file intact.
-    let sub =
-        dir.path()
-            .join("Update Catalog")
-            .join(if cfg!(windows) { "x y" } else { r"C:\WSUS\x y" });
+    // On Unix a backslash is an ordinary character in a name; to a Windows
+    // exe (under Wine too) it separates directories, so names carry none
+    // there. Either way the path must reach the file intact.
+    let windows = exe_is_windows();
+    let sub = dir
+        .path()
+        .join("Update Catalog")
+        .join(if windows { "x y" } else { r"C:\WSUS\x y" });
     std::fs::create_dir_all(&sub).unwrap();
     let cab = sub.join("wsus scn2 (copy).cab");
     std::fs::copy(testdata("sample-wsusscn2.cab"), &cab).unwrap();
     let report = sub.join("report file.json");
-    let log = sub.join(r"log\ file.log");
+    let log = sub.join(if windows {
+        "log file.log"
+    } else {
+        r"log\ file.log"
+    });
     let r = run([
         "check",
         &t,
@@ -151,6 +157,9 @@ fn paths_with_spaces_and_backslashes_work() {
 #[cfg(unix)]
 #[test]
 fn non_utf8_file_names_are_reported_not_panicked_on() {
+    if !unix_exe("non-UTF-8 file names") {
+        return;
+    }
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
     let [t, a] = trust();
@@ -196,6 +205,12 @@ fn non_utf8_file_names_are_reported_not_panicked_on() {
 /// stdin. Everything it writes must land in the report's and log's directory.
 #[test]
 fn a_run_writes_nothing_but_its_report_and_log_and_never_reads_stdin() {
+    if std::env::var_os("WSUSCAT_TEST_RUNNER").is_some_and(|r| !r.is_empty()) {
+        // Wine writes its own files into HOME and TMPDIR (wine-*, .local):
+        // what the exe writes cannot be told apart from them.
+        skip("what a run writes into HOME, TMPDIR and its directory: not measurable through a runner");
+        return;
+    }
     let [t, a] = trust();
     let sandbox = tempfile::tempdir().unwrap();
     let dirs: Vec<PathBuf> = ["home", "tmp", "cwd", "out"]
@@ -242,6 +257,9 @@ fn a_run_writes_nothing_but_its_report_and_log_and_never_reads_stdin() {
 #[cfg(unix)]
 #[test]
 fn killing_a_run_never_leaves_a_partial_report_or_a_temp_file() {
+    if !unix_exe("SIGINT and SIGTERM at points of a run") {
+        return;
+    }
     use std::time::{Duration, Instant};
     let work = tempfile::tempdir().unwrap();
     let cab = work.path().join("big.cab");

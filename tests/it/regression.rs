@@ -1066,6 +1066,9 @@ fn stderr_lines(stderr: &[u8]) -> Vec<String> {
 #[cfg(unix)]
 #[test]
 fn output_to_a_device_writes_into_it_and_never_replaces_it() {
+    if !unix_exe("a Unix device node as --output") {
+        return;
+    }
     let [t, a] = trust();
     let dir = tempfile::tempdir().unwrap();
     let Some(null) = device_node(dir.path(), "null", 1, 3) else {
@@ -1110,6 +1113,9 @@ fn output_to_a_device_writes_into_it_and_never_replaces_it() {
 #[cfg(unix)]
 #[test]
 fn output_through_a_symlink_replaces_its_target_and_keeps_the_link() {
+    if !unix_exe("a Unix symlink as --output") {
+        return;
+    }
     let [t, a] = trust();
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("reports")).unwrap();
@@ -1170,6 +1176,9 @@ fn run_with_file_size_limit(
 #[cfg(unix)]
 #[test]
 fn a_file_size_limit_is_reported_cleaned_up_and_logged() {
+    if !unix_exe("a file size limit (ulimit -f, SIGXFSZ)") {
+        return;
+    }
     let [t, a] = trust();
     let dir = tempfile::tempdir().unwrap();
     let sample = testdata("sample-wsusscn2.cab");
@@ -1213,6 +1222,9 @@ fn a_file_size_limit_is_reported_cleaned_up_and_logged() {
 #[cfg(unix)]
 #[test]
 fn a_log_that_cannot_take_a_byte_is_one_line_and_no_empty_file() {
+    if !unix_exe("a file size limit (ulimit -f, SIGXFSZ)") {
+        return;
+    }
     let [t, a] = trust();
     let dir = tempfile::tempdir().unwrap();
     let sample = testdata("sample-wsusscn2.cab");
@@ -1311,6 +1323,9 @@ fn a_pipe_as_the_catalog_is_refused_as_needing_a_seekable_file() {
 #[cfg(unix)]
 #[test]
 fn an_interrupt_says_so_on_stderr_and_in_the_log() {
+    if !unix_exe("SIGINT and SIGTERM") {
+        return;
+    }
     use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
     // A trust anchor that is a FIFO nobody writes: the run blocks reading
@@ -1585,7 +1600,11 @@ fn errors_outside_the_cabinet(dir: &std::path::Path) -> Vec<(Vec<String>, Option
         ),
         (
             args(&["man", "--dir", &gone]),
-            Some(format!("{gone}/wsuscat")),
+            // The exe joins its file name on with its own separator.
+            Some(format!(
+                "{gone}{}wsuscat",
+                if exe_is_windows() { '\\' } else { '/' }
+            )),
         ),
         (
             args(&["check", "--trust-anchor", &no_pem, &clean]),
@@ -1733,6 +1752,9 @@ fn diff_log_says_different_and_summarises() {
 #[cfg(unix)]
 #[test]
 fn log_through_a_symlink_rolls_over_its_target_and_keeps_the_link() {
+    if !unix_exe("a Unix symlink as the log") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("logs")).unwrap();
     let link = dir.path().join("wsuscat.log");

@@ -9,9 +9,31 @@ pub fn bin() -> String {
     std::env::var("WSUSCAT_TEST_EXE").unwrap_or_else(|_| env!("CARGO_BIN_EXE_wsuscat").to_string())
 }
 
+/// Whether the executable under test is a Windows program: a native
+/// Windows build, or a `.exe` run through Wine. To it a backslash separates
+/// directories, even when the tests themselves run on Linux.
+pub fn exe_is_windows() -> bool {
+    cfg!(windows) || bin().to_ascii_lowercase().ends_with(".exe")
+}
+
+/// Whether a test of a Unix-only behaviour (signals, `ulimit -f`, device
+/// nodes, symlinks, non-UTF-8 names) applies to the exe under test: false,
+/// with a SKIP notice saying so, for a Windows exe (under Wine too).
+pub fn unix_exe(what: &str) -> bool {
+    if exe_is_windows() {
+        skip(&format!(
+            "{what}: Unix-only, not tested with a Windows exe ({})",
+            bin()
+        ));
+        return false;
+    }
+    true
+}
+
 /// The executable under test as a shell command line (runner first, when
 /// there is one), for tests that must start it through a shell.
 pub fn command_line() -> String {
+    note_exe_started();
     match std::env::var("WSUSCAT_TEST_RUNNER") {
         Ok(runner) if !runner.is_empty() => format!("{runner} {}", bin()),
         _ => bin(),
@@ -23,6 +45,7 @@ pub fn command_line() -> String {
 /// otherwise. Every test that runs wsuscat starts it here, so the same tests
 /// can be pointed at another build and platform.
 pub fn command() -> Command {
+    note_exe_started();
     match std::env::var_os("WSUSCAT_TEST_RUNNER").filter(|r| !r.is_empty()) {
         Some(runner) => {
             let mut cmd = Command::new(runner);
@@ -30,6 +53,28 @@ pub fn command() -> Command {
             cmd
         }
         None => Command::new(bin()),
+    }
+}
+
+/// Appends the running test's name to the file `WSUSCAT_TEST_EXE_LOG`
+/// names, when set: `.ci/windows.sh` counts from it how many tests started
+/// the exe under test, so a test that passed without ever running
+/// `wsuscat.exe` is not taken for one that did.
+fn note_exe_started() {
+    use std::io::Write;
+    let Some(log) = std::env::var_os("WSUSCAT_TEST_EXE_LOG") else {
+        return;
+    };
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed thread>")
+        .to_string();
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        let _ = writeln!(f, "{name}");
     }
 }
 
@@ -182,9 +227,15 @@ pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 /// Prints a skip notice that the test harness does not capture, so a run
 /// without the peers says what it did not test.
+/// The notice names the test last, in brackets, so that a count of tests
+/// skipped can be made from the notices (.ci/windows.sh does).
 pub fn skip(why: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "SKIP: {why}");
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed thread>")
+        .to_string();
+    let _ = writeln!(std::io::stderr().lock(), "SKIP: {why} [{test}]");
 }
 
 pub mod signature;
