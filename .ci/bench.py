@@ -21,8 +21,10 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BIN = os.path.join(ROOT, "target/release/wsuscat")
-LZX_SPEED = os.path.join(ROOT, "target/release/examples/lzx_speed")
+# bench.sh builds with the release profile, or [profile.ci] for --smoke.
+PROFILE = os.environ.get("WSUSCAT_BENCH_PROFILE", "release")
+BIN = os.path.join(ROOT, "target", PROFILE, "wsuscat")
+LZX_SPEED = os.path.join(ROOT, "target", PROFILE, "examples/lzx_speed")
 SIGNING = os.path.join(ROOT, "testdata/test-signing")
 ANCHOR = os.path.join(SIGNING, "test-root-ca.pem")
 # The signing time of the fixtures, so that signing is reproducible.

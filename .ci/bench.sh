@@ -23,7 +23,13 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "bench: missing ${need[*]} (apt-get install ${need[*]})" >&2
   exit 2
 fi
-echo "== building (release, and the lzx_speed example with lzxd for comparison)" >&2
-cargo build --release --quiet
-cargo build --release --quiet --example lzx_speed --features lzxd-compare
+# The smoke run only checks that the script works, so it builds with
+# [profile.ci] (no fat LTO, many codegen units: minutes less on CI's two
+# cores); figures come from the release build only.
+profile=release
+if [ "${1:-}" = "--smoke" ]; then profile=ci; fi
+echo "== building ($profile, and the lzx_speed example with lzxd for comparison)" >&2
+cargo build --profile "$profile" --quiet
+cargo build --profile "$profile" --quiet --example lzx_speed --features lzxd-compare
+export WSUSCAT_BENCH_PROFILE=$profile
 exec python3 .ci/bench.py "$@"
