@@ -148,7 +148,7 @@ fn name(packed: &str) -> &str {
 /// attributes' text; without a bound `diff` would follow the claim into
 /// gigabytes. At the bound it stops with a limit error (exit code 3), under
 /// 256 MB. Two unrelated catalogs (every update differs) fit at today's
-/// volume (about 120 MB with names); at three times it they reach the
+/// volume (134 MB with every item named); at three times it they reach the
 /// bound (measured: 323 MB before it).
 pub const MAX_RECORD_BYTES: usize = 200 << 20;
 
@@ -643,7 +643,7 @@ fn compare(
                     format!(
                         "against OLD ({}), more than {items} differences: diff's records and \
                          report reached their bound of {} MiB (MAX_RECORD_BYTES); two \
-                         unrelated 136k-update catalogs need about 120 MB",
+                         unrelated 136k-update catalogs need about 135 MB",
                         r.old.path,
                         MAX_RECORD_BYTES >> 20
                     ),
