@@ -7,7 +7,6 @@ import io
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 from pathlib import Path
 
@@ -347,16 +346,19 @@ class Map(unittest.TestCase):
             second = subprocess.run(script, capture_output=True, text=True)
         self.assertEqual((first.returncode, second.returncode), (1, 0), first.stdout + second.stdout)
 
-    def test_fast_on_25k_lines(self):
+    def test_reads_25k_lines(self):
+        # A size like the project's own (no timing here: performance is
+        # measured in benchmarks, never asserted in a test).
         body = "".join(f"pub fn f{i}<'a>(x: &'a str) -> crate::cab::Cabinet {{ /* {i} */ todo!(\"{i}\") }}\n"
                        for i in range(1000))
         files = {f"src/rules/m{k}.rs": body for k in range(25)}
         files["src/rules/mod.rs"] = "".join(f"pub mod m{k};\n" for k in range(25))
         tmp, root = make(files)
         with tmp:
-            start = time.monotonic()
-            run(root, "--write")
-            self.assertLess(time.monotonic() - start, 5)
+            code, out = run(root, "--edges", "--write")
+        self.assertEqual(code, 0, out)
+        edges = [l for l in out.splitlines() if l.startswith("src/rules/m") and " -> src/cab/" in l]
+        self.assertEqual(len(edges), 25, out[-2000:])
 
 
 if __name__ == "__main__":

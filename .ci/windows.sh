@@ -71,6 +71,9 @@ fi
 x86_64-w64-mingw32-gcc -shared -O2 -s -o target/windows/bcryptprimitives.dll \
   .ci/bcryptprimitives.c -ladvapi32
 cp target/windows/bcryptprimitives.dll "$sys32/bcryptprimitives.dll"
+# A test tool, never shipped: holds a file open the way Excel holds a CSV
+# (tests/it/windows.rs).
+x86_64-w64-mingw32-gcc -municode -O2 -s -o target/windows/hold-open.exe .ci/hold-open.c
 # One wineserver for the whole run instead of one per test; stopped on exit.
 wineserver -p
 trap 'wineserver -k || true' EXIT
@@ -107,6 +110,7 @@ exe_log=target/windows/wine-tests-exe.log
 : >"$log.retry"
 t0=$SECONDS
 rc=0
+export WSUSCAT_TEST_HOLD_OPEN="$PWD/target/windows/hold-open.exe"
 WSUSCAT_TEST_EXE="$PWD/$exe" WSUSCAT_TEST_RUNNER=wine WSUSCAT_TEST_EXE_LOG="$PWD/$exe_log" \
   CARGO_TERM_COLOR=never cargo test --test it -- --skip mutation:: "${skips[@]}" >"$log" 2>&1 || rc=$?
 echo "   (wine tests: $((SECONDS - t0)) s)"

@@ -383,6 +383,15 @@ impl RollingFile {
     /// (several scheduled tasks) roll it over at the right size too.
     pub fn append(&self, lines: &[String]) -> io::Result<()> {
         let path = self.resolved();
+        if super::device::is_device(&path) {
+            // `--log NUL`: written straight into, never measured or rolled
+            // (Windows has no size for a device and refuses append mode on it).
+            let mut device = OpenOptions::new().write(true).open(&path)?;
+            for line in lines {
+                device.write_all(line.as_bytes())?;
+            }
+            return device.flush();
+        }
         let (mut size, regular) = match fs::metadata(&path) {
             Ok(m) => (m.len(), m.is_file()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => (0, true),

@@ -5,6 +5,7 @@
 mod check;
 pub mod cmtrace;
 pub mod csv;
+pub mod device;
 mod diff;
 mod errors;
 pub mod info;

@@ -160,18 +160,17 @@ pub fn preflight(path: &Path) -> Result<Preflighted> {
     // Through symlinks: `/dev/stdin` is one.
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() && !meta.is_dir() {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                "not a regular file: wsuscat needs a seekable file (the signature sits at \
-                 the end and the size check needs the length); save it to a file first",
-            )
-            .with_file(path));
+            return Err(not_seekable(path, None));
         }
     }
     let mut file = open(path)?;
-    let meta = file
-        .metadata()
-        .map_err(|e| Error::io(e, "the catalog's size").with_file(path))?;
+    // Windows answers a size query on an open pipe or device with an error
+    // (Invalid parameter) rather than a file type: an open handle with no
+    // size is not a disk file.
+    let meta = file.metadata().map_err(|e| not_seekable(path, Some(e)))?;
+    if !meta.is_file() && !meta.is_dir() {
+        return Err(not_seekable(path, None));
+    }
     let file_len = meta.len();
     let mut head = Vec::with_capacity(signature::HEAD_LEN);
     (&mut file)
@@ -184,6 +183,27 @@ pub fn preflight(path: &Path) -> Result<Preflighted> {
         signed: pf.signed,
         modified: meta.modified().ok(),
     })
+}
+
+/// The catalog is a pipe or a device: refused as a usage error, not
+/// reported as a damaged download.
+fn not_seekable(path: &Path, cause: Option<std::io::Error>) -> Error {
+    let why = match &cause {
+        Some(e) => format!(" (its size cannot be read: {e})"),
+        None => String::new(),
+    };
+    let err = Error::new(
+        ErrorKind::Usage,
+        format!(
+            "not a regular file{why}: wsuscat needs a seekable file (the signature sits at the \
+             end and the size check needs the length); save it to a file first"
+        ),
+    )
+    .with_file(path);
+    match cause {
+        Some(e) => err.with_source(e),
+        None => err,
+    }
 }
 
 /// After a command has read what it reads: the file at `path` must still

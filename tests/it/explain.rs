@@ -975,6 +975,9 @@ fn a_generated_2026_shaped_catalog_is_named_from_its_truth() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let shown: Value = serde_json::from_str(&r.stdout).unwrap();
     let names = &shown["updates"][0]["names"];
-    assert_eq!(names["title"], format!("{} [ja]", bundle.title));
+    assert_eq!(
+        names["title"],
+        format!("{} [ja] 更新プログラム", bundle.title)
+    );
     assert_eq!(names["msrc_severity"].as_str(), bundle.severity);
 }

@@ -37,4 +37,5 @@ mod signature_preflight;
 mod signature_verify;
 mod verify;
 mod volume;
+mod windows;
 mod xml_conformance;

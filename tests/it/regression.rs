@@ -1053,14 +1053,6 @@ fn is_char_device(path: &std::path::Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device())
 }
 
-/// The lines of stderr.
-fn stderr_lines(stderr: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stderr)
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
 /// `--output /dev/null` (or any device) was replaced by a regular file, as
 /// root destroying the device; `--output /dev/full` too, silently.
 #[cfg(unix)]

@@ -110,7 +110,7 @@ fn printed(result: std::io::Result<()>) -> i32 {
         // A closed pipe (`wsuscat … | head`) is the reader's choice, not an error
         // worth a message: the run ends quietly with the exit code it would
         // have had (docs/exit-codes.md). Anything else is an environment failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit_codes::COMPATIBLE,
+        Err(e) if reader_gone(&e) => exit_codes::COMPATIBLE,
         Err(e) => {
             diagnose(&Error::new(
                 ErrorKind::Io,
@@ -119,6 +119,14 @@ fn printed(result: std::io::Result<()>) -> i32 {
             exit_codes::USAGE
         }
     }
+}
+
+/// Whether a write to stdout failed because its reader went away. Unix
+/// says EPIPE; Windows says ERROR_BROKEN_PIPE (109) or ERROR_NO_DATA (232),
+/// which std calls a broken pipe too, or ERROR_PIPE_NOT_CONNECTED (233),
+/// which it does not (Wine gives that one for a pipe whose reader closed).
+fn reader_gone(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe || (cfg!(windows) && e.raw_os_error() == Some(233))
 }
 
 /// Sends a rendered report where `out` says: atomically to `--output`, or
@@ -132,9 +140,28 @@ fn emit(text: &str, out: &OutputArgs) -> i32 {
 /// [`emit`], with a failure to write `--output` also in the log.
 fn emit_logged(text: &str, out: &OutputArgs, log: &Log) -> i32 {
     match &out.output {
-        Some(path) => written(path, output::write_atomically(path, text.as_bytes()), log),
+        Some(path) => written(
+            path,
+            output::write_atomically_with(path, bom(out), &|w| w.write_all(text.as_bytes())),
+            log,
+        ),
         None if out.quiet => exit_codes::COMPATIBLE,
         None => print(text),
+    }
+}
+
+/// What a report written to an `--output` file starts with: a UTF-8 byte
+/// order mark for CSV, nothing otherwise (and nothing on a device). Excel opens a CSV without one in the
+/// machine's ANSI code page, so every non-ASCII title turns to mojibake;
+/// with it, Excel, Windows PowerShell 5.1's `Import-Csv` and Python's
+/// `utf-8-sig` all read UTF-8. The same on every platform, because a report
+/// made on Linux is opened on Windows. Never on stdout (a pipeline's next
+/// program may not expect one), and never in JSON (RFC 8259 forbids it).
+fn bom(out: &OutputArgs) -> &'static [u8] {
+    if out.format == FormatArg::Csv {
+        b"\xEF\xBB\xBF"
+    } else {
+        b""
     }
 }
 
@@ -146,7 +173,11 @@ fn emit_streamed_logged(
     log: &Log,
 ) -> i32 {
     match &out.output {
-        Some(path) => written(path, output::write_atomically_with(path, write), log),
+        Some(path) => written(
+            path,
+            output::write_atomically_with(path, bom(out), write),
+            log,
+        ),
         None if out.quiet => exit_codes::COMPATIBLE,
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());
@@ -499,7 +530,7 @@ fn emit_streamed_until_failure(
     failed: &dyn Fn() -> bool,
 ) -> i32 {
     match &out.output {
-        Some(path) => match output::write_atomically_with(path, write) {
+        Some(path) => match output::write_atomically_with(path, bom(out), write) {
             Err(_) if failed() => exit_codes::CATALOG,
             result => written(path, result, &Log::disabled()),
         },

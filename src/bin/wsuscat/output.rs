@@ -87,6 +87,11 @@ enum Destination {
 }
 
 fn destination(target: &Path) -> io::Result<Destination> {
+    if wsuscat::report::device::is_device(target) {
+        // `NUL`, `CON`: Windows answers a metadata query on them with an
+        // error, so they are known by name (see the function's docs).
+        return Ok(Destination::Straight);
+    }
     let meta = match fs::symlink_metadata(target) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -130,17 +135,21 @@ fn destination(target: &Path) -> io::Result<Destination> {
 /// a new name (through a symlink, its target), straight into it when it is
 /// a device or a pipe.
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_atomically_with(target, &|f| f.write_all(bytes))
+    write_atomically_with(target, b"", &|f| f.write_all(bytes))
 }
 
 /// [`write_atomically`] for a report written as it is made, by `write`
-/// (buffered here): the temporary file grows, memory does not.
+/// (buffered here): the temporary file grows, memory does not. A file
+/// starts with `file_preamble` (CSV's byte order mark); a device or a pipe
+/// does not (on the console, a BOM shows as `∩╗┐`).
 pub fn write_atomically_with(
     target: &Path,
+    file_preamble: &[u8],
     write: &dyn Fn(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let buffered = |f: File| {
+    let buffered = |f: File, preamble: &[u8]| {
         let mut w = io::BufWriter::new(f);
+        w.write_all(preamble)?;
         write(&mut w)?;
         w.flush()?;
         w.into_inner().map_err(io::IntoInnerError::into_error)
@@ -149,7 +158,7 @@ pub fn write_atomically_with(
         Destination::Replace(p) => p,
         Destination::Straight => {
             let f = fs::OpenOptions::new().write(true).open(target)?;
-            return buffered(f).map(drop);
+            return buffered(f, b"").map(drop);
         }
     };
     let target = target.as_path();
@@ -157,12 +166,48 @@ pub fn write_atomically_with(
     let mut registered = TEMP.lock().unwrap_or_else(|e| e.into_inner());
     *registered = Some(temp.clone());
     let result = File::create(&temp)
-        .and_then(buffered)
+        .and_then(|f| buffered(f, file_preamble))
         .and_then(|f| f.sync_all())
-        .and_then(|()| fs::rename(&temp, target));
+        .and_then(|()| replace(&temp, target));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
     *registered = None;
     result
+}
+
+/// Renames `temp` over `target`. On Windows a target that another program
+/// holds open without sharing delete (Excel holds an open CSV that way; an
+/// antivirus scanner or the indexer, briefly) cannot be replaced: the
+/// rename is retried for about two seconds, which outlasts a scanner, and
+/// then fails with an error that says what to do. The old file is left as
+/// it was; the temp file is removed by the caller.
+fn replace(temp: &Path, target: &Path) -> io::Result<()> {
+    let mut tries = 0;
+    loop {
+        match fs::rename(temp, target) {
+            Err(e) if held_open(&e) && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) if held_open(&e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "it is open in another program, or read-only ({e}); close it (Excel \
+                         keeps an open CSV locked) and run again: the old file is unchanged"
+                    ),
+                ))
+            }
+            result => return result,
+        }
+    }
+}
+
+/// ERROR_ACCESS_DENIED (5), ERROR_SHARING_VIOLATION (32) and
+/// ERROR_LOCK_VIOLATION (33): what Windows answers a rename over a file
+/// that is open elsewhere. Unix replaces an open file (its reader keeps
+/// the old one), so this never holds there.
+fn held_open(e: &io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32 | 33))
 }

@@ -365,8 +365,10 @@ fn sha256_like(p: &[u8; 20]) -> [u8; 32] {
 }
 
 /// `l\<lang>\<rev>`: the localized fragment. Titles in languages other
-/// than English are the English one tagged with the language
-/// (`… [de]`), so that a test can tell which language it was given.
+/// than English are the English one tagged with the language (`… [de]`),
+/// so that a test can tell which language it was given, and for some
+/// languages followed by that language's word for an update, so that
+/// titles carry non-ASCII text (accents, Cyrillic, CJK) as real ones do.
 pub fn localized_fragment(u: &TruthUpdate, lang: &str) -> String {
     let title = localized_title(u, lang);
     format!(
@@ -380,11 +382,16 @@ pub fn localized_fragment(u: &TruthUpdate, lang: &str) -> String {
 
 /// The title `l\<lang>\` gives `u`.
 pub fn localized_title(u: &TruthUpdate, lang: &str) -> String {
-    if lang == "en" {
-        u.title.clone()
-    } else {
-        format!("{} [{lang}]", u.title)
-    }
+    let word = match lang {
+        "en" => return u.title.clone(),
+        "de" => " Aktualisierung für Windows",
+        "fr" => " Mise à jour de sécurité",
+        "ja" => " 更新プログラム",
+        "ru" => " Обновление",
+        "zh-cn" => " 更新",
+        _ => "",
+    };
+    format!("{} [{lang}]{word}", u.title)
 }
 
 #[cfg(test)]
@@ -524,7 +531,10 @@ mod tests {
     fn localized_fragments_are_written_in_each_language() {
         let t = truth();
         let u = t.updates.iter().find(|u| u.kind == Kind::Bundle).unwrap();
-        for (lang, title) in [("en", u.title.clone()), ("de", format!("{} [de]", u.title))] {
+        for (lang, title) in [
+            ("en", u.title.clone()),
+            ("de", format!("{} [de] Aktualisierung für Windows", u.title)),
+        ] {
             let l = localized_fragment(u, lang);
             let Facts::Localized(loc) =
                 fragment::parse(&FragmentKind::Localized(lang.into()), l.as_bytes()).unwrap()

@@ -225,6 +225,14 @@ pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
     out
 }
 
+/// The lines of stderr.
+pub fn stderr_lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 /// Prints a skip notice that the test harness does not capture, so a run
 /// without the peers says what it did not test.
 /// The notice names the test last, in brackets, so that a count of tests
