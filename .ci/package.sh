@@ -30,7 +30,7 @@ cd "$(dirname "$0")/.."
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   echo "options: --profile NAME (default release), --exe FILE, --bin FILE, --only windows|linux, --out DIR" >&2
-  exit 2
+  exit "${1:-2}"
 }
 profile=release exe="" bin="" only="" out=target/package
 while [ $# -gt 0 ]; do
@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
     --bin) bin=${2:?}; shift 2 ;;
     --only) only=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
-    -h | --help) usage ;;
+    -h | --help) usage 0 ;;
     *) echo "package.sh: unknown argument $1" >&2; usage ;;
   esac
 done
