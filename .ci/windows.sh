@@ -163,6 +163,35 @@ else
   rc=0
 fi
 
+# -- the release zip: built, unpacked, its exe run under wine ----------------
+# .ci/package.sh packages this exe; completions come from the Linux build
+# cargo test made (the same clap definitions). The zip is unpacked into a
+# fresh folder, its SHA256SUMS checked, and the README's check run with the
+# unpacked exe: exit 1 on the sample, as documented.
+echo "== the release zip (.ci/package.sh), unpacked, the README's check under wine"
+t0=$SECONDS
+cargo build --quiet --bin wsuscat
+bash .ci/package.sh --only windows --exe "$exe" --bin target/debug/wsuscat
+version=$(python3 -c 'import tomllib; print(tomllib.load(open("Cargo.toml", "rb"))["package"]["version"])')
+zip=target/package/wsuscat-$version-x86_64-pc-windows-gnu.zip
+echo "   (package: $((SECONDS - t0)) s)"
+t0=$SECONDS
+unpacked=target/windows/unpacked
+rm -rf "$unpacked"
+python3 -m zipfile -e "$zip" "$unpacked"
+(cd target/package && sha256sum -c --quiet "$(basename "$zip").sha256")
+(cd "$unpacked" && sha256sum -c --quiet SHA256SUMS)
+grep -q '  wsuscat\.exe$' "$unpacked/SHA256SUMS"
+echo "   SHA256SUMS: all $(grep -c . "$unpacked/SHA256SUMS") files match, wsuscat.exe among them"
+cmp "$exe" "$unpacked/wsuscat.exe"
+# The ProcessPrng stub is Wine's scaffolding, never shipped.
+if python3 -m zipfile -l "$zip" | grep -qi '\.dll'; then
+  echo "windows.sh: the zip holds a DLL" >&2
+  exit 1
+fi
+expect 1 wine "$unpacked/wsuscat.exe" check "${anchor[@]}" testdata/sample-wsusscn2.cab
+echo "   (unpacked zip checked: $((SECONDS - t0)) s)"
+
 # -- the same JSON, byte for byte, as the Linux build -------------------------
 # cargo test built target/debug/wsuscat; both read each committed fixture.
 echo "== check --format json on each committed fixture: wine wsuscat.exe vs Linux"

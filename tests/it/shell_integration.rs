@@ -146,3 +146,175 @@ fn colour_on_a_terminal_unless_no_color_and_never_in_a_pipe() {
     assert!(!out.stdout.contains(&0x1b), "no ANSI in a pipe");
     assert!(!out.stderr.contains(&0x1b), "no ANSI on a piped stderr");
 }
+
+/// Every `Usage:` line of `out`, checked to name the program `wsuscat`.
+fn assert_usage_says_wsuscat(what: &str, out: &str) -> usize {
+    let usage: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Usage:"))
+        .collect();
+    for line in &usage {
+        assert!(
+            line.trim_start().starts_with("Usage: wsuscat ") && !line.contains(".exe"),
+            "{what}: {line:?}"
+        );
+    }
+    usage.len()
+}
+
+/// Under Windows clap would take the name from argv[0] and print
+/// `wsuscat.exe`, while every example says `wsuscat` (under Wine too, where
+/// this runs against `wsuscat.exe`).
+#[test]
+fn usage_lines_say_wsuscat_on_every_platform() {
+    let r = run(["--help"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(assert_usage_says_wsuscat("--help", &r.stdout), 1);
+    for sub in SUBCOMMANDS {
+        let r = run([sub, "--help"]);
+        assert_eq!(r.code, 0, "{sub} --help");
+        let usages = assert_usage_says_wsuscat(sub, &r.stdout);
+        assert!(usages >= 1, "{sub} --help has a usage line");
+        assert!(
+            r.stdout.contains(&format!("Usage: wsuscat {sub} ")),
+            "{sub}: {}",
+            r.stdout
+        );
+    }
+    // Usage errors print their usage line on stderr, with exit 2.
+    for args in [
+        &["check"][..],
+        &["bogus"],
+        &["check", "--no-such-flag", "x.cab"],
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert_eq!(
+            assert_usage_says_wsuscat(&format!("{args:?}"), &r.stderr),
+            1,
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+/// Strips PowerShell's quoted strings ('...' with '' inside, and "..."
+/// with `-escapes) from a script, failing on one left open.
+fn without_strings(script: &str) -> String {
+    let mut out = String::new();
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next().expect("a single-quoted string left open") {
+                    '\'' if chars.peek() == Some(&'\'') => {
+                        chars.next();
+                    }
+                    '\'' => break,
+                    _ => {}
+                }
+            },
+            '"' => loop {
+                match chars.next().expect("a double-quoted string left open") {
+                    '`' => {
+                        chars.next();
+                    }
+                    '"' => break,
+                    _ => {}
+                }
+            },
+            '#' => {
+                // A comment, to the end of the line.
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// No PowerShell on this machine parses the script (none installs from
+/// the registries it reaches; tree-sitter's PowerShell grammar rejects
+/// the valid `.Where{ }` clap_complete writes), so its structure is
+/// checked instead: pure ASCII, both names registered, strings closed,
+/// brackets balanced, and a case for every subcommand.
+#[test]
+fn powershell_completion_is_ascii_and_completes_wsuscat_exe_too() {
+    let r = run(["completions", "powershell"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let script = r.stdout;
+    let odd: Vec<char> = script.chars().filter(|c| !c.is_ascii()).collect();
+    assert!(
+        odd.is_empty(),
+        "non-ASCII in the PowerShell script: {odd:?}"
+    );
+    let register: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("Register-ArgumentCompleter"))
+        .collect();
+    assert_eq!(
+        register,
+        ["Register-ArgumentCompleter -Native -CommandName 'wsuscat', 'wsuscat.exe' -ScriptBlock {"]
+    );
+    // The help texts' ellipsis, in ASCII.
+    assert!(script.contains("lzx:15 ... lzx:21"), "the --outer tooltip");
+    let code = without_strings(&script);
+    let mut depth = Vec::new();
+    for (n, line) in code.lines().enumerate() {
+        for c in line.chars() {
+            match c {
+                '{' | '(' | '[' => depth.push(c),
+                '}' | ')' | ']' => {
+                    let open = depth
+                        .pop()
+                        .unwrap_or_else(|| panic!("line {}: {c} unopened", n + 1));
+                    let want = match c {
+                        '}' => '{',
+                        ')' => '(',
+                        _ => '[',
+                    };
+                    assert_eq!(open, want, "line {}: {open} closed by {c}", n + 1);
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(depth.is_empty(), "left open: {depth:?}");
+    for sub in SUBCOMMANDS {
+        assert!(
+            script.contains(&format!("'wsuscat;{sub}' {{")),
+            "a case for {sub}"
+        );
+    }
+}
+
+/// The bash script completes as it did: subcommands, and option values.
+#[test]
+fn bash_completion_completes_subcommands_and_values() {
+    if !have_tool("bash") {
+        return;
+    }
+    let r = run(["completions", "bash"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wsuscat.bash");
+    std::fs::write(&file, &r.stdout).unwrap();
+    let probe = r#"source "$1"
+complete -p wsuscat
+COMP_WORDS=(wsuscat ch); COMP_CWORD=1; _wsuscat wsuscat ch wsuscat; echo "sub: ${COMPREPLY[*]}"
+COMP_WORDS=(wsuscat check --format j); COMP_CWORD=3; _wsuscat wsuscat j --format; echo "format: ${COMPREPLY[*]}""#;
+    let out = Command::new("bash")
+        .args(["-c", probe, "probe"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("-F _wsuscat"), "{out}");
+    assert!(out.contains("sub: check\n"), "{out}");
+    assert!(out.contains("format: json jsonl\n"), "{out}");
+}

@@ -10,6 +10,9 @@ use crate::exit_codes_table;
 #[derive(Parser, Debug)]
 #[command(
     name = "wsuscat",
+    // Usage lines say `wsuscat`, as every example does, on every platform:
+    // clap would otherwise take the name from argv[0] (`wsuscat.exe`).
+    bin_name = "wsuscat",
     version,
     about = "Preflight checks for Microsoft's offline update catalog (wsusscn2.cab)",
     long_about = "Opens wsusscn2.cab directly, streams its metadata, and says which updates would \

@@ -2,6 +2,7 @@
 //! the report layer, and maps the outcome to an exit code.
 
 mod cli;
+mod completions;
 mod exit_codes;
 mod log;
 mod output;
@@ -48,11 +49,7 @@ fn main() -> ExitCode {
         Command::Baseline(args) => run_baseline(args),
         Command::Diff(args) => run_diff(args),
         Command::Verify(args) => run_verify(args),
-        Command::Completions(args) => {
-            let mut script = Vec::new();
-            clap_complete::generate(args.shell, &mut Cli::command(), "wsuscat", &mut script);
-            print(&String::from_utf8_lossy(&script))
-        }
+        Command::Completions(args) => print(&completions::script(args.shell)),
         Command::Man(args) => run_man(&args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
