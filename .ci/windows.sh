@@ -75,7 +75,7 @@ cp target/windows/bcryptprimitives.dll "$sys32/bcryptprimitives.dll"
 # (tests/it/windows.rs).
 x86_64-w64-mingw32-gcc -municode -O2 -s -o target/windows/hold-open.exe .ci/hold-open.c
 # One wineserver for the whole run instead of one per test; stopped on exit.
-wineserver -p
+wineserver -p 2>/dev/null || true  # one may already run for this prefix
 trap 'wineserver -k || true' EXIT
 
 # -- the README's commands ---------------------------------------------------

@@ -20,6 +20,7 @@ mod corpus;
 mod diff;
 mod drift;
 mod error_sources;
+mod event_log;
 mod explain;
 mod lzx;
 mod lzx_encode;

@@ -60,6 +60,10 @@ pub enum Command {
     /// Print the man page (roff), or write one page per subcommand with --dir.
     #[command(after_help = MAN_HELP)]
     Man(ManArgs),
+    /// Register or remove the event source that --event-log writes as
+    /// (Windows; in an elevated prompt).
+    #[command(name = "event-log", after_help = EVENT_LOG_HELP)]
+    EventLog(EventLogArgs),
 }
 
 const TOP_HELP: &str = concat!(
@@ -86,6 +90,25 @@ const MAN_HELP: &str = "\
 Examples:
   wsuscat man > wsuscat.1 && man ./wsuscat.1
   wsuscat man --dir /usr/local/share/man/man1";
+
+const EVENT_LOG_HELP: &str = "\
+Examples:
+  wsuscat event-log install       # once, in an elevated prompt
+  wsuscat check --quiet --event-log --log C:\\Logs\\wsuscat.log wsusscn2.cab
+  wsuscat event-log uninstall
+
+install registers the source wsuscat in the Application log: the key
+HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\wsuscat, with
+TypesSupported 7 and .NET Framework 4's EventLogMessages.dll as its message
+file, so that Event Viewer shows each entry's text alone. Windows
+PowerShell's `New-EventLog -LogName Application -Source wsuscat` does the
+same. --event-log writes without it; Event Viewer then puts \"The
+description for Event ID 1001 from source wsuscat cannot be found\" before
+the text.
+
+Exit codes:
+  0  done (uninstall: also when the source was not registered)
+  2  not Windows, or the registry refused (run it as administrator)";
 
 const CHECK_HELP: &str = concat!(
     "\
@@ -260,6 +283,12 @@ pub struct LogArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 250_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub log_max_bytes: u64,
+    /// At the end of the run, write one entry to the Windows Application
+    /// event log: source wsuscat, event ID 1000 + the exit code, the
+    /// verdict and the first findings or the error (docs/windows.md).
+    /// Windows only; an entry that cannot be written is a warning.
+    #[arg(long)]
+    pub event_log: bool,
 }
 
 #[derive(Args, Debug)]
@@ -267,6 +296,19 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct EventLogArgs {
+    /// install: register the source (HKLM); uninstall: remove it.
+    #[arg(value_enum)]
+    pub action: EventLogAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventLogAction {
+    Install,
+    Uninstall,
 }
 
 #[derive(Args, Debug)]

@@ -76,6 +76,9 @@ impl Log {
     /// Writes entries. Once the run has started, a failing log only warns:
     /// the verdict and its exit code matter more than the log.
     pub fn write(&self, entries: &[Entry]) {
+        // What the run says goes into its --event-log entry too, with or
+        // without a --log.
+        crate::event_log::note(entries);
         if let Err(e) = self.try_write(entries) {
             let path = self.file.as_ref().map(|f| f.path().to_path_buf());
             let mut err = Error::new(ErrorKind::Io, format!("cannot write the log: {e}"));
@@ -107,6 +110,7 @@ pub fn interrupted(err: &Error) {
         cmtrace::error(err),
         cmtrace::exit(code, exit_codes::meaning(code)),
     ]);
+    crate::event_log::interrupted(err);
 }
 
 fn now() -> Stamp {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod completions;
+mod event_log;
 mod exit_codes;
 mod log;
 mod output;
@@ -51,6 +52,11 @@ fn main() -> ExitCode {
         Command::Verify(args) => run_verify(args),
         Command::Completions(args) => print(&completions::script(args.shell)),
         Command::Man(args) => run_man(&args),
+        Command::EventLog(args) => match args.action {
+            cli::EventLogAction::Install => event_log::install(),
+            cli::EventLogAction::Uninstall => event_log::uninstall(),
+        }
+        .map_or_else(|e| fail_plain(&e), |done| print(&done)),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
 }
@@ -225,29 +231,58 @@ fn style(out: &OutputArgs) -> Style {
     Style { color }
 }
 
+/// What a logged run is: the command's name and the catalogs it reads,
+/// for the `--event-log` entry.
+type Subject<'a> = (&'static str, &'a [&'a std::path::Path]);
+
 /// Opens the log, runs the command, and logs its exit code.
-fn logged(out: &OutputArgs, args: &cli::LogArgs, run: impl FnOnce(&Log) -> i32) -> i32 {
-    logged_meaning(out, args, exit_codes::meaning, run)
+fn logged(
+    subject: Subject,
+    out: &OutputArgs,
+    args: &cli::LogArgs,
+    run: impl FnOnce(&Log) -> i32,
+) -> i32 {
+    logged_meaning(subject, out, args, exit_codes::meaning, run)
 }
 
-/// [`logged`], with the command's own words for its exit codes.
+/// [`logged`], with the command's own words for its exit codes. With
+/// `--event-log`, the run also ends with an event log entry (refused
+/// before any work where there is no event log).
 fn logged_meaning(
+    (command, catalogs): Subject,
     out: &OutputArgs,
     args: &cli::LogArgs,
     meaning: fn(i32) -> &'static str,
     run: impl FnOnce(&Log) -> i32,
 ) -> i32 {
-    match Log::open(args) {
+    if args.event_log {
+        if let Err(e) = event_log::available("--event-log") {
+            return fail(&e, out, &Log::disabled());
+        }
+        event_log::begin(command, catalogs);
+    }
+    let (log, code) = match Log::open(args) {
         Ok(log) => {
             let code = run(&log);
-            log.exit_meaning(code, meaning(code))
+            (log, code)
         }
-        Err(e) => fail(&e, out, &Log::disabled()),
+        Err(e) => (Log::disabled(), fail(&e, out, &Log::disabled())),
+    };
+    // Never the run's outcome: a failed entry is a warning, the code stays.
+    if let Err(e) = event_log::finish(code, meaning(code)) {
+        event_log::warn(&e);
+        log.write(&[cmtrace::Entry {
+            level: cmtrace::Level::Warning,
+            message: format!("warning: {}", e.message()),
+        }]);
     }
+    log.exit_meaning(code, meaning(code))
 }
 
 fn run_check(args: CheckArgs) -> i32 {
-    logged(&args.output, &args.log, |log| check_logged(&args, log))
+    logged(("check", &[&args.cab]), &args.output, &args.log, |log| {
+        check_logged(&args, log)
+    })
 }
 
 fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
@@ -403,7 +438,9 @@ fn fail_plain(err: &Error) -> i32 {
 }
 
 fn run_verify(args: cli::VerifyArgs) -> i32 {
-    logged(&args.output, &args.log, |log| verify_logged(&args, log))
+    logged(("verify", &[&args.cab]), &args.output, &args.log, |log| {
+        verify_logged(&args, log)
+    })
 }
 
 fn verify_logged(args: &cli::VerifyArgs, log: &Log) -> i32 {
@@ -703,9 +740,13 @@ fn unsigned_note(out: &std::path::Path) -> String {
 }
 
 fn run_diff(args: cli::DiffArgs) -> i32 {
-    logged_meaning(&args.output, &args.log, exit_codes::diff_meaning, |log| {
-        diff_logged(&args, log)
-    })
+    logged_meaning(
+        ("diff", &[&args.old, &args.new]),
+        &args.output,
+        &args.log,
+        exit_codes::diff_meaning,
+        |log| diff_logged(&args, log),
+    )
 }
 
 fn diff_logged(args: &cli::DiffArgs, log: &Log) -> i32 {
