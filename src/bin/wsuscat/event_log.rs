@@ -51,11 +51,45 @@ const MAX_LINE_CHARS: usize = 1000;
 const MAX_TEXT_UNITS: usize = 30_000;
 const _: () = assert!(MAX_TEXT_UNITS < 31_839);
 
-/// The run being recorded, when `--event-log` was given.
+/// Entries other than findings kept for the text (a run logs a handful:
+/// identity, signature, profiles, the verdict); past it, the latest one
+/// takes the last place, so that the conclusion is never lost.
+const MAX_OTHERS: usize = 64;
+
+/// The run being recorded, when `--event-log` was given. Bounded: a run
+/// that logs 137,000 findings keeps the first [`MAX_FINDINGS`] and a count.
 struct Run {
     command: &'static str,
     catalogs: Vec<String>,
-    entries: Vec<Entry>,
+    findings: Vec<Entry>,
+    more_findings: usize,
+    others: Vec<Entry>,
+}
+
+impl Run {
+    fn new(command: &'static str, catalogs: Vec<String>) -> Run {
+        Run {
+            command,
+            catalogs,
+            findings: Vec::new(),
+            more_findings: 0,
+            others: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, entry: &Entry) {
+        if is_finding(entry) {
+            if self.findings.len() < MAX_FINDINGS {
+                self.findings.push(entry.clone());
+            } else {
+                self.more_findings += 1;
+            }
+        } else if self.others.len() < MAX_OTHERS {
+            self.others.push(entry.clone());
+        } else if let Some(last) = self.others.last_mut() {
+            *last = entry.clone();
+        }
+    }
 }
 
 /// The run being recorded: set by [`begin`], filled by [`note`] (from
@@ -82,17 +116,18 @@ pub fn available(what: &str) -> Result<(), Error> {
 
 /// Starts recording a run of `command` on `catalogs`.
 pub fn begin(command: &'static str, catalogs: &[&Path]) {
-    *RUN.lock().unwrap_or_else(|e| e.into_inner()) = Some(Run {
+    *RUN.lock().unwrap_or_else(|e| e.into_inner()) = Some(Run::new(
         command,
-        catalogs: catalogs.iter().map(|p| p.display().to_string()).collect(),
-        entries: Vec::new(),
-    });
+        catalogs.iter().map(|p| p.display().to_string()).collect(),
+    ));
 }
 
 /// Records what the run logs, when a run is being recorded.
 pub fn note(entries: &[Entry]) {
     if let Some(run) = RUN.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-        run.entries.extend_from_slice(entries);
+        for entry in entries {
+            run.record(entry);
+        }
     }
 }
 
@@ -172,23 +207,16 @@ fn text(run: &Run, code: i32, meaning: &str) -> String {
         "catalogs"
     };
     lines.push(format!("{label}: {}", run.catalogs.join(", ")));
-    let (findings, others): (Vec<&Entry>, Vec<&Entry>) =
-        run.entries.iter().partition(|e| is_finding(e));
-    let (conclusion, context) = match others.split_last() {
-        Some((last, rest)) => (Some(*last), rest),
+    let (conclusion, context) = match run.others.split_last() {
+        Some((last, rest)) => (Some(last), rest),
         None => (None, &[][..]),
     };
     lines.extend(conclusion.map(|e| e.message.clone()));
-    lines.extend(
-        findings
-            .iter()
-            .take(MAX_FINDINGS)
-            .map(|e| e.message.clone()),
-    );
-    if findings.len() > MAX_FINDINGS {
+    lines.extend(run.findings.iter().map(|e| e.message.clone()));
+    if run.more_findings > 0 {
         lines.push(format!(
             "... and {} more finding(s): the report and the --log list every one",
-            findings.len() - MAX_FINDINGS
+            run.more_findings
         ));
     }
     lines.extend(context.iter().map(|e| e.message.clone()));
@@ -468,11 +496,11 @@ mod tests {
     }
 
     fn run(entries: Vec<Entry>) -> Run {
-        Run {
-            command: "check",
-            catalogs: vec![r"C:\WSUS\wsusscn2.cab".to_string()],
-            entries,
+        let mut run = Run::new("check", vec![r"C:\WSUS\wsusscn2.cab".to_string()]);
+        for e in &entries {
+            run.record(e);
         }
+        run
     }
 
     #[test]
@@ -517,6 +545,27 @@ mod tests {
         );
         assert_eq!(lines[14], r"catalog C:\WSUS\wsusscn2.cab: 1 bytes");
         assert_eq!(lines.len(), 15);
+    }
+
+    #[test]
+    fn a_run_of_a_whole_catalogs_findings_keeps_a_bounded_record() {
+        let mut r = run(Vec::new());
+        for i in 0..137_000 {
+            r.record(&entry(
+                Level::Error,
+                &format!("finding: RevisionId {i} breaks"),
+            ));
+        }
+        for i in 0..200 {
+            r.record(&entry(Level::Info, &format!("context {i}")));
+        }
+        r.record(&entry(Level::Error, "verdict INCOMPATIBLE"));
+        assert_eq!(r.findings.len(), MAX_FINDINGS);
+        assert_eq!(r.more_findings, 137_000 - MAX_FINDINGS);
+        assert_eq!(r.others.len(), MAX_OTHERS);
+        let text = text(&r, 1, "incompatible");
+        assert_eq!(text.split("\r\n").nth(2), Some("verdict INCOMPATIBLE"));
+        assert!(text.contains("... and 136990 more finding(s)"), "{text}");
     }
 
     #[test]
