@@ -213,8 +213,9 @@ fn a_report_another_program_holds_open_is_left_whole_with_one_clear_error() {
     assert!(lines[0].contains("cannot write the log"), "{lines:?}");
 }
 
-/// Paths past Windows' old 260-character limit, and the same paths in the
-/// verbatim `\\?\` form, with a drive letter, and with forward slashes:
+/// Paths past Windows' old 260-character limit, with spaces and non-ASCII
+/// names, and the same paths in the verbatim `\\?\` form, with a drive
+/// letter, and with forward slashes:
 /// the catalog is read, the report and the log written, and the report
 /// names the catalog as it was given.
 #[test]
@@ -227,6 +228,8 @@ fn long_verbatim_and_drive_letter_paths_work() {
             "{i}-a folder name of fifty characters, more or less"
         ));
     }
+    // Non-ASCII too: a German admin's folder and a Japanese one.
+    deep.push("Überprüfung 更新プログラム");
     std::fs::create_dir_all(&deep).unwrap();
     let cab = deep.join("wsusscn2.cab");
     std::fs::copy(testdata("sample-wsusscn2.cab"), &cab).unwrap();
