@@ -60,6 +60,10 @@ echo "   (exe build: $((SECONDS - t0)) s, $(stat -c %s "$exe") bytes)"
 # it, so without the stub every Rust exe exits 53 before main. The stub goes
 # into this prefix's system32 only, never next to the exe.
 export WINEPREFIX="$PWD/target/wine"
+# Wine turns argv and file names into UTF-16 through the Unix locale's
+# character set: under a plain C locale, a non-ASCII path would reach the
+# exe mangled. The tests use non-ASCII paths, so the character set is UTF-8.
+export LC_CTYPE=C.UTF-8
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
 sys32="$WINEPREFIX/drive_c/windows/system32"
