@@ -235,7 +235,7 @@ pub fn install(
 }
 
 /// Where everything goes, decided before the first byte is copied: a wrong
-/// TARGET folder or an uncreatable keep folder fails before any work.
+/// TARGET folder fails before any work.
 struct Plan {
     /// TARGET, through a symlink its target.
     target: PathBuf,
@@ -287,10 +287,11 @@ impl Plan {
             }
         };
         if existed && same_file(new, &target) {
-            return usage(format!(
-                "is {} itself; install a new catalog from elsewhere (a download folder)",
-                new.display()
-            ));
+            return usage(
+                "is the new catalog itself (NEW and --to name one file); install from where \
+                 the new catalog was downloaded"
+                    .into(),
+            );
         }
         // Nothing to keep, no folder to make: a first install leaves no
         // empty keep folder behind.
@@ -304,14 +305,6 @@ impl Plan {
                     folder.display()
                 )),
             };
-            fs::create_dir_all(&dir).map_err(|e| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!("cannot create the folder for previous generations: {e}"),
-                )
-                .with_file(&dir)
-                .with_source(e)
-            })?;
             Some(dir)
         };
         Ok(Plan {
@@ -397,6 +390,19 @@ impl Plan {
         let (Some(dir), true) = (&self.keep_dir, self.existed) else {
             return Ok(None);
         };
+        // Made only now, once the copy passed: a refused catalog leaves no
+        // trace, not even an empty folder.
+        fs::create_dir_all(dir).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!(
+                    "cannot create the folder for previous generations, so {} was not replaced: {e}",
+                    self.target.display()
+                ),
+            )
+            .with_file(dir)
+            .with_source(e)
+        })?;
         let stamp = utc_stamp(SystemTime::now());
         let cannot = |e: io::Error, path: &Path| {
             Error::new(
