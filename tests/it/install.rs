@@ -164,6 +164,36 @@ fn keep_dir_and_keep_zero_are_honoured() {
     assert!(std::fs::read(live.target()).unwrap() == std::fs::read(&clean).unwrap());
 }
 
+/// JSON Lines ends with the install event and CSV is one row, each
+/// agreeing with the JSON report.
+#[test]
+fn the_report_formats_agree() {
+    let clean = testdata("clean-wsusscn2.cab");
+    let live = Live::new(Some(OLD));
+    let doc = json(&live.install(&clean, &["--format", "json"]));
+    let live = Live::new(Some(OLD));
+    let r = live.install(&clean, &["--format", "jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let events: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["catalog", "summary", "verify", "install"]);
+    assert_eq!(events[3]["outcome"], doc["install"]["outcome"]);
+    let live = Live::new(Some(OLD));
+    let r = live.install(&clean, &["--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert_eq!(lines[0], wsuscat::report::INSTALL_CSV_COLUMNS.join(","));
+    let row: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(row[2], "installed");
+    assert_eq!(row[4], doc["check"]["catalog"]["sha256"]);
+    assert_eq!(row[11], "hard_link");
+}
+
 /// The first install: there is no TARGET yet, so it is created and nothing
 /// is kept (not even an empty keep folder).
 #[test]
