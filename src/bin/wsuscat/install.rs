@@ -64,7 +64,7 @@ pub fn install_file(
     let check_options = CheckOptions {
         profiles,
         trust: crate::trust_options(trust, false),
-        scan: scan.clone(),
+        scan,
         progress: check_bar.as_ref().map(|b| b as &dyn wsuscat::CheckProgress),
         names: !gate.names.no_names,
         lang: gate.names.lang.clone(),
