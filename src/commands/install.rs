@@ -215,6 +215,16 @@ pub fn install(
         plan.discard(cleanup);
         return Ok(installation);
     }
+    let deadline = std::time::Instant::now() + options.retry;
+    // Windows: a TARGET another program holds without sharing delete can
+    // be neither replaced nor, once linked, unlinked again; so wait for it
+    // to be free before keeping it, and keep nothing when it stays held.
+    if plan.existed {
+        if let Err(e) = retry_held(deadline, &mut || deletable(&plan.target)) {
+            plan.discard(cleanup);
+            return Err(plan.not_replaced(e, options.retry, None));
+        }
+    }
     let kept = match plan.keep_previous(cleanup) {
         Ok(k) => k,
         Err(e) => {
@@ -222,7 +232,7 @@ pub fn install(
             return Err(e);
         }
     };
-    plan.replace(kept.as_ref(), options.retry, cleanup)?;
+    plan.replace(kept.as_ref(), deadline, options.retry, cleanup)?;
     installation.outcome = Outcome::Installed;
     installation.kept = kept.map(|(path, by)| Kept {
         path: path.display().to_string(),
@@ -475,20 +485,19 @@ impl Plan {
         result.expect("set above")
     }
 
-    /// Renames the copy over TARGET, retrying for `retry` while another
-    /// program holds TARGET (or the copy) open without sharing delete. On
-    /// failure the copy and the generation kept for this install are
-    /// removed: TARGET is still the previous file, and the keep folder as
-    /// it was.
+    /// Renames the copy over TARGET, retrying until `deadline` while
+    /// another program holds TARGET (or the copy) open without sharing
+    /// delete. On failure the copy and the generation kept for this install
+    /// are removed: TARGET is still the previous file, and the keep folder
+    /// as it was.
     fn replace(
         &self,
         kept: Option<&(PathBuf, KeptBy)>,
+        deadline: std::time::Instant,
         retry: Duration,
         cleanup: &dyn Cleanup,
     ) -> Result<()> {
-        let started = std::time::Instant::now();
-        let mut wait = Duration::from_millis(50);
-        loop {
+        let renamed = retry_held(deadline, &mut || {
             let mut outcome = Ok(());
             cleanup.with_list(&mut |list| {
                 outcome = fs::rename(&self.temp, &self.target);
@@ -496,37 +505,86 @@ impl Plan {
                     list.retain(|p| p != &self.temp);
                 }
             });
-            let err = match outcome {
-                Ok(()) => {
-                    sync_folder(&self.target);
-                    return Ok(());
-                }
-                Err(e) => e,
-            };
-            if held_open(&err) && started.elapsed() < retry {
+            outcome
+        });
+        let Err(err) = renamed else {
+            sync_folder(&self.target);
+            return Ok(());
+        };
+        self.discard(cleanup);
+        let left = kept.and_then(|(path, _)| fs::remove_file(path).err().map(|e| (path, e)));
+        Err(self.not_replaced(err, retry, left))
+    }
+
+    /// The error for a TARGET that could not be replaced, which is
+    /// unchanged; `left` is a generation kept for it that could not be
+    /// removed again (it then duplicates TARGET in the keep folder).
+    fn not_replaced(
+        &self,
+        err: io::Error,
+        retry: Duration,
+        left: Option<(&PathBuf, io::Error)>,
+    ) -> Error {
+        let mut message = if held_open(&err) {
+            format!(
+                "cannot replace it: it is open in another program, or read-only ({err}), \
+                 still after {} s; it is unchanged: close the program (a sync that is \
+                 reading it) and install again",
+                retry.as_secs()
+            )
+        } else {
+            format!("cannot replace it: {err}; it is unchanged")
+        };
+        if let Some((path, e)) = left {
+            message.push_str(&format!(
+                " (the copy kept of it as {} could not be removed: {e})",
+                path.display()
+            ));
+        }
+        Error::new(ErrorKind::Io, message)
+            .with_file(&self.target)
+            .with_source(err)
+    }
+}
+
+/// Runs `op` until it succeeds, fails otherwise than by another program
+/// holding the file, or `deadline` passes; waits from 50 ms, doubling up
+/// to 1 s, in between.
+fn retry_held(
+    deadline: std::time::Instant,
+    op: &mut dyn FnMut() -> io::Result<()>,
+) -> io::Result<()> {
+    let mut wait = Duration::from_millis(50);
+    loop {
+        match op() {
+            Err(e) if held_open(&e) && std::time::Instant::now() < deadline => {
                 std::thread::sleep(wait);
                 wait = (wait * 2).min(Duration::from_secs(1));
-                continue;
             }
-            self.discard(cleanup);
-            if let Some((path, _)) = kept {
-                let _ = fs::remove_file(path);
-            }
-            let message = if held_open(&err) {
-                format!(
-                    "cannot replace it: it is open in another program, or read-only ({err}), \
-                     still after {} s; it is unchanged: close the program (a sync that is \
-                     reading it) and install again",
-                    retry.as_secs()
-                )
-            } else {
-                format!("cannot replace it: {err}; it is unchanged")
-            };
-            return Err(Error::new(ErrorKind::Io, message)
-                .with_file(&self.target)
-                .with_source(err));
+            result => return result,
         }
     }
+}
+
+/// Whether `path` could be renamed over or deleted now: on Windows, an
+/// open for DELETE access fails with a sharing violation while another
+/// program holds the file without sharing delete. Nothing is changed.
+#[cfg(windows)]
+fn deletable(path: &Path) -> io::Result<()> {
+    use std::os::windows::fs::OpenOptionsExt;
+    const DELETE: u32 = 0x0001_0000;
+    const SHARE_READ_WRITE_DELETE: u32 = 0x7;
+    fs::OpenOptions::new()
+        .access_mode(DELETE)
+        .share_mode(SHARE_READ_WRITE_DELETE)
+        .open(path)
+        .map(drop)
+}
+
+/// Unix renames over an open file; nothing to wait for.
+#[cfg(not(windows))]
+fn deletable(_: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 /// Whether `a` and `b` are one file (the same path, a link to it).
