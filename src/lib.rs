@@ -39,7 +39,7 @@
 //!   Authenticode);
 //! - `rules`: what a consumer accepts, and what a check finds (profiles,
 //!   vocabulary, constraints, findings, baselines);
-//! - `commands`: check, verify, info, list, show, diff, generate;
+//! - `commands`: check, verify, info, list, show, diff, install, generate;
 //! - [`report`]: every output format for every command.
 //!
 //! The supported API is what this page re-exports, plus [`report`]. The
@@ -88,6 +88,9 @@ pub use rules::profile::{Profile, Severity, DEFAULT_PROFILE};
 pub use commands::check::{check, CheckOptions, CheckProgress, CheckReport, Counts, ProfileRef};
 pub use commands::diff::{diff, DiffOptions, DiffReport};
 pub use commands::info::{info, InfoOptions, InfoReport};
+pub use commands::install::{
+    install, Cleanup, InstallOptions, Installation, Kept, KeptBy, Outcome as InstallOutcome,
+};
 pub use commands::list::{list, Filters, ListOptions, ListReport, Row};
 pub use commands::show::{show, ShowOptions, ShowReport, Target};
 pub use commands::verify::{verify, VerifyOptions, VerifyProgress, VerifyReport};

@@ -14,7 +14,7 @@ use crate::trust::integrity::SignatureStatus;
 
 /// The JSON document `check --format json` writes; see docs/json.md and docs/check-report.schema.json.
 #[derive(Serialize)]
-struct JsonCheck<'a> {
+pub(super) struct JsonCheck<'a> {
     catalog: &'a crate::catalog::CatalogIdentity,
     signature: &'a SignatureStatus,
     profile: JsonProfile,
@@ -23,6 +23,23 @@ struct JsonCheck<'a> {
     summary: JsonSummary<'a>,
     findings: &'a [Finding],
     catalog_findings: &'a [CatalogFinding],
+}
+
+/// The document `check --format json` writes, which `install`'s JSON
+/// report holds whole.
+pub(super) fn json_document(report: &CheckReport) -> JsonCheck<'_> {
+    JsonCheck {
+        catalog: &report.catalog,
+        signature: &report.signature,
+        profile: JsonProfile {
+            name: profile_names(report),
+        },
+        profiles: &report.profiles,
+        read_pass: &report.read_pass,
+        summary: summary(report),
+        findings: &report.findings,
+        catalog_findings: &report.catalog_findings,
+    }
 }
 
 #[derive(Serialize)]
@@ -142,19 +159,7 @@ pub fn write(
     let mut w = std::io::BufWriter::new(out);
     match format {
         Format::Json => {
-            let doc = JsonCheck {
-                catalog: &report.catalog,
-                signature: &report.signature,
-                profile: JsonProfile {
-                    name: profile_names(report),
-                },
-                profiles: &report.profiles,
-                read_pass: &report.read_pass,
-                summary: summary(report),
-                findings: &report.findings,
-                catalog_findings: &report.catalog_findings,
-            };
-            super::write_json_document(&doc, &mut w)?;
+            super::write_json_document(&json_document(report), &mut w)?;
         }
         Format::Jsonl => {
             w.write_all(

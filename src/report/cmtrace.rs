@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::commands::check::CheckReport;
 use crate::commands::diff::{CatalogSummary, DiffReport};
+use crate::commands::install::{Installation, KeptBy, Outcome};
 use crate::commands::verify::VerifyReport;
 use crate::error::Error;
 use crate::rules::finding::{CatalogFinding, Finding, Verdict};
@@ -333,6 +334,54 @@ pub fn verify(r: &VerifyReport) -> Vec<Entry> {
             ),
         ),
     ]
+}
+
+/// An install's entries, after the check's and verify's: what became of
+/// the target, the previous generation, and anything pruned.
+pub fn install(r: &Installation) -> Vec<Entry> {
+    let mut out = Vec::new();
+    match r.outcome {
+        Outcome::Installed => {
+            let previous = match (&r.kept, r.replaced) {
+                (Some(k), _) => format!(
+                    "previous kept as {} ({})",
+                    k.path,
+                    match k.by {
+                        KeptBy::HardLink => "hard link",
+                        KeptBy::Copy => "copy",
+                    }
+                ),
+                (None, false) => "there was no previous catalog".to_string(),
+                (None, true) => "previous not kept (--keep 0)".to_string(),
+            };
+            out.push(Entry::new(
+                Level::Info,
+                format!(
+                    "installed {} as {} ({} bytes, checked and verified as copied); {previous}",
+                    r.new, r.target, r.size
+                ),
+            ));
+        }
+        Outcome::Refused => out.push(Entry::new(
+            Level::Error,
+            format!(
+                "not installed: the check found {} incompatible; {} is unchanged",
+                r.new, r.target
+            ),
+        )),
+    }
+    out.extend(r.pruned.iter().map(|p| {
+        Entry::new(
+            Level::Info,
+            format!("removed {p} (older than the generations kept)"),
+        )
+    }));
+    out.extend(
+        r.warnings
+            .iter()
+            .map(|w| Entry::new(Level::Warning, w.clone())),
+    );
+    out
 }
 
 /// A log file that rolls over the way ConfigMgr's do: before a line would

@@ -9,6 +9,7 @@ pub mod device;
 mod diff;
 mod errors;
 pub mod info;
+mod install;
 pub mod jsonl;
 pub mod list;
 mod profiles;
@@ -19,6 +20,7 @@ pub use crate::rules::finding::show_value;
 pub use check::{check, write as write_check, CheckHuman, CHECK_CSV_COLUMNS};
 pub use diff::{diff, write as write_diff, DiffHuman, DIFF_CSV_COLUMNS};
 pub use errors::{error, error_document};
+pub use install::{write as write_install, InstallResults, INSTALL_CSV_COLUMNS};
 pub use profiles::profiles;
 pub use verify::{verify, VERIFY_CSV_COLUMNS};
 

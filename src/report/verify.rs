@@ -70,21 +70,26 @@ pub const VERIFY_CSV_COLUMNS: [&str; 13] = [
     "verdict",
 ];
 
+/// The document `verify --format json` writes, which `install`'s JSON
+/// report holds whole.
+#[derive(Serialize)]
+pub(super) struct JsonVerify<'a> {
+    #[serde(flatten)]
+    report: &'a VerifyReport,
+    verdict: &'static str,
+}
+
+pub(super) fn json_document(r: &VerifyReport) -> JsonVerify<'_> {
+    JsonVerify {
+        report: r,
+        verdict: "intact",
+    }
+}
+
 /// Renders a verify report.
 pub fn verify(r: &VerifyReport, format: Format, style: Style) -> String {
     match format {
-        Format::Json => {
-            #[derive(Serialize)]
-            struct Doc<'a> {
-                #[serde(flatten)]
-                report: &'a VerifyReport,
-                verdict: &'static str,
-            }
-            super::json_document(&Doc {
-                report: r,
-                verdict: "intact",
-            })
-        }
+        Format::Json => super::json_document(&json_document(r)),
         Format::Jsonl => {
             #[derive(Serialize)]
             struct Catalog<'a> {

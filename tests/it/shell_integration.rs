@@ -5,9 +5,10 @@ use std::process::Command;
 
 use crate::common::*;
 
-const SUBCOMMANDS: [&str; 12] = [
+const SUBCOMMANDS: [&str; 13] = [
     "check",
     "verify",
+    "install",
     "info",
     "list",
     "show",

@@ -33,6 +33,10 @@ pub enum Command {
     /// cabinet, every size, index.xml, package.xml, and the Authenticode signature.
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// Put a new catalog in place of the one a sync reads, only if check and
+    /// verify pass on the copy that will replace it; the previous one is kept.
+    #[command(after_help = INSTALL_HELP)]
+    Install(InstallArgs),
     /// What a catalog holds: identity, shards, and a census of its updates.
     #[command(after_help = INFO_HELP)]
     Info(InfoArgs),
@@ -129,6 +133,30 @@ Microsoft's code-signing roots; --trust-anchor, --allow-unsigned and
 ",
     exit_codes_table!()
 );
+
+const INSTALL_HELP: &str = "\
+Examples:
+  wsuscat install C:\\wsuscat\\cache\\wsusscn2.cab --to \"D:\\Microsoft Updates Inventory Tool\\PkgSource\\wsusscn2.cab\"
+  wsuscat install --quiet --log C:\\Logs\\wsuscat.log --baseline last-good.toml new.cab --to D:\\WSUS\\wsusscn2.cab
+  wsuscat install --keep 5 --keep-dir E:\\catalogs\\previous new.cab --to D:\\WSUS\\wsusscn2.cab
+
+NEW is copied beside TARGET (a hidden .NAME.wsuscat-install-PID), check and
+verify run on that copy with the options given (the same as check's), and
+only when both pass is the copy renamed over TARGET, atomically. The
+previous TARGET is kept first (a hard link, or a copy on another volume) as
+NAME.YYYYMMDDTHHMMSSZ.EXT in --keep-dir, by default wsuscat-previous\\FOLDER
+beside TARGET's folder; the oldest beyond --keep are removed. On any failure
+TARGET is byte-identical and no temp file is left.
+
+Exit codes:
+  0    installed: the copy passed check and verify and is now TARGET
+  1    not installed: the check found the new catalog incompatible
+  2    not installed: usage or environment error (bad arguments, NEW missing,
+       TARGET's folder missing or not writable, TARGET held open by another
+       program after 10 s of retries, log or report not writable)
+  3    not installed: the new catalog is unusable (damaged, truncated,
+       unsigned, bad or untrusted signature)
+  130  interrupted (Ctrl-C, SIGTERM): TARGET is the old or the new file, whole";
 
 const BASELINE_HELP: &str = "\
 Examples:
@@ -361,10 +389,10 @@ pub struct VerifyArgs {
     pub no_progress: bool,
 }
 
+/// What a catalog is judged against: `check` and `install` share it, so
+/// that install's gate is the same check with the same options.
 #[derive(Args, Debug)]
-pub struct CheckArgs {
-    /// The catalog to check (wsusscn2.cab).
-    pub cab: PathBuf,
+pub struct RulesArgs {
     /// A built-in profile name or a profile TOML file; repeat to combine.
     /// Naming any replaces the default profile (configmgr2007-legacy).
     #[arg(long = "profile", value_name = "NAME|FILE")]
@@ -385,6 +413,62 @@ pub struct CheckArgs {
     /// Pretend "now" is this RFC 3339 time (for tests of --max-age).
     #[arg(long, hide = true, value_name = "TIME")]
     pub now: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct InstallArgs {
+    /// The new catalog (the one fetch downloaded, say). It is copied, never
+    /// moved: it may be a download cache that must stay.
+    pub new: PathBuf,
+    /// The file to replace: the catalog a sync or a scan reads (for
+    /// ConfigMgr's legacy sync, …\Microsoft Updates Inventory
+    /// Tool\PkgSource\wsusscn2.cab). Its folder must exist.
+    #[arg(long = "to", value_name = "TARGET")]
+    pub to: PathBuf,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// How `install` judges and keeps: everything of it but NEW, TARGET, the
+/// trust options, the report and the log, so that a command chaining into
+/// an install (`fetch --install-to`) can flatten the same options.
+#[derive(Args, Debug)]
+pub struct GateArgs {
+    /// Where previous generations of TARGET are kept (default:
+    /// wsuscat-previous/FOLDER beside TARGET's folder FOLDER, on the same
+    /// volume so that keeping one is a hard link).
+    #[arg(long, value_name = "DIR")]
+    pub keep_dir: Option<PathBuf>,
+    /// How many previous generations to keep; 0 keeps none.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub keep: u16,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Total threads for check and verify (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// List every finding in the human report (as check --all).
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub names: NamesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The catalog to check (wsusscn2.cab).
+    pub cab: PathBuf,
+    #[command(flatten)]
+    pub rules: RulesArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]

@@ -12,6 +12,8 @@ pub const FINDINGS: i32 = 1;
 pub const SAME: i32 = 0;
 /// `diff`: the two catalogs differ.
 pub const DIFFERENT: i32 = 1;
+/// `install`: the copy passed check and verify and is now the target.
+pub const INSTALLED: i32 = 0;
 /// Usage or environment error: bad arguments, missing file, unreadable profile, I/O.
 pub const USAGE: i32 = 2;
 /// The catalog itself is unusable: not a cab, truncated, corrupt, malformed,
@@ -61,6 +63,18 @@ pub fn diff_meaning(code: i32) -> &'static str {
     match code {
         SAME => "no differences",
         DIFFERENT => "different",
+        _ => meaning(code),
+    }
+}
+
+/// What `install`'s exit code means, for its log: whatever the cause,
+/// anything but 0 left the target as it was.
+pub fn install_meaning(code: i32) -> &'static str {
+    match code {
+        INSTALLED => "installed",
+        FINDINGS => "incompatible, not installed",
+        USAGE => "usage or environment error, not installed",
+        CATALOG => "unusable catalog, not installed",
         _ => meaning(code),
     }
 }

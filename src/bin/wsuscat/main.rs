@@ -5,6 +5,7 @@ mod cli;
 mod completions;
 mod event_log;
 mod exit_codes;
+mod install;
 mod log;
 mod output;
 mod progress;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Install(args) => install::run(args),
         Command::Info(args) => run_info(args),
         Command::List(args) => run_list(args),
         Command::Show(args) => run_show(args),
@@ -287,7 +289,7 @@ fn run_check(args: CheckArgs) -> i32 {
 
 fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
     let fmt = format(args.output.format);
-    let profiles = match Profile::judges(&args.profiles, &args.baselines) {
+    let profiles = match Profile::judges(&args.rules.profiles, &args.rules.baselines) {
         Ok(p) => p,
         Err(e) => return fail(&e, &args.output, log),
     };
@@ -298,7 +300,7 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
     scan.batch_size = args.batch_size as usize;
     let show_progress = !args.no_progress && !args.output.quiet && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| progress::Bar::new("package.xml"));
-    let constraints = match constraints(args) {
+    let constraints = match constraints(&args.rules) {
         Ok(c) => c,
         Err(e) => return fail(&e, &args.output, log),
     };
@@ -334,7 +336,7 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
     }
 }
 
-fn constraints(args: &CheckArgs) -> Result<Constraints, Error> {
+fn constraints(args: &cli::RulesArgs) -> Result<Constraints, Error> {
     let now = match &args.now {
         Some(t) => Some(wsuscat::unix_seconds(t).ok_or_else(|| {
             Error::new(

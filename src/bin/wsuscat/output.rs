@@ -28,6 +28,22 @@ use crate::exit_codes;
 /// or after it has become the target.
 static TEMP: Mutex<Option<PathBuf>> = Mutex::new(None);
 
+/// The temporary files of an install (the copy beside TARGET, a copy of the
+/// previous generation being made), which live for the whole check and
+/// verify: unlike [`TEMP`], the list is locked only for each step that
+/// creates, renames or removes one of them (see `wsuscat::Cleanup`), so
+/// that Ctrl-C during a long check is acted on at once.
+static SCRATCH: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The interrupt handler's list of files to remove, for the library.
+pub struct Scratch;
+
+impl wsuscat::Cleanup for Scratch {
+    fn with_list(&self, step: &mut dyn FnMut(&mut Vec<PathBuf>)) {
+        step(&mut SCRATCH.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
 /// Installs the handler for Ctrl-C, SIGTERM and console close. Without it
 /// the process would still die at once; it would only leave a temp file.
 /// The handler says so on stderr and in the log (if one is open), so that an
@@ -37,6 +53,12 @@ pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         let temp = TEMP.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(path) = temp.as_ref() {
+            let _ = fs::remove_file(path);
+        }
+        // Held until the process exits: an install step that would create
+        // or rename a file waits here and never runs.
+        let scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+        for path in scratch.iter() {
             let _ = fs::remove_file(path);
         }
         let err = wsuscat::Error::new(
