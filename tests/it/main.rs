@@ -21,6 +21,7 @@ mod diff;
 mod drift;
 mod error_sources;
 mod explain;
+mod fetch;
 mod lzx;
 mod lzx_encode;
 mod mutation;

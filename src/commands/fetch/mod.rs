@@ -233,8 +233,8 @@ pub struct FetchReport {
     pub etag: Option<String>,
     /// The Last-Modified of FILE's download.
     pub last_modified: Option<String>,
-    /// The byte a resumed download continued from (this run's first
-    /// request), when it continued a partial one.
+    /// The byte the last body started at, when it continued a partial
+    /// download (of this run's earlier attempt, or of an earlier run).
     pub resumed_from: Option<u64>,
     /// Bytes received in this run.
     pub received: u64,
@@ -590,9 +590,8 @@ impl Run<'_> {
                 total: length,
             }
         };
-        if self.resumed_from.is_none() && self.received == 0 && body.from > 0 {
-            self.resumed_from = Some(body.from);
-        }
+        // The body that completes the file says whether it continued one.
+        self.resumed_from = (body.from > 0).then_some(body.from);
         let part = self.part.clone().expect("set above");
         self.record_part(&part)?;
         self.stream(response.into_body(), &body, url)?;
