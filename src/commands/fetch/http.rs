@@ -158,17 +158,23 @@ pub fn network(file: &std::path::Path, message: String) -> Error {
 /// failure (an untrusted certificate) or a bad URL will fail the same way
 /// every time; anything on the wire may not.
 pub fn transport(file: &std::path::Path, url: &str, e: ureq::Error) -> Failure {
-    let retry = !matches!(
-        e,
+    let retry = match &e {
         ureq::Error::BadUri(_)
-            | ureq::Error::Tls(_)
-            | ureq::Error::Rustls(_)
-            | ureq::Error::InvalidProxyUrl
-            | ureq::Error::Http(_)
-            | ureq::Error::Pem(_)
-    );
+        | ureq::Error::Tls(_)
+        | ureq::Error::Rustls(_)
+        | ureq::Error::InvalidProxyUrl
+        | ureq::Error::Http(_)
+        | ureq::Error::Pem(_) => false,
+        // rustls reports a certificate it does not trust through the
+        // stream, as InvalidData: the same next time.
+        ureq::Error::Io(io) => io.kind() != std::io::ErrorKind::InvalidData,
+        _ => true,
+    };
     let what = match &e {
         ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the connection closed before the response was complete".to_string()
+        }
         ureq::Error::Io(io) => io.to_string(),
         other => other.to_string(),
     };

@@ -749,20 +749,7 @@ impl Run<'_> {
                 Ok(0) => return Ok(written),
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let announced = spec
-                        .length
-                        .map_or(String::new(), |l| format!(" of the {l} announced"));
-                    let e = ureq::Error::from(e);
-                    let mut failure = http::transport(file, url, e);
-                    let message = format!(
-                        "{} (after {written} bytes{announced})",
-                        failure.error.message()
-                    );
-                    failure.error = failure.error.with_message(message);
-                    failure.retry = true;
-                    return Err(failure);
-                }
+                Err(e) => return Err(self.body_failure(e, written, spec, url)),
             };
             let n64 = n as u64;
             if spec.from + written + n64 > MAX_DOWNLOAD_BYTES {
@@ -787,6 +774,30 @@ impl Run<'_> {
             written += n64;
             self.received += n64;
             self.observer.position(spec.from + written);
+        }
+    }
+
+    /// A body that stopped: a connection closed early, a stall, a reset.
+    /// Always worth a retry, which continues from what arrived.
+    fn body_failure(&self, e: std::io::Error, written: u64, spec: &Body, url: &str) -> Failure {
+        let file = &self.options.file;
+        let of = spec
+            .length
+            .map_or(String::new(), |l| format!(" of the {l} announced"));
+        let e = ureq::Error::from(e);
+        let message = match &e {
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                format!("{url}: the connection closed after {written} bytes{of}")
+            }
+            ureq::Error::Timeout(_) => format!(
+                "{url}: stalled: nothing received for {} s, after {written} bytes{of}",
+                self.options.read_timeout.as_secs_f64()
+            ),
+            other => format!("{url}: {other} (after {written} bytes{of})"),
+        };
+        Failure {
+            error: network(file, message).with_source(e),
+            retry: true,
         }
     }
 
