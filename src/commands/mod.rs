@@ -1,7 +1,7 @@
 //! The commands: each one runs the layers below it over a catalog and
 //! returns its report as data.
 //!
-//! One module per command (`check`, `verify`, `info`, `list`, `show`,
+//! One module per command (`check`, `verify`, `info`, `list`, `show`, `fetch`,
 //! `diff`, and `generate`, which writes synthetic catalogs for tests and
 //! benchmarks). Commands do not call each other: what two of them share
 //! belongs to a layer below. How a report is shown is the report layer's
