@@ -486,13 +486,11 @@ struct Body {
 }
 
 impl Run<'_> {
-    /// One request and, on 200 or 206, its body into the partial file.
-    fn attempt(&mut self) -> std::result::Result<Step, Failure> {
-        let from = match &self.part {
-            Some(_) => std::fs::metadata(&self.paths.part).map_or(0, |m| m.len()),
-            None => 0,
-        };
-        let mut headers: Vec<(&str, String)> = vec![("Accept-Encoding", "identity".into())];
+    /// The request's headers: identity (the file's own bytes, never a
+    /// compressed form of them), the conditional ones, and a range that
+    /// continues the partial download.
+    fn request_headers(&self, from: u64) -> Vec<(&'static str, String)> {
+        let mut headers: Vec<(&'static str, String)> = vec![("Accept-Encoding", "identity".into())];
         if let Some(saved) = &self.conditional {
             if let Some(etag) = &saved.etag {
                 headers.push(("If-None-Match", etag.clone()));
@@ -513,6 +511,16 @@ impl Run<'_> {
                 total: self.part.as_ref().and_then(|p| p.total),
             });
         }
+        headers
+    }
+
+    /// One request and, on 200 or 206, its body into the partial file.
+    fn attempt(&mut self) -> std::result::Result<Step, Failure> {
+        let from = match &self.part {
+            Some(_) => std::fs::metadata(&self.paths.part).map_or(0, |m| m.len()),
+            None => 0,
+        };
+        let headers = self.request_headers(from);
         let (response, final_url) = http::get(
             self.options,
             &self.roots,
