@@ -5,13 +5,14 @@ use std::process::Command;
 
 use crate::common::*;
 
-const SUBCOMMANDS: [&str; 11] = [
+const SUBCOMMANDS: [&str; 12] = [
     "check",
     "verify",
     "info",
     "list",
     "show",
     "diff",
+    "fetch",
     "baseline",
     "profiles",
     "generate",
