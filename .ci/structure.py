@@ -60,7 +60,7 @@ LAYERS = [
     ("catalog", "catalog/", "the outer cab, index.xml, package.xml stream, updates, shards, fragments, names, inventory"),
     ("trust", "trust/", "Authenticode signature, integrity/preflight, hashing"),
     ("rules", "rules/", "profiles, built-in profiles, vocabulary, constraints, findings, baseline writer"),
-    ("commands", "commands/", "check, verify, info, list, show, diff, install, generate: one unit each (commands/X.rs or commands/X/)"),
+    ("commands", "commands/", "check, verify, info, list, show, diff, install, fetch, generate: one unit each (commands/X.rs or commands/X/)"),
     ("report", "report/", "every output format: human, json, jsonl, csv, cmtrace"),
     ("binary", "bin/", "the wsuscat executable: argv, exit codes, log file, --output, progress bar"),
 ]

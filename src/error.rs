@@ -62,6 +62,13 @@ pub enum ErrorKind {
     /// article) is not in the catalog. The catalog is fine; the question
     /// has no answer.
     NotFound,
+    /// A download failed for a reason outside the catalog's content: the
+    /// server could not be reached, refused, timed out, answered an HTTP
+    /// error (after the retries), redirected too often, or sent more or
+    /// fewer bytes than it announced. Produced by `fetch`; the environment's
+    /// fault, not the catalog's (a download that arrives whole and then
+    /// fails verification has the verifying error's kind instead).
+    Network,
 }
 
 impl ErrorKind {
@@ -84,6 +91,7 @@ impl ErrorKind {
             ErrorKind::Limit => "limit",
             ErrorKind::Signature => "signature",
             ErrorKind::NotFound => "not_found",
+            ErrorKind::Network => "network",
         }
     }
 
@@ -92,7 +100,11 @@ impl ErrorKind {
     pub fn is_catalog_fault(self) -> bool {
         !matches!(
             self,
-            ErrorKind::Io | ErrorKind::Usage | ErrorKind::Profile | ErrorKind::NotFound
+            ErrorKind::Io
+                | ErrorKind::Usage
+                | ErrorKind::Profile
+                | ErrorKind::NotFound
+                | ErrorKind::Network
         )
     }
 }

@@ -39,7 +39,8 @@
 //!   Authenticode);
 //! - `rules`: what a consumer accepts, and what a check finds (profiles,
 //!   vocabulary, constraints, findings, baselines);
-//! - `commands`: check, verify, info, list, show, diff, install, generate;
+//! - `commands`: check, verify, info, list, show, diff, install, fetch (with
+//!   the `fetch` feature, on by default), generate;
 //! - [`report`]: every output format for every command.
 //!
 //! The supported API is what this page re-exports, plus [`report`]. The
@@ -87,6 +88,10 @@ pub use rules::profile::{Profile, Severity, DEFAULT_PROFILE};
 // Commands, each with its options and report.
 pub use commands::check::{check, CheckOptions, CheckProgress, CheckReport, Counts, ProfileRef};
 pub use commands::diff::{diff, DiffOptions, DiffReport};
+#[cfg(feature = "fetch")]
+pub use commands::fetch::{
+    fetch, FetchEvent, FetchObserver, FetchOptions, FetchReport, FetchStatus, Fetched, DEFAULT_URL,
+};
 pub use commands::info::{info, InfoOptions, InfoReport};
 pub use commands::install::{
     install, Cleanup, InstallOptions, Installation, Kept, KeptBy, Outcome as InstallOutcome,

@@ -384,6 +384,81 @@ pub fn install(r: &Installation) -> Vec<Entry> {
     out
 }
 
+/// A fetch's step, as it happens.
+#[cfg(feature = "fetch")]
+pub fn fetch_event(event: &crate::commands::fetch::FetchEvent) -> Entry {
+    use crate::commands::fetch::FetchEvent as E;
+    let info = |m: String| Entry::new(Level::Info, m);
+    match event {
+        E::Unconditional { reason } => info(format!("unconditional request: {reason}")),
+        E::Discarded { reason } => info(format!("partial download discarded: {reason}")),
+        E::Request {
+            url,
+            proxy,
+            headers,
+        } => {
+            let via = proxy
+                .as_ref()
+                .map_or(String::new(), |p| format!(" via proxy {p}"));
+            let sent = if headers.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", headers.join("; "))
+            };
+            info(format!("request GET {url}{via}{sent}"))
+        }
+        E::Redirect { status, to } => info(format!("redirect {status} to {to}")),
+        E::NotModified => info("304 Not Modified: unchanged".to_string()),
+        E::Resume { from, total } => info(match total {
+            Some(t) => format!("resume at byte {from} of {t}"),
+            None => format!("resume at byte {from}"),
+        }),
+        E::Restart { reason } => {
+            Entry::new(Level::Warning, format!("restart from byte 0: {reason}"))
+        }
+        E::Retry {
+            attempt,
+            of,
+            wait,
+            error,
+        } => Entry::new(
+            Level::Warning,
+            format!(
+                "retry {attempt} of {of} in {:.1} s after error: {error}",
+                wait.as_secs_f64()
+            ),
+        ),
+        E::Downloaded { size, received } => info(format!(
+            "downloaded {size} bytes ({received} received in this run)"
+        )),
+        E::Verified => info("download verified".to_string()),
+        E::Rejected { error } => Entry::new(
+            Level::Error,
+            format!("download rejected and removed, file untouched: {error}"),
+        ),
+        E::Replaced { file } => info(format!("replaced {file} with the verified download")),
+        E::Saved { path } => info(format!("validators saved to {path}")),
+        E::Warning { message } => Entry::new(Level::Warning, message.clone()),
+    }
+}
+
+/// A fetch's result.
+#[cfg(feature = "fetch")]
+pub fn fetch(r: &crate::commands::fetch::FetchReport) -> Vec<Entry> {
+    use crate::commands::fetch::FetchStatus;
+    let what = match r.status {
+        FetchStatus::Fetched => "fetched",
+        FetchStatus::Unchanged => "unchanged",
+    };
+    vec![Entry::new(
+        Level::Info,
+        format!(
+            "{what}: {} is {} bytes, SHA-256 {} (from {})",
+            r.file, r.size, r.sha256, r.final_url
+        ),
+    )]
+}
+
 /// A log file that rolls over the way ConfigMgr's do: before a line would
 /// take it past `max_bytes`, `X.log` is renamed `X.lo_` (replacing the
 /// previous one) and a new `X.log` begins. A file never exceeds

@@ -8,6 +8,8 @@ pub mod csv;
 pub mod device;
 mod diff;
 mod errors;
+#[cfg(feature = "fetch")]
+mod fetch;
 pub mod info;
 mod install;
 pub mod jsonl;
@@ -20,6 +22,8 @@ pub use crate::rules::finding::show_value;
 pub use check::{check, write as write_check, CheckHuman, CHECK_CSV_COLUMNS};
 pub use diff::{diff, write as write_diff, DiffHuman, DIFF_CSV_COLUMNS};
 pub use errors::{error, error_document};
+#[cfg(feature = "fetch")]
+pub use fetch::{fetch, FETCH_CSV_COLUMNS};
 pub use install::{write as write_install, InstallResults, INSTALL_CSV_COLUMNS};
 pub use profiles::profiles;
 pub use verify::{verify, VERIFY_CSV_COLUMNS};

@@ -22,6 +22,7 @@ mod drift;
 mod error_sources;
 mod event_log;
 mod explain;
+mod fetch;
 mod install;
 mod lzx;
 mod lzx_encode;

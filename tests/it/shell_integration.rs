@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::common::*;
 
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "check",
     "verify",
     "install",
@@ -13,6 +13,7 @@ const SUBCOMMANDS: [&str; 13] = [
     "list",
     "show",
     "diff",
+    "fetch",
     "baseline",
     "profiles",
     "generate",

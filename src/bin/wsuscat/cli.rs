@@ -52,6 +52,10 @@ pub enum Command {
     /// Compare two catalogs: updates added, removed and revised, and more.
     #[command(after_help = DIFF_HELP)]
     Diff(DiffArgs),
+    /// Download the catalog (conditionally, resumably), verify it, and only
+    /// then put it in place of FILE.
+    #[command(after_help = FETCH_HELP)]
+    Fetch(FetchArgs),
     /// List the built-in profiles.
     #[command(after_help = PROFILES_HELP)]
     Profiles(ProfilesArgs),
@@ -204,6 +208,33 @@ Exit codes:
        mismatch, malformed index.xml or package.xml, unsigned, digest mismatch,
        untrusted chain, expired certificate
   130  interrupted (Ctrl-C, SIGTERM)";
+
+const FETCH_HELP: &str = "\
+Examples:
+  wsuscat fetch -o D:\\WSUS\\wsusscn2.cab --log D:\\WSUS\\wsuscat.log
+  wsuscat fetch https://mirror.example/wsusscn2.cab -o wsusscn2.cab --format json --output fetch.json
+  HTTPS_PROXY=http://proxy:3128 wsuscat fetch -o wsusscn2.cab
+
+Without URL, Microsoft's published link (http://go.microsoft.com/fwlink/?LinkId=76054),
+which redirects to the download server. The download goes to .FILE.wsuscat-part beside
+FILE, never into FILE; it is verified as `wsuscat verify` does (size, every checksum,
+the Authenticode signature against --trust-anchor or Microsoft's roots) and only then
+renamed over FILE. Its ETag and Last-Modified are then saved in FILE.fetch.json, and
+the next fetch asks the server for the catalog only if it changed (304: unchanged) --
+as long as FILE still has the size and SHA-256 saved. An interrupted download is
+continued from where it stopped (Range), or started again where the server cannot.
+Plain http:// is fine: the signature, not the transport, proves the file.
+
+Exit codes:
+  0    a new catalog was fetched, verified and put in place, or it is
+       unchanged (304): FILE is the server's current, verified catalog
+  2    network, usage or environment error: unreachable, timed out, HTTP 4xx or
+       5xx after the retries, too many redirects, fewer or more bytes than
+       announced, TLS failure, FILE's folder not writable; FILE is untouched
+  3    the download failed verification (truncated, corrupt, unsigned,
+       untrusted): it was removed; FILE and the saved validators are untouched
+  130  interrupted (Ctrl-C, SIGTERM); the partial download is kept and continued
+       by the next fetch";
 
 const PROFILES_HELP: &str = "\
 Examples:
@@ -387,6 +418,58 @@ pub struct VerifyArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// What to download (default: Microsoft's link to wsusscn2.cab).
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    /// Where the verified catalog goes (replaced only by a verified download).
+    #[arg(short = 'o', long = "catalog", value_name = "FILE")]
+    pub catalog: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// A PEM file of CA certificates to trust for https instead of the
+    /// system's roots (a TLS-inspecting proxy's root). Repeatable.
+    #[arg(long = "tls-ca", value_name = "FILE.pem")]
+    pub tls_ca: Vec<PathBuf>,
+    /// Seconds a connection (TCP, TLS, a proxy's CONNECT) may take.
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub connect_timeout: u64,
+    /// Seconds the server may send nothing before the attempt fails as
+    /// stalled (the whole download has no time limit while bytes arrive).
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Retries after a dropped or refused connection, a timeout, or an
+    /// HTTP 5xx, 408 or 429; each continues the download where it stopped.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
+    /// Seconds before the first retry; doubled for each next one (at most 60).
+    #[arg(long, value_name = "SECS", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub retry_wait: u64,
+    /// Redirects to follow.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(0..=50))]
+    pub max_redirects: u32,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// Then install FILE as TARGET, through the same gate as `wsuscat install
+    /// FILE --to TARGET`: check (with the options below) and verify on a
+    /// copy beside TARGET, the previous TARGET kept, TARGET replaced only if
+    /// both pass. The exit code is then install's. An unchanged FILE that
+    /// TARGET already is (same size and SHA-256) is not installed again.
+    #[arg(long, value_name = "TARGET")]
+    pub install_to: Option<PathBuf>,
+    /// Threads, progress, and with --install-to how install judges and keeps.
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 /// What a catalog is judged against: `check` and `install` share it, so

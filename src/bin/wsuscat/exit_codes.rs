@@ -79,6 +79,19 @@ pub fn install_meaning(code: i32) -> &'static str {
     }
 }
 
+/// What `fetch`'s exit code means, for its log. Its 0 is "a verified
+/// catalog is in place": a new one, or the one already there (304), since
+/// Task Scheduler shows any other code as a failure; 2 covers the network
+/// (`ErrorKind::Network`), 3 a download that failed verification.
+pub fn fetch_meaning(code: i32) -> &'static str {
+    match code {
+        COMPATIBLE => "a verified catalog is in place: fetched or unchanged",
+        USAGE => "network, usage or environment error",
+        CATALOG => "the download failed verification",
+        _ => meaning(code),
+    }
+}
+
 /// The only place an error becomes an exit code.
 pub fn for_error(kind: ErrorKind) -> i32 {
     if kind.is_catalog_fault() {

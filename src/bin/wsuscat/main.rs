@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         Command::Baseline(args) => run_baseline(args),
         Command::Diff(args) => run_diff(args),
         Command::Verify(args) => run_verify(args),
+        Command::Fetch(args) => run_fetch(args),
         Command::Completions(args) => print(&completions::script(args.shell)),
         Command::Man(args) => run_man(&args),
         Command::EventLog(args) => match args.action {
@@ -467,6 +468,123 @@ fn verify_logged(args: &cli::VerifyArgs, log: &Log) -> i32 {
         }
         Err(e) => fail(&e, &args.output, log),
     }
+}
+
+fn run_fetch(args: cli::FetchArgs) -> i32 {
+    logged_meaning(
+        ("fetch", &[&args.catalog]),
+        &args.output,
+        &args.log,
+        exit_codes::fetch_meaning,
+        |log| fetch_logged(&args, log),
+    )
+}
+
+/// The fetch options the command line asks for.
+fn fetch_options(args: &cli::FetchArgs) -> wsuscat::FetchOptions {
+    use std::time::Duration;
+    let url = args
+        .url
+        .clone()
+        .unwrap_or_else(|| wsuscat::DEFAULT_URL.to_string());
+    let mut options = wsuscat::FetchOptions::new(url, args.catalog.clone());
+    options.connect_timeout = Duration::from_secs(args.connect_timeout);
+    options.read_timeout = Duration::from_secs(args.timeout);
+    options.retries = args.retries;
+    options.retry_wait = Duration::from_secs(args.retry_wait);
+    options.max_redirects = args.max_redirects;
+    options.tls_ca = args.tls_ca.clone();
+    options
+}
+
+fn fetch_logged(args: &cli::FetchArgs, log: &Log) -> i32 {
+    let fmt = format(args.output.format);
+    let trust = trust_options(&args.trust, false);
+    // A bad --trust-anchor is found before anything is downloaded.
+    if let Err(e) = trust.anchors() {
+        return fail(&e, &args.output, log);
+    }
+    let show_progress =
+        !args.gate.no_progress && !args.output.quiet && std::io::stderr().is_terminal();
+    let watch = progress::FetchWatch::new(show_progress, |e| log.write(&[cmtrace::fetch_event(e)]));
+    let threads = args
+        .gate
+        .threads
+        .map_or_else(|| ScanOptions::default().threads, usize::from);
+    // The gate between the download and FILE: what `verify` proves.
+    let mut gate = |path: &std::path::Path| {
+        let bar = show_progress.then(|| progress::Bar::new("verify"));
+        let options = VerifyOptions {
+            trust: trust_options(&args.trust, false),
+            threads,
+            progress: bar.as_ref().map(|b| b as &dyn wsuscat::VerifyProgress),
+        };
+        verify(path, &options)
+    };
+    match wsuscat::fetch(&fetch_options(args), &watch, &mut gate) {
+        Ok(fetched) => {
+            if let Some(v) = &fetched.verified {
+                log.write(&cmtrace::verify(v));
+            }
+            log.write(&cmtrace::fetch(&fetched.report));
+            if let Some(to) = &args.install_to {
+                return install_fetched(args, &fetched.report, to, log);
+            }
+            let text = report::fetch(
+                &fetched.report,
+                fetched.verified.as_ref(),
+                fmt,
+                style(&args.output),
+            );
+            emit_logged(&text, &args.output, log)
+        }
+        Err(e) => fail(&e, &args.output, log),
+    }
+}
+
+/// `fetch --install-to TARGET`: FILE, verified (fetched or unchanged), goes
+/// through install's gate, whose report and exit code are the run's (the
+/// fetch's own result is in the log). Unchanged, and TARGET already has
+/// FILE's bytes (an earlier run installed it), there is nothing to install:
+/// exit 0. Unchanged but TARGET is something else (the last install was
+/// refused, or TARGET was replaced by hand) installs again, so a refused
+/// catalog keeps failing every run until a new one passes.
+fn install_fetched(
+    args: &cli::FetchArgs,
+    fetched: &wsuscat::FetchReport,
+    to: &std::path::Path,
+    log: &Log,
+) -> i32 {
+    if fetched.status == wsuscat::FetchStatus::Unchanged {
+        let same = wsuscat::commands::fetch::state::size_and_sha256(to)
+            .is_ok_and(|(size, sha)| size == fetched.size && sha == fetched.sha256);
+        if same {
+            let msg = format!(
+                "unchanged: {} already is this catalog (SHA-256 {}); nothing to install",
+                to.display(),
+                fetched.sha256
+            );
+            log.write(&[cmtrace::Entry {
+                level: cmtrace::Level::Info,
+                message: msg,
+            }]);
+            let text = report::fetch(
+                fetched,
+                None,
+                format(args.output.format),
+                style(&args.output),
+            );
+            return emit_logged(&text, &args.output, log);
+        }
+    }
+    install::install_file(
+        &args.catalog,
+        to,
+        &args.gate,
+        &args.trust,
+        &args.output,
+        log,
+    )
 }
 
 fn scan_options(threads: Option<u16>) -> ScanOptions {

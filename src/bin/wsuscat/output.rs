@@ -198,38 +198,22 @@ pub fn write_atomically_with(
     result
 }
 
-/// Renames `temp` over `target`. On Windows a target that another program
-/// holds open without sharing delete (Excel holds an open CSV that way; an
-/// antivirus scanner or the indexer, briefly) cannot be replaced: the
-/// rename is retried for about two seconds, which outlasts a scanner, and
-/// then fails with an error that says what to do. The old file is left as
-/// it was; the temp file is removed by the caller.
+/// Renames `temp` over `target`, retried while Windows says another
+/// program holds it open (`wsuscat::commands::replace_file`), and then
+/// fails with an error that says what to do. The old file is left as it
+/// was; the temp file is removed by the caller.
 fn replace(temp: &Path, target: &Path) -> io::Result<()> {
-    let mut tries = 0;
-    loop {
-        match fs::rename(temp, target) {
-            Err(e) if held_open(&e) && tries < 20 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            Err(e) if held_open(&e) => {
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!(
-                        "it is open in another program, or read-only ({e}); close it (Excel \
-                         keeps an open CSV locked) and run again: the old file is unchanged"
-                    ),
-                ))
-            }
-            result => return result,
+    wsuscat::commands::replace_file(temp, target).map_err(|e| {
+        if wsuscat::commands::held_open(&e) {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "it is open in another program, or read-only ({e}); close it (Excel \
+                     keeps an open CSV locked) and run again: the old file is unchanged"
+                ),
+            )
+        } else {
+            e
         }
-    }
-}
-
-/// ERROR_ACCESS_DENIED (5), ERROR_SHARING_VIOLATION (32) and
-/// ERROR_LOCK_VIOLATION (33): what Windows answers a rename over a file
-/// that is open elsewhere. Unix replaces an open file (its reader keeps
-/// the old one), so this never holds there.
-fn held_open(e: &io::Error) -> bool {
-    cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32 | 33))
+    })
 }
