@@ -49,6 +49,7 @@ pub struct CabBuilder {
     files: Vec<FileBuild>,
     data_reserve: u8,
     checksums: bool,
+    skip_misses: bool,
 }
 
 impl Default for CabBuilder {
@@ -180,7 +181,16 @@ impl CabBuilder {
             files: Vec::new(),
             data_reserve: 0,
             checksums: true,
+            skip_misses: false,
         }
+    }
+
+    /// LZX folders added after this search less where nothing matches
+    /// (see `LzxEncoder::skip_misses`): for an outer cabinet whose members
+    /// are compressed cabinets.
+    pub fn skip_misses(&mut self, on: bool) -> &mut CabBuilder {
+        self.skip_misses = on;
+        self
     }
 
     /// Reserve `n` zero bytes after every data block header (cbCFData).
@@ -200,7 +210,11 @@ impl CabBuilder {
         if let Some(f) = self.folders.last_mut() {
             f.close();
         }
-        self.folders.push(FolderBuild::new(compression));
+        let mut folder = FolderBuild::new(compression);
+        if let Encoder::Lzx(e) = &mut folder.encoder {
+            e.skip_misses(self.skip_misses);
+        }
+        self.folders.push(folder);
         self
     }
 
@@ -309,7 +323,17 @@ impl CabBuilder {
     }
 
     /// Lays the cabinet out and returns its bytes.
-    pub fn finish(mut self) -> Vec<u8> {
+    pub fn finish(self) -> Vec<u8> {
+        let mut out = Vec::new();
+        // Writing into a Vec cannot fail.
+        let _ = self.finish_to(&mut out);
+        out
+    }
+
+    /// Lays the cabinet out into `out`, block by block: a cabinet of
+    /// hundreds of MB (the generator's real-volume catalog) is written
+    /// without a second copy of it in memory. Returns the bytes written.
+    pub fn finish_to(mut self, out: &mut dyn std::io::Write) -> std::io::Result<u64> {
         if let Some(f) = self.folders.last_mut() {
             f.close();
         }
@@ -330,59 +354,66 @@ impl CabBuilder {
                 .sum::<usize>();
         }
         let total = data_offset;
-        let mut out = Vec::with_capacity(total);
-        out.extend_from_slice(b"MSCF");
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&(total as u32).to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&(files_offset as u32).to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&[3, 1]);
-        out.extend_from_slice(&(self.folders.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(self.files.len() as u16).to_le_bytes());
+        assert!(total <= u32::MAX as usize, "cabinet too large");
+        let mut head = Vec::with_capacity(files_offset + files_len);
+        head.extend_from_slice(b"MSCF");
+        head.extend_from_slice(&0u32.to_le_bytes());
+        head.extend_from_slice(&(total as u32).to_le_bytes());
+        head.extend_from_slice(&0u32.to_le_bytes());
+        head.extend_from_slice(&(files_offset as u32).to_le_bytes());
+        head.extend_from_slice(&0u32.to_le_bytes());
+        head.extend_from_slice(&[3, 1]);
+        head.extend_from_slice(&(self.folders.len() as u16).to_le_bytes());
+        head.extend_from_slice(&(self.files.len() as u16).to_le_bytes());
         let flags: u16 = if reserve_present { 0x0004 } else { 0 };
-        out.extend_from_slice(&flags.to_le_bytes());
-        out.extend_from_slice(&0x5753u16.to_le_bytes()); // setID
-        out.extend_from_slice(&0u16.to_le_bytes()); // iCabinet
+        head.extend_from_slice(&flags.to_le_bytes());
+        head.extend_from_slice(&0x5753u16.to_le_bytes()); // setID
+        head.extend_from_slice(&0u16.to_le_bytes()); // iCabinet
         if reserve_present {
-            out.extend_from_slice(&0u16.to_le_bytes());
-            out.push(0);
-            out.push(self.data_reserve);
+            head.extend_from_slice(&0u16.to_le_bytes());
+            head.push(0);
+            head.push(self.data_reserve);
         }
         for (f, &offset) in self.folders.iter().zip(&folder_offsets) {
-            out.extend_from_slice(&(offset as u32).to_le_bytes());
-            out.extend_from_slice(&(f.blocks.len() as u16).to_le_bytes());
-            out.extend_from_slice(&f.compression.to_type().to_le_bytes());
+            head.extend_from_slice(&(offset as u32).to_le_bytes());
+            head.extend_from_slice(&(f.blocks.len() as u16).to_le_bytes());
+            head.extend_from_slice(&f.compression.to_type().to_le_bytes());
         }
         for file in &self.files {
-            out.extend_from_slice(&file.size.to_le_bytes());
-            out.extend_from_slice(&file.folder_offset.to_le_bytes());
-            out.extend_from_slice(&file.folder.to_le_bytes());
+            head.extend_from_slice(&file.size.to_le_bytes());
+            head.extend_from_slice(&file.folder_offset.to_le_bytes());
+            head.extend_from_slice(&file.folder.to_le_bytes());
             // 2026-05-12 08:51:08 in MS-DOS form.
-            out.extend_from_slice(&((46u16 << 9) | (5 << 5) | 12).to_le_bytes());
-            out.extend_from_slice(&((8u16 << 11) | (51 << 5) | 4).to_le_bytes());
+            head.extend_from_slice(&((46u16 << 9) | (5 << 5) | 12).to_le_bytes());
+            head.extend_from_slice(&((8u16 << 11) | (51 << 5) | 4).to_le_bytes());
             let attrs: u16 = if file.name.is_ascii() { 0x20 } else { 0xA0 };
-            out.extend_from_slice(&attrs.to_le_bytes());
-            out.extend_from_slice(file.name.as_bytes());
-            out.push(0);
+            head.extend_from_slice(&attrs.to_le_bytes());
+            head.extend_from_slice(file.name.as_bytes());
+            head.push(0);
         }
-        for f in &self.folders {
-            for b in &f.blocks {
+        out.write_all(&head)?;
+        let mut written = head.len();
+        let reserve = vec![0u8; usize::from(self.data_reserve)];
+        for f in &mut self.folders {
+            for b in std::mem::take(&mut f.blocks) {
                 let clen = b.compressed.len() as u16;
                 let sum = if self.checksums {
                     BlockHeader::compute_checksum(clen, b.uncompressed_len, &b.compressed)
                 } else {
                     0
                 };
-                out.extend_from_slice(&sum.to_le_bytes());
-                out.extend_from_slice(&clen.to_le_bytes());
-                out.extend_from_slice(&b.uncompressed_len.to_le_bytes());
-                out.extend(std::iter::repeat_n(0u8, usize::from(self.data_reserve)));
-                out.extend_from_slice(&b.compressed);
+                let mut header = [0u8; 8];
+                header[..4].copy_from_slice(&sum.to_le_bytes());
+                header[4..6].copy_from_slice(&clen.to_le_bytes());
+                header[6..].copy_from_slice(&b.uncompressed_len.to_le_bytes());
+                out.write_all(&header)?;
+                out.write_all(&reserve)?;
+                out.write_all(&b.compressed)?;
+                written += header.len() + reserve.len() + b.compressed.len();
             }
         }
-        debug_assert_eq!(out.len(), total);
-        out
+        debug_assert_eq!(written, total);
+        Ok(written as u64)
     }
 }
 

@@ -40,9 +40,16 @@ pub struct CatalogIdentity {
     pub path: String,
     /// The file's size in bytes.
     pub size: u64,
-    /// SHA-256 of the whole file, lower-case hex; empty until the hashing
-    /// pass fills it in.
-    pub sha256: String,
+    /// SHA-256 of the whole file, lower-case hex (what `Get-FileHash` and
+    /// `sha256sum` print): computed when asked for (`--sha256`), or when no
+    /// signature was checked (then it is the read pass's one hash); `None`
+    /// otherwise, to hash the file once (docs/design.md, "Hash once").
+    pub sha256: Option<String>,
+    /// The digest the Authenticode signature covers, `sha256:<hex>` (the
+    /// signature's algorithm): the whole file but for the signature and
+    /// the header fields that hold it, so it names the catalog's content
+    /// as the publisher signed it. `None` when no signature was verified.
+    pub signed_digest: Option<String>,
     /// package.xml's root `PackageId` attribute, a GUID naming this edition
     /// of the catalog; `None` when absent.
     pub package_id: Option<String>,
@@ -60,6 +67,16 @@ pub struct CatalogIdentity {
 }
 
 impl CatalogIdentity {
+    /// The catalog's fingerprint in one phrase, for logs: `SHA-256 <hex>`
+    /// of the file when it was hashed, else `signed digest sha256:<hex>`.
+    pub fn fingerprint(&self) -> String {
+        match (&self.sha256, &self.signed_digest) {
+            (Some(sha256), _) => format!("SHA-256 {sha256}"),
+            (None, Some(signed)) => format!("signed digest {signed}"),
+            (None, None) => "not hashed".to_string(),
+        }
+    }
+
     /// What package.xml's root says, with the file's path and size; the
     /// SHA-256 is filled in by the hashing pass.
     pub fn new(path: &Path, size: u64, root: &package::RootInfo) -> CatalogIdentity {
@@ -67,7 +84,8 @@ impl CatalogIdentity {
         CatalogIdentity {
             path: path.display().to_string(),
             size,
-            sha256: String::new(),
+            sha256: None,
+            signed_digest: None,
             package_id: attr("PackageId"),
             creation_date: attr("CreationDate"),
             package_version: attr("PackageVersion"),

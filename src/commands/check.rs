@@ -494,6 +494,7 @@ pub fn check(path: &Path, options: &CheckOptions<'_>) -> Result<CheckReport> {
         check_content(path, options, pre.file_len)
     })?;
     report.catalog.sha256 = identity.sha256;
+    report.catalog.signed_digest = identity.signed_digest;
     let signing_time = match &identity.signature {
         SignatureStatus::Verified(s) => s.signing_time.clone(),
         _ => None,

@@ -101,6 +101,7 @@ pub fn info(path: &Path, options: &InfoOptions) -> Result<InfoReport> {
         integrity::with_identity(path, &options.trust, parallel, |_| content(path, options))?;
     report.catalog.size = identity.size;
     report.catalog.sha256 = identity.sha256;
+    report.catalog.signed_digest = identity.signed_digest;
     report.signature = identity.signature;
     Ok(report)
 }

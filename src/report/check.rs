@@ -292,7 +292,12 @@ pub(super) fn identity_lines(
         style.paint("1", &format!("Catalog   {}", c.path))
     );
     let _ = writeln!(out, "  size               {} bytes", c.size);
-    let _ = writeln!(out, "  sha256             {}", c.sha256);
+    if let Some(sha256) = &c.sha256 {
+        let _ = writeln!(out, "  sha256             {sha256}");
+    }
+    if let Some(signed) = &c.signed_digest {
+        let _ = writeln!(out, "  signed digest      {signed}");
+    }
     let _ = writeln!(out, "  PackageId          {}", opt(&c.package_id));
     let _ = writeln!(out, "  CreationDate       {}", opt(&c.creation_date));
     let _ = writeln!(

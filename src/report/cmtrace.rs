@@ -267,10 +267,10 @@ pub fn check(r: &CheckReport) -> Vec<Entry> {
         Entry::new(
             Level::Info,
             format!(
-                "catalog {}: {} bytes, SHA-256 {}, PackageId {}, CreationDate {}",
+                "catalog {}: {} bytes, {}, PackageId {}, CreationDate {}",
                 c.path,
                 c.size,
-                c.sha256,
+                c.fingerprint(),
                 opt(&c.package_id),
                 opt(&c.creation_date)
             ),

@@ -101,7 +101,7 @@ fn csv(r: &InstallResults<'_>) -> String {
         i.target.clone(),
         outcome(i.outcome).to_string(),
         i.size.to_string(),
-        r.check.catalog.sha256.clone(),
+        r.check.catalog.sha256.clone().unwrap_or_default(),
         signature.to_string(),
         r.check.verdict.as_str().to_string(),
         r.check.breaking().to_string(),

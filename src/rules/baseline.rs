@@ -129,8 +129,8 @@ fn write_profile_keys(out: &mut String, c: &CatalogIdentity, name: &str) {
 fn write_source(out: &mut String, vocab: &Vocabulary, c: &CatalogIdentity) {
     let _ = writeln!(out, "[source]");
     let _ = writeln!(out, "path = {}", q(&c.path));
-    if !c.sha256.is_empty() {
-        let _ = writeln!(out, "sha256 = {}", q(&c.sha256));
+    if let Some(sha256) = &c.sha256 {
+        let _ = writeln!(out, "sha256 = {}", q(sha256));
     }
     if let Some(p) = &c.package_id {
         let _ = writeln!(out, "package_id = {}", q(p));

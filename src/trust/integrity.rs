@@ -44,6 +44,14 @@ pub struct TrustOptions {
     /// PEM or DER files whose certificates replace the default anchors
     /// (Microsoft Root Certificate Authority 2010 and 2011).
     pub anchor_files: Vec<PathBuf>,
+    /// Also hash the whole file for its SHA-256 (what `Get-FileHash` and
+    /// `sha256sum` print) when the signature's digest is computed. The
+    /// two hashes diverge at the file's fifth byte, so this is a second
+    /// full SHA-256 pass, on the critical path of `check` on two cores;
+    /// without it the identity is the signed content's digest. When no
+    /// signature is checked, the one pass computes the file's SHA-256
+    /// whatever this says. See docs/design.md, "Hash once".
+    pub file_sha256: bool,
 }
 
 impl Default for TrustOptions {
@@ -51,6 +59,7 @@ impl Default for TrustOptions {
         TrustOptions {
             policy: SignaturePolicy::Require,
             anchor_files: Vec::new(),
+            file_sha256: false,
         }
     }
 }
@@ -301,7 +310,41 @@ pub fn hash_and_verify(
     policy: SignaturePolicy,
     anchors: &TrustAnchors,
 ) -> Result<(String, SignatureStatus)> {
-    read_pass(path, pre, policy, anchors, false).map(|(sha256, status, _)| (sha256, status))
+    let pass = read_pass(path, pre, policy, anchors, Pass::FILE_SHA256)?;
+    Ok((pass.sha256.unwrap_or_default(), pass.signature))
+}
+
+/// What a read pass computes besides the signature's digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// The whole file's SHA-256, even when the signature's digest is
+    /// computed (a second hash on the same bytes).
+    pub file_sha256: bool,
+    /// The walk of every outer folder's blocks ([`BlockWalk`]).
+    pub walk: bool,
+}
+
+impl Pass {
+    /// The file's SHA-256 and the signature, no walk (`verify`).
+    pub const FILE_SHA256: Pass = Pass {
+        file_sha256: true,
+        walk: false,
+    };
+}
+
+/// What a read pass established.
+#[derive(Debug)]
+pub struct PassResult {
+    /// SHA-256 of the whole file, lower-case hex: computed when asked, or
+    /// when no signature digest was (then it is the pass's one hash).
+    pub sha256: Option<String>,
+    /// The digest the signature covers, as `sha256:<hex>` (the algorithm
+    /// the signature names), when a signature was verified.
+    pub signed_digest: Option<String>,
+    /// What the signature check established.
+    pub signature: SignatureStatus,
+    /// The walk's findings, when asked.
+    pub walked: Option<crate::cab::walk::WalkSummary>,
 }
 
 /// What the read pass's walk of the outer cabinet's blocks established
@@ -329,14 +372,10 @@ pub fn read_pass(
     pre: &Preflighted,
     policy: SignaturePolicy,
     anchors: &TrustAnchors,
-    walk: bool,
-) -> Result<(
-    String,
-    SignatureStatus,
-    Option<crate::cab::walk::WalkSummary>,
-)> {
+    pass: Pass,
+) -> Result<PassResult> {
     let mut file = open(path)?;
-    let mut walker = if walk {
+    let mut walker = if pass.walk {
         let mut tables = std::io::BufReader::with_capacity(64 << 10, &file);
         Some(Cabinet::parse(&mut tables).map(|cab| BlockWalk::new(&cab)))
     } else {
@@ -361,10 +400,12 @@ pub fn read_pass(
     };
     file.seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(e, "the catalog").with_file(path))?;
-    let mut sha = Sha256::new();
     let mut digester = signature
         .as_ref()
         .map(|(layout, sig)| CabDigester::new(layout, &[sig.digest_algorithm()]));
+    // Hash once: the file's own SHA-256 only when asked, or when it is the
+    // only hash of the pass.
+    let mut sha = (pass.file_sha256 || digester.is_none()).then(Sha256::new);
     let mut buf = vec![0u8; 1 << 20];
     let mut total = 0u64;
     loop {
@@ -375,7 +416,9 @@ pub fn read_pass(
             break;
         }
         total += n as u64;
-        sha.update(&buf[..n]);
+        if let Some(sha) = sha.as_mut() {
+            sha.update(&buf[..n]);
+        }
         if let Some(d) = digester.as_mut() {
             d.update(&buf[..n]);
         }
@@ -393,10 +436,19 @@ pub fn read_pass(
         )
         .with_file(path));
     }
-    let sha256 = crate::trust::hex(&sha.finalize());
+    let sha256 = sha.map(|sha| crate::trust::hex(&sha.finalize()));
+    let mut signed_digest = None;
     let status = match (signature, digester) {
         (Some((_, sig)), Some(d)) => {
             let digests = d.finalize().map_err(|e| Error::from(e).with_file(path))?;
+            let algorithm = sig.digest_algorithm();
+            signed_digest = digests.get(algorithm).map(|d| {
+                format!(
+                    "{}:{}",
+                    algorithm.to_string().to_ascii_lowercase().replace('-', ""),
+                    crate::trust::hex(d)
+                )
+            });
             let report = sig
                 .verify_digests(&digests, anchors, SystemTime::now())
                 .map_err(|e| Error::from(e).with_file(path))?;
@@ -412,7 +464,12 @@ pub fn read_pass(
         ),
         None => None,
     };
-    Ok((sha256, status, walked))
+    Ok(PassResult {
+        sha256,
+        signed_digest,
+        signature: status,
+        walked,
+    })
 }
 
 /// A file's identity: size, SHA-256 and signature status.
@@ -420,8 +477,12 @@ pub fn read_pass(
 pub struct Identity {
     /// The file's size in bytes.
     pub size: u64,
-    /// SHA-256 of the whole file, lower-case hex.
-    pub sha256: String,
+    /// SHA-256 of the whole file, lower-case hex, when computed
+    /// ([`TrustOptions::file_sha256`], or no signature checked).
+    pub sha256: Option<String>,
+    /// The signed content's digest, `sha256:<hex>`, when a signature was
+    /// verified: the catalog's identity without a second hash.
+    pub signed_digest: Option<String>,
     /// What the signature check established.
     pub signature: SignatureStatus,
     /// What the read pass established of the outer cabinet's structure.
@@ -446,8 +507,12 @@ pub fn with_identity<T: Send>(
         _ => trust.anchors()?,
     };
     let verify = || {
-        let (sha256, signature, walked) = read_pass(path, &pre, trust.policy, &anchors, true)?;
-        let walked = walked.unwrap_or_default();
+        let pass = Pass {
+            file_sha256: trust.file_sha256,
+            walk: true,
+        };
+        let result = read_pass(path, &pre, trust.policy, &anchors, pass)?;
+        let walked = result.walked.unwrap_or_default();
         let catalog = Catalog::open(path)?;
         let unlisted_members = catalog
             .read_index()?
@@ -459,7 +524,7 @@ pub fn with_identity<T: Send>(
             blocks_not_checksummed: walked.blocks_not_checksummed,
             unlisted_members,
         };
-        Ok::<_, Error>((sha256, signature, summary))
+        Ok::<_, Error>((result, summary))
     };
     let (identity, content) = if parallel {
         std::thread::scope(|s| {
@@ -472,14 +537,15 @@ pub fn with_identity<T: Send>(
         (Ok(identity), content(&pre))
     };
     let changed = recheck(path, &pre);
-    let (sha256, signature, read_pass) = identity?;
+    let (pass, read_pass) = identity?;
     changed?;
     let content = content?;
     Ok((
         Identity {
             size: pre.file_len,
-            sha256,
-            signature,
+            sha256: pass.sha256,
+            signed_digest: pass.signed_digest,
+            signature: pass.signature,
             read_pass,
         },
         content,

@@ -451,6 +451,8 @@ severity = "warn"
 #[test]
 fn committed_fixtures_match_the_generator() {
     if !have_tool("osslsigncode") {
+        assert!(!peers_required(), "osslsigncode is required");
+        skip("osslsigncode not installed");
         return;
     }
     for (name, bytes, _) in fixtures::all(&fixtures::signing_dir(&root().join("testdata"))).unwrap()
@@ -461,6 +463,55 @@ fn committed_fixtures_match_the_generator() {
             "testdata/{name} is stale: run `cargo run --release -- generate --fixtures testdata`"
         );
     }
+}
+
+/// Hash once (docs/design.md): a signed catalog is named by the digest its
+/// signature covers, which osslsigncode computes independently; the file's
+/// own SHA-256 is there with --sha256, or when no signature is checked.
+#[test]
+fn the_file_is_hashed_once_unless_its_sha256_is_asked_for() {
+    let cab = testdata("sample-wsusscn2.cab");
+    let file_sha256 = {
+        use sha2::Digest;
+        let bytes = std::fs::read(&cab).unwrap();
+        wsuscat::trust::hex(&sha2::Sha256::digest(&bytes))
+    };
+    let [t, a] = trust();
+    let (_, default) = check_json(&cab, &[&t, &a]);
+    assert_eq!(default["catalog"]["sha256"], serde_json::Value::Null);
+    let signed = default["catalog"]["signed_digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(signed.starts_with("sha256:"), "{signed}");
+    let (_, asked) = check_json(&cab, &[&t, &a, "--sha256"]);
+    assert_eq!(asked["catalog"]["sha256"], file_sha256.as_str());
+    assert_eq!(asked["catalog"]["signed_digest"], signed.as_str());
+    let (_, unchecked) = check_json(&cab, &["--no-verify"]);
+    assert_eq!(unchecked["catalog"]["sha256"], file_sha256.as_str());
+    assert_eq!(
+        unchecked["catalog"]["signed_digest"],
+        serde_json::Value::Null
+    );
+    if !have_tool("osslsigncode") {
+        assert!(!peers_required(), "osslsigncode is required");
+        skip("osslsigncode not installed: the signed digest is not compared with a peer's");
+        return;
+    }
+    let out = std::process::Command::new("osslsigncode")
+        .args(["verify", "-CAfile"])
+        .arg(test_anchor())
+        .arg("-in")
+        .arg(&cab)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let calculated = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Calculated message digest :"))
+        .map(|d| d.trim().to_ascii_lowercase())
+        .expect("osslsigncode prints the calculated digest");
+    assert_eq!(signed, format!("sha256:{calculated}"));
 }
 
 #[test]

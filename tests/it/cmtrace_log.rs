@@ -68,7 +68,7 @@ fn check_logged(log: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::proces
 fn a_check_logs_start_identity_each_finding_verdict_and_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("wsuscat.log");
-    let out = check_logged(&log, &["--quiet"], &[]);
+    let out = check_logged(&log, &["--quiet", "--sha256"], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "--quiet");
     let lines = parse(&log);

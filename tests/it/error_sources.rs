@@ -67,6 +67,7 @@ fn a_modified_file_keeps_the_typed_signature_error() {
     let trust = TrustOptions {
         policy: SignaturePolicy::Require,
         anchor_files: vec![test_anchor()],
+        ..TrustOptions::default()
     };
     let err = verify_with(&testdata("broken-flipped-byte.cab"), trust);
     assert_eq!(err.kind(), wsuscat::ErrorKind::Signature, "{err}");

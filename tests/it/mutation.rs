@@ -156,6 +156,7 @@ impl Wsuscat {
             trust: TrustOptions {
                 policy,
                 anchor_files: vec![test_anchor()],
+                ..TrustOptions::default()
             },
         }
     }

@@ -558,6 +558,12 @@ pub struct CheckArgs {
     pub log: LogArgs,
     #[command(flatten)]
     pub signature: SignatureArgs,
+    /// Also hash the whole file for its SHA-256 (what Get-FileHash and
+    /// sha256sum print). When the signature is checked, the report
+    /// otherwise names the catalog by the digest its signature covers, and
+    /// the file is hashed once; this adds a second pass over the file.
+    #[arg(long)]
+    pub sha256: bool,
     /// Threads for decompressing and parsing, the decompressing one included
     /// (default: all cores). With more than one, one more thread hashes the
     /// file for the signature meanwhile; --threads 1 does everything on one.
@@ -605,6 +611,12 @@ pub struct InfoArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub signature: SignatureArgs,
+    /// Also hash the whole file for its SHA-256 (what Get-FileHash and
+    /// sha256sum print). When the signature is checked, the report
+    /// otherwise names the catalog by the digest its signature covers, and
+    /// the file is hashed once; this adds a second pass over the file.
+    #[arg(long)]
+    pub sha256: bool,
     #[command(flatten)]
     pub names: NamesArgs,
     /// Total threads (default: all cores).
@@ -746,6 +758,15 @@ pub struct ProfilesArgs {
     pub output: OutputArgs,
 }
 
+/// `generate --volume`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolumeArg {
+    /// A catalog of the size the options say (300 updates by default).
+    Small,
+    /// The 2026 catalog's volume.
+    Real,
+}
+
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
     /// Write every committed fixture into this directory instead.
@@ -756,12 +777,39 @@ pub struct GenerateArgs {
     pub output: Option<PathBuf>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Number of <Update> elements (about 136000 at full scale).
-    #[arg(long, default_value_t = 300)]
-    pub updates: usize,
-    /// Number of shards (0: one per 1,800 updates).
-    #[arg(long, default_value_t = 0)]
-    pub shards: usize,
+    /// The catalog's size: `small` (the options below) or `real`: the 2026
+    /// catalog's volume and shape (137,091 updates, 74 shards whose
+    /// fragments hold about 16 GB of XML, `l\` in 37 languages, small
+    /// RevisionIds, an outer cabinet of about 650 MB), written on
+    /// --threads cores in a few minutes. --updates, --shards, --languages
+    /// and --revision-base still apply when given.
+    #[arg(long, value_enum, default_value_t = VolumeArg::Small)]
+    pub volume: VolumeArg,
+    /// Number of <Update> elements (default 300; 137091 with --volume real).
+    #[arg(long)]
+    pub updates: Option<usize>,
+    /// Number of shards (default 0: one per 1,800 updates; 74 with
+    /// --volume real).
+    #[arg(long)]
+    pub shards: Option<usize>,
+    /// With --volume real: average bytes of applicability rules in an
+    /// installable's `c\` fragment (calibration; default from the 2026
+    /// catalog's figures).
+    #[arg(long, hide = true)]
+    pub rules_bytes: Option<usize>,
+    /// With --volume real: per mille of each installable's rules drawn
+    /// afresh rather than kept from its predecessor's (calibration).
+    #[arg(long, hide = true)]
+    pub fresh_per_mille: Option<u32>,
+    /// With --volume real: also write FILE, the SHA-256 of each outer
+    /// member (for `sha256sum -c`) and of each shard's members in order
+    /// (compare `cabextract -p SHARD | sha256sum`), so that a peer's
+    /// extraction can be checked byte for byte.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Threads writing shards with --volume real (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
     /// Outer cabinet compression: none, mszip, or lzx:15 … lzx:21.
     #[arg(long, default_value = "lzx:21")]
     pub outer: String,
@@ -792,16 +840,13 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub no_namespace: bool,
     /// RevisionIds start just above this (0 for the small ones of the 2026
-    /// catalog, 43000000 for those of 2025).
-    #[arg(long, value_name = "N", default_value_t = wsuscat::commands::generate::model::DEFAULT_REVISION_BASE)]
-    pub revision_base: u32,
+    /// catalog, 43000000 for those of 2025). Default 1000000; 0 with
+    /// --volume real.
+    #[arg(long, value_name = "N")]
+    pub revision_base: Option<u32>,
     /// Languages of the `l\` fragments, comma-separated (`en,de,ja`):
-    /// English for every update, the others for bundles.
-    #[arg(
-        long,
-        value_name = "LANGS",
-        value_delimiter = ',',
-        default_value = "en"
-    )]
-    pub languages: Vec<String>,
+    /// English for every update, the others for bundles. Default `en`; the
+    /// 2026 catalog's 37 with --volume real.
+    #[arg(long, value_name = "LANGS", value_delimiter = ',')]
+    pub languages: Option<Vec<String>>,
 }

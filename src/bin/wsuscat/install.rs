@@ -64,7 +64,11 @@ pub fn install_file(
     let scan = crate::scan_options(gate.threads);
     let check_options = CheckOptions {
         profiles,
-        trust: crate::trust_options(trust, false),
+        // The install report names the file by its SHA-256.
+        trust: wsuscat::TrustOptions {
+            file_sha256: true,
+            ..crate::trust_options(trust, false)
+        },
         scan,
         progress: check_bar.as_ref().map(|b| b as &dyn wsuscat::CheckProgress),
         names: !gate.names.no_names,

@@ -27,6 +27,7 @@ use wsuscat::{
 
 use cli::{
     CheckArgs, Cli, ColorArg, Command, FormatArg, GenerateArgs, KindArg, ManArgs, OutputArgs,
+    VolumeArg,
 };
 use log::Log;
 use wsuscat::{info, list, show, Filters, InfoOptions, Kind, ListOptions, ShowOptions, Target};
@@ -307,7 +308,10 @@ fn check_logged(args: &CheckArgs, log: &Log) -> i32 {
     };
     let options = CheckOptions {
         profiles,
-        trust: signature_options(&args.signature),
+        trust: TrustOptions {
+            file_sha256: args.sha256,
+            ..signature_options(&args.signature)
+        },
         scan,
         progress: bar.as_ref().map(|b| b as &dyn wsuscat::CheckProgress),
         names: !args.names.no_names,
@@ -371,7 +375,12 @@ fn run_baseline(args: cli::BaselineArgs) -> i32 {
     };
     let options = CheckOptions {
         profiles,
-        trust: signature_options(&args.signature),
+        // The baseline's [source] names the file it was learned from by
+        // its SHA-256, which an admin can compare with Get-FileHash.
+        trust: TrustOptions {
+            file_sha256: true,
+            ..signature_options(&args.signature)
+        },
         scan,
         progress: None,
         names: false,
@@ -598,7 +607,10 @@ fn scan_options(threads: Option<u16>) -> ScanOptions {
 fn run_info(args: cli::InfoArgs) -> i32 {
     let fmt = format(args.output.format);
     let options = InfoOptions {
-        trust: signature_options(&args.signature),
+        trust: TrustOptions {
+            file_sha256: args.sha256,
+            ..signature_options(&args.signature)
+        },
         scan: scan_options(args.threads),
         names: !args.names.no_names,
         lang: args.names.lang.clone(),
@@ -765,6 +777,7 @@ fn trust_options(args: &cli::TrustArgs, no_verify: bool) -> TrustOptions {
             SignaturePolicy::Require
         },
         anchor_files: args.trust_anchors.clone(),
+        file_sha256: false,
     }
 }
 
@@ -807,6 +820,16 @@ fn run_generate(args: GenerateArgs) -> i32 {
             return exit_codes::for_error(e.kind());
         }
     };
+    if args.volume == VolumeArg::Real {
+        return run_generate_real(&args, &spec);
+    }
+    if args.manifest.is_some() {
+        diagnose(&Error::new(
+            ErrorKind::Usage,
+            "--manifest needs --volume real",
+        ));
+        return exit_codes::USAGE;
+    }
     let mut generated = generate::generate(&spec);
     if let Some(seed) = args.mutate {
         let n = spec.updates;
@@ -844,6 +867,69 @@ fn run_generate(args: GenerateArgs) -> i32 {
         generated.truth.shards.len()
     ));
     // Not eprintln!: a closed stderr must not turn a written catalog into a panic.
+    let _ = writeln!(std::io::stderr(), "{}", unsigned_note(out));
+    code
+}
+
+/// `generate --volume real`: written as it is made (shards on --threads
+/// workers), then its sizes beside the 2026 catalog's.
+fn run_generate_real(args: &GenerateArgs, spec: &Spec) -> i32 {
+    use generate::volume;
+    if args.mutate.is_some() {
+        diagnose(&Error::new(
+            ErrorKind::Usage,
+            "--mutate writes a small catalog; it cannot be combined with --volume real",
+        ));
+        return exit_codes::USAGE;
+    }
+    let out = args
+        .output
+        .as_ref()
+        .expect("clap requires --output without --fixtures");
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| progress::Bar::counting("writing shards", spec.shards.max(1) as u64));
+    let bulk = volume::Bulk {
+        rules_bytes: args.rules_bytes.unwrap_or(volume::Bulk::REAL.rules_bytes),
+        fresh_per_mille: args
+            .fresh_per_mille
+            .unwrap_or(volume::Bulk::REAL.fresh_per_mille),
+        ..volume::Bulk::REAL
+    };
+    let summary = std::sync::Mutex::new(None);
+    let written = output::write_atomically_with(out, b"", &|w| {
+        let made = volume::generate(spec, bulk, threads, w, &|done, _| {
+            if let Some(b) = &bar {
+                b.set(done as u64);
+            }
+        })?;
+        if let Ok(mut s) = summary.lock() {
+            *s = Some(made);
+        }
+        Ok(())
+    });
+    if let Some(b) = &bar {
+        b.clear();
+    }
+    if let Err(e) = written {
+        diagnose(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(out));
+        return exit_codes::USAGE;
+    }
+    let Some(s) = summary.into_inner().ok().flatten() else {
+        return exit_codes::USAGE;
+    };
+    if let Some(path) = &args.manifest {
+        if let Err(e) = output::write_atomically(path, s.manifest().as_bytes()) {
+            diagnose(&Error::new(ErrorKind::Io, format!("cannot write: {e}")).with_file(path));
+            return exit_codes::USAGE;
+        }
+    }
+    let text = format!("{}: {} bytes\n{}", out.display(), s.outer_bytes, s.table());
+    let code = print(&text);
     let _ = writeln!(std::io::stderr(), "{}", unsigned_note(out));
     code
 }
@@ -925,8 +1011,15 @@ fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {
         })?;
         inject.push((rev, value));
     }
-    if let Some(bad) = args
-        .languages
+    let real = args.volume == VolumeArg::Real;
+    let languages = args.languages.clone().unwrap_or_else(|| {
+        if real {
+            generate::volume::LANGUAGES.map(String::from).to_vec()
+        } else {
+            vec!["en".to_string()]
+        }
+    });
+    if let Some(bad) = languages
         .iter()
         .find(|l| l.is_empty() || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     {
@@ -937,8 +1030,19 @@ fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {
     }
     Ok(Spec {
         seed: args.seed,
-        updates: args.updates.max(1),
-        shards: args.shards,
+        updates: args
+            .updates
+            .unwrap_or(if real {
+                generate::volume::real_2026::UPDATES
+            } else {
+                300
+            })
+            .max(1),
+        shards: args.shards.unwrap_or(if real {
+            generate::volume::real_2026::SHARDS
+        } else {
+            0
+        }),
         outer: parse_compression(&args.outer)?,
         inner: parse_compression(&args.inner)?,
         package_cab_last: args.package_cab_last,
@@ -949,8 +1053,12 @@ fn build_spec(args: &GenerateArgs) -> Result<Spec, Error> {
             pretty: args.pretty,
             ..XmlStyle::default()
         },
-        revision_base: args.revision_base,
-        languages: args.languages.clone(),
+        revision_base: args.revision_base.unwrap_or(if real {
+            0
+        } else {
+            generate::model::DEFAULT_REVISION_BASE
+        }),
+        languages,
         ..Spec::default()
     })
 }

@@ -20,6 +20,28 @@ impl Bar {
         bar.set_message(what);
         Bar(bar)
     }
+
+    /// A bar counting `total` items (generate's shards).
+    pub fn counting(what: &'static str, total: u64) -> Bar {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed}, {eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(what);
+        Bar(bar)
+    }
+
+    /// Moves a counting bar to `done`.
+    pub fn set(&self, done: u64) {
+        self.0.set_position(done);
+    }
+
+    /// Removes the bar.
+    pub fn clear(&self) {
+        self.0.finish_and_clear();
+    }
 }
 
 impl ScanProgress for Bar {

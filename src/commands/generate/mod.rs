@@ -13,11 +13,11 @@ pub mod fixtures;
 pub mod model;
 pub mod mutate;
 pub mod rng;
+pub mod volume;
 pub mod xml;
 
 use crate::cab::writer::CabBuilder;
 use crate::cab::Compression;
-use crate::catalog::update::Kind;
 use model::Truth;
 use rng::Rng;
 pub use xml::XmlStyle;
@@ -149,9 +149,15 @@ pub fn assemble(
 /// Generates a catalog.
 pub fn generate(spec: &Spec) -> Generated {
     let mut rng = Rng::new(spec.seed);
+    let truth = truth_for(spec, &mut rng);
+    render(spec, truth, &mut rng)
+}
+
+/// The ground truth `spec` asks for, injections applied.
+fn truth_for(spec: &Spec, rng: &mut Rng) -> Truth {
     let inject_revs: Vec<u32> = spec.inject.iter().map(|(r, _)| *r).collect();
     let mut truth = model::build_from(
-        &mut rng,
+        rng,
         spec.updates,
         &inject_revs,
         &spec.creation_date,
@@ -162,7 +168,7 @@ pub fn generate(spec: &Spec) -> Generated {
             truth.updates[i].deployment_action = action.clone();
         }
     }
-    render(spec, truth, &mut rng)
+    truth
 }
 
 /// Writes the catalog for `truth` (its shards are filled in).
@@ -172,74 +178,17 @@ pub fn render(spec: &Spec, mut truth: Truth, rng: &mut Rng) -> Generated {
     truth.package_xml_len = package_xml.len() as u64;
     let package_cab = single_member_cab("package.xml", &package_xml, spec.inner);
 
-    let shard_count = if spec.shards == 0 {
-        truth.updates.len().div_ceil(1800).max(1)
-    } else {
-        spec.shards
-    }
-    .min(truth.updates.len().max(1));
-    let per_shard = truth.updates.len().div_ceil(shard_count).max(1);
-    // Each bundle's children, for its `c\` fragment's BundledUpdates; and
-    // each child's bundle's KB, which names its files.
-    let mut children: std::collections::HashMap<u32, Vec<&model::TruthUpdate>> =
-        std::collections::HashMap::new();
-    for u in &truth.updates {
-        if let Some(b) = u.bundled_by {
-            children.entry(b).or_default().push(u);
-        }
-    }
-    let kb_of = |u: &model::TruthUpdate| {
-        u.kb.or_else(|| u.bundled_by.and_then(|b| truth.by_revision(b)?.kb))
-    };
+    let (_, per_shard) = volume::ShardMaker::layout(spec, truth.updates.len());
     let mut shards = Vec::new();
     let mut shard_list = Vec::new();
-    for (k, chunk) in truth.updates.chunks(per_shard).enumerate() {
-        let name = format!("package{}.cab", k + 2);
-        let start = if k == 0 {
-            spec.first_range_start
-        } else {
-            chunk[0].revision_id
-        };
-        let mut b = CabBuilder::new();
-        b.add_folder(spec.inner);
-        for u in chunk {
-            let kids = children.get(&u.revision_id).map_or(&[][..], Vec::as_slice);
-            b.add_file(
-                &format!("c\\{}", u.revision_id),
-                xml::core_fragment(u, kids).as_bytes(),
-            );
-            b.add_file(
-                &format!("x\\{}", u.revision_id),
-                xml::extended_fragment(u, kb_of(u)).as_bytes(),
-            );
-            let others = spec.languages.iter().filter(|l| *l != "en");
-            for lang in std::iter::once("en").chain(others.map(String::as_str)) {
-                if lang == "en" || u.kind == Kind::Bundle {
-                    b.add_file(
-                        &format!("l\\{lang}\\{}", u.revision_id),
-                        xml::localized_fragment(u, lang).as_bytes(),
-                    );
-                }
+    {
+        let maker = volume::ShardMaker::new(spec, &truth, None);
+        for (k, chunk) in truth.updates.chunks(per_shard).enumerate() {
+            let (summary, bytes) = maker.shard(k, chunk);
+            shard_list.push((summary.name.clone(), summary.range_start));
+            if !spec.omit_shards.contains(&summary.name) {
+                shards.push((summary.name, bytes));
             }
-            // A few bundles have a EULA: an `e\<lang>\` fragment. What real
-            // ones hold has not been seen in a public source; wsuscat only
-            // shows them, so any well-formed content does.
-            if u.kind == Kind::Bundle && u.revision_id % 16 == 0 {
-                b.add_file(
-                    &format!("e\\en\\{}", u.revision_id),
-                    b"<EulaProperties><Language>en</Language></EulaProperties>",
-                );
-            }
-        }
-        if k == 0 {
-            b.add_file(
-                "files\\eula-en.txt",
-                &utf16le("Microsoft Software License Terms (generated sample)."),
-            );
-        }
-        shard_list.push((name.clone(), start));
-        if !spec.omit_shards.contains(&name) {
-            shards.push((name, b.finish()));
         }
     }
     truth.shards = shard_list;
@@ -274,7 +223,7 @@ pub fn catalog_from_package_xml(package_xml: &[u8], compression: Compression) ->
     assemble(&spec, &index, &package_cab, &shards)
 }
 
-fn utf16le(s: &str) -> Vec<u8> {
+pub(super) fn utf16le(s: &str) -> Vec<u8> {
     let mut out = vec![0xFF, 0xFE];
     for unit in s.encode_utf16() {
         out.extend_from_slice(&unit.to_le_bytes());

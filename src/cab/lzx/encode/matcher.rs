@@ -32,6 +32,9 @@ const GOOD_LEN: usize = 16;
 const LAZY_LEN: usize = 32;
 /// A match this long is taken at once, without looking further.
 const NICE_LEN: usize = 64;
+/// Positions without a match after which [`Matcher::skip_misses`] starts
+/// skipping.
+const SKIP_AFTER: usize = 128;
 /// Rough bits per literal and per main symbol on catalog text, for
 /// weighing a match against the literals it replaces.
 const LITERAL_BITS: i32 = 6;
@@ -72,6 +75,8 @@ pub(super) struct Matcher {
     inserted: u64,
     /// The repeated offsets R0, R1, R2, as the decoder keeps them.
     r: [u32; 3],
+    /// Search less where nothing matches (see [`Matcher::skip_misses`]).
+    skip_misses: bool,
     #[cfg(test)]
     pub(super) rep_matches: usize,
 }
@@ -88,9 +93,20 @@ impl Matcher {
             prev: vec![0; CHAIN_SPAN.min(window_size)],
             inserted: 0,
             r: [1, 1, 1],
+            skip_misses: false,
             #[cfg(test)]
             rep_matches: 0,
         }
+    }
+
+    /// After a long run of positions without a match, search only every
+    /// few positions (more the longer the run; the first match found
+    /// ends it), as LZ4 and zstd do: input that is already compressed
+    /// (the shards inside the outer cabinet) then costs a fraction of a
+    /// full search, and comes out as the same literals. Text rarely has
+    /// such runs, so its output is the same as without.
+    pub(super) fn skip_misses(&mut self, on: bool) {
+        self.skip_misses = on;
     }
 
     /// Absolute position of the end of the input so far.
@@ -262,6 +278,7 @@ impl Matcher {
     pub(super) fn parse(&mut self, from: u64, to: u64, out: &mut Vec<Sym>) {
         let mut p = from;
         let mut ahead: Option<Match> = None;
+        let mut misses = 0usize;
         while p < to {
             let m = match ahead.take() {
                 Some(m) => m,
@@ -270,8 +287,18 @@ impl Matcher {
             if m.len == 0 {
                 out.push(literal(self.buf[(p - self.base) as usize]));
                 p += 1;
+                misses += 1;
+                if self.skip_misses && misses > SKIP_AFTER {
+                    let skip = ((misses - SKIP_AFTER) >> 4).min(64).min((to - p) as usize);
+                    let start = (p - self.base) as usize;
+                    for &b in &self.buf[start..start + skip] {
+                        out.push(literal(b));
+                    }
+                    p += skip as u64;
+                }
                 continue;
             }
+            misses = 0;
             if m.len < LAZY_LEN && p + 1 < to {
                 let next = self.best(p + 1, to);
                 // A literal, then a match that saves more, beats this
