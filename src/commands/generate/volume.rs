@@ -585,3 +585,113 @@ pub fn generate(
         package_cab_sha256: crate::trust::hex(&Sha256::digest(&package_cab)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cab::Cabinet;
+
+    fn small() -> Spec {
+        Spec {
+            seed: 3,
+            updates: 600,
+            shards: 3,
+            revision_base: 0,
+            languages: ["en", "de", "ja"].map(String::from).to_vec(),
+            ..Spec::default()
+        }
+    }
+
+    /// Member `name` of the cabinet `bytes` (each call decodes its folder
+    /// from the start: fine for a test).
+    fn member(bytes: &[u8], name: &str) -> Vec<u8> {
+        let cab = Cabinet::parse(&mut std::io::Cursor::new(bytes)).unwrap();
+        let file = cab.find(name).unwrap().clone();
+        cab.open_member(std::io::Cursor::new(bytes), &file)
+            .unwrap()
+            .read_all(1 << 30)
+            .unwrap()
+    }
+
+    const BULK: Bulk = Bulk {
+        rules_bytes: 3000,
+        ..Bulk::REAL
+    };
+
+    #[test]
+    fn writes_the_real_shape_and_a_manifest_that_matches_it() {
+        let mut out = Vec::new();
+        let summary = generate(&small(), BULK, 2, &mut out, &|_, _| {}).unwrap();
+        assert_eq!(summary.outer_bytes, out.len() as u64);
+        assert_eq!(summary.shards.len(), 3);
+        let outer = Cabinet::parse(&mut std::io::Cursor::new(&out)).unwrap();
+        let names: Vec<&str> = outer.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "index.xml",
+                "package.cab",
+                "package2.cab",
+                "package3.cab",
+                "package4.cab"
+            ]
+        );
+        // Each shard as the manifest says, and its members as counted.
+        for (shard, name) in summary.shards.iter().zip(&names[2..]) {
+            let bytes = member(&out, name);
+            assert_eq!(crate::trust::hex(&Sha256::digest(&bytes)), shard.sha256);
+            let inner = Cabinet::parse(&mut std::io::Cursor::new(&bytes)).unwrap();
+            assert_eq!(inner.files.len() as u64, shard.members);
+            let mut all = Sha256::new();
+            let mut kinds = std::collections::BTreeSet::new();
+            for f in &inner.files {
+                all.update(member(&bytes, &f.name));
+                kinds.insert(f.name.split('\\').next().unwrap().to_string());
+            }
+            assert_eq!(crate::trust::hex(&all.finalize()), shard.members_sha256);
+            assert!(
+                kinds.contains("c") && kinds.contains("x") && kinds.contains("l"),
+                "{kinds:?}"
+            );
+        }
+        assert!(summary.manifest().lines().count() == 2 + 2 * 3);
+        // Same seed, same bytes, whatever the threads.
+        let mut again = Vec::new();
+        generate(&small(), BULK, 1, &mut again, &|_, _| {}).unwrap();
+        assert!(again == out, "one thread and two write the same catalog");
+    }
+
+    #[test]
+    fn installables_carry_rules_and_files_and_bundles_an_i_member() {
+        let spec = small();
+        let mut rng = Rng::new(spec.seed);
+        let truth = super::super::truth_for(&spec, &mut rng);
+        let maker = ShardMaker::new(&spec, &truth, Some(BULK));
+        let (summary, bytes) = maker.shard(0, &truth.updates[..200]);
+        let inner = Cabinet::parse(&mut std::io::Cursor::new(&bytes)).unwrap();
+        let child = truth.updates[..200]
+            .iter()
+            .find(|u| u.kind == Kind::Child)
+            .unwrap();
+        let core = member(&bytes, &format!("c\\{}", child.revision_id));
+        let core = String::from_utf8(core).unwrap();
+        assert!(core.matches("<b.FileVersion").count() + core.matches("<b.RegDword").count() > 10);
+        let extended = member(&bytes, &format!("x\\{}", child.revision_id));
+        let files = String::from_utf8(extended)
+            .unwrap()
+            .matches("<File ")
+            .count();
+        assert!((14..=19).contains(&files), "{files} files");
+        assert!(inner.files.iter().any(|f| f.name.starts_with("i\\")));
+        // The fragments parse as wsuscat reads them.
+        crate::catalog::fragment::parse(
+            &crate::catalog::fragment::FragmentKind::Core,
+            core.as_bytes(),
+        )
+        .unwrap();
+        assert!(
+            summary.uncompressed > 5 * summary.compressed,
+            "it compresses as real shards do"
+        );
+    }
+}
