@@ -320,17 +320,18 @@ REAL_GAPS = [
     "kernel's copy 7 %, XML checking and parsing most of the rest.",
     "- **check naming a finding in the last shard against cabextract extracting that "
     "shard.** Both decode the whole outer folder up to the last shard: about 624 MB of "
-    "LZX whose content is compressed shards, so nearly every symbol is a literal, at about "
-    "150 MB/s for wsuscat's decoder and 140 MB/s for cabextract's. check's first pass "
-    "stops after package.cab; the finding is named by a second pass over the outer "
-    "folder (the --no-names row is check without it). Carrying the first pass's decoder "
-    "on from package.cab to the shards once the findings are known would remove the "
-    "second pass; it is not done yet.",
-    "- **show against cabextract.** show reads package.xml (to find the update, its "
-    "bundle and its categories) and then, in a second pass over the outer folder, the "
-    "shards holding their fragments; the same change, or reading the shard while "
-    "package.xml is scanned when the ID is a RevisionId, would bring it to the shard's "
-    "extraction time.",
+    "LZX whose content is compressed shards, so nearly every symbol is a literal. check "
+    "names the finding in the same pass: the outer folder is carried on from where "
+    "package.cab ended (`PackageXml::finish_resumable`) once package.xml's findings are "
+    "known, so what check adds to cabextract's work is the package.xml scan before it "
+    "(the --no-names row). With package.cab last the shards come before package.cab and "
+    "a second pass reads them (the package.cab-last row).",
+    "- **show against cabextract.** show scans package.xml first (to find the update, its "
+    "bundle, categories, prerequisites and supersedence), then reads in one more pass "
+    "over the outer folder every shard those live in: the update's own, and the first "
+    "shard, where the categories are. cabextract extracts one shard and knows nothing of "
+    "the rest. Reading the shard while package.xml is scanned, when the ID is a "
+    "RevisionId, would take the scan off the critical path; it is not done yet.",
     "- **Memory.** Peak RSS does not grow with the volume: the 2× catalog's figures are "
     "the 1× ones within a few MB (the bounds are in docs/design.md, \"Memory\").",
 ]

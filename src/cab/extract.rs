@@ -9,6 +9,7 @@ use std::io::{Read, Seek};
 
 use super::cabinet::Cabinet;
 use super::file::FileEntry;
+use super::stream::FolderReader;
 use crate::error::{Error, ErrorKind, Result};
 
 impl Cabinet {
@@ -30,8 +31,50 @@ impl Cabinet {
             active: Vec::new(),
             on_member,
         };
-        self.stream(open, &|_| true, &wanted, false, &mut |_| {}, &mut sink)
-            .map(|_| ())
+        self.stream(
+            open,
+            None,
+            &|_| true,
+            &wanted,
+            false,
+            &mut |_| {},
+            &mut sink,
+        )
+        .map(|_| ())
+    }
+
+    /// [`Cabinet::stream_members`], going on with `resume`, a reader of one
+    /// of this cabinet's folders left part way (by a [`super::MemberReader`]
+    /// that read an earlier member): its folder is not decoded again from
+    /// the start, only from where it stands. Every wanted member of that
+    /// folder must start at or after that point (an error otherwise: its
+    /// first bytes are gone); other folders are opened as usual.
+    pub fn stream_members_resuming<R, W, F>(
+        &self,
+        resume: FolderReader<R>,
+        open: impl FnMut() -> Result<R>,
+        wanted: W,
+        on_member: F,
+    ) -> Result<()>
+    where
+        R: Read + Seek,
+        W: Fn(&FileEntry) -> bool,
+        F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
+    {
+        let mut sink = Collect {
+            active: Vec::new(),
+            on_member,
+        };
+        self.stream(
+            open,
+            Some(resume),
+            &|_| true,
+            &wanted,
+            false,
+            &mut |_| {},
+            &mut sink,
+        )
+        .map(|_| ())
     }
 
     /// Decodes every block of every folder (data after the last member
@@ -53,7 +96,7 @@ impl Cabinet {
             active: Vec::new(),
             on_member,
         };
-        self.stream(open, &|_| true, &|_| true, true, progress, &mut sink)
+        self.stream(open, None, &|_| true, &|_| true, true, progress, &mut sink)
     }
 
     /// Like [`Cabinet::stream_all`], for the folders `folders` selects only;
@@ -72,7 +115,7 @@ impl Cabinet {
             active: Vec::new(),
             on_member,
         };
-        self.stream(open, folders, &|_| true, true, &mut |_| {}, &mut sink)
+        self.stream(open, None, folders, &|_| true, true, &mut |_| {}, &mut sink)
     }
 
     /// Like [`Cabinet::stream_all`], but each member's bytes go to `sink`
@@ -85,7 +128,7 @@ impl Cabinet {
         progress: &mut dyn FnMut(u64),
         sink: &mut dyn MemberSink<'c>,
     ) -> Result<u64> {
-        self.stream(open, &|_| true, &|_| true, true, progress, sink)
+        self.stream(open, None, &|_| true, &|_| true, true, progress, sink)
     }
 
     /// Decodes every block of folder `folder` from `reader` (positioned
@@ -111,9 +154,14 @@ impl Cabinet {
         })
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one private walker behind five public entry points, each fixing some arguments"
+    )]
     fn stream<'c, R: Read + Seek>(
         &'c self,
         mut open: impl FnMut() -> Result<R>,
+        mut resume: Option<FolderReader<R>>,
         folders: &dyn Fn(u16) -> bool,
         wanted: &dyn Fn(&FileEntry) -> bool,
         drain: bool,
@@ -133,7 +181,28 @@ impl Cabinet {
             }
             members.sort_by_key(|f| (f.folder_offset, f.size));
             let end = members.iter().map(|f| f.folder_end()).max().unwrap_or(0);
-            let mut reader = self.open_folder(open()?, folder.index)?;
+            let mut reader = match resume.take_if(|r| r.entry().index == folder.index) {
+                Some(r) => {
+                    if let Some(f) = members
+                        .iter()
+                        .find(|f| u64::from(f.folder_offset) < r.position())
+                    {
+                        return Err(Error::new(
+                            ErrorKind::Io,
+                            format!(
+                                "member {:?} starts at byte {} of folder {}, before byte {} where the reader left it",
+                                f.name,
+                                f.folder_offset,
+                                folder.index,
+                                r.position()
+                            ),
+                        )
+                        .with_folder(folder.index));
+                    }
+                    r
+                }
+                None => self.open_folder(open()?, folder.index)?,
+            };
             // Members started and not ended yet, in the order they started.
             let mut active: Vec<&FileEntry> = Vec::new();
             // Members not started yet, in folder order.
@@ -312,5 +381,60 @@ mod tests {
         )
         .unwrap();
         assert_eq!(picked, vec![("l\\en\\42".to_string(), expected[42].len())]);
+    }
+
+    /// Going on from a folder reader left after one member gives the later
+    /// members without a second decoding from the start; a wanted member
+    /// that began before that point is an error, never a member cut short.
+    #[test]
+    fn resuming_gives_the_later_members_and_refuses_earlier_ones() {
+        let mut b = CabBuilder::new();
+        b.add_folder(Compression::Lzx { window_bits: 16 });
+        let bodies: Vec<Vec<u8>> = (0..40)
+            .map(|i| format!("<x n=\"{i}\"/>").repeat(500).into_bytes())
+            .collect();
+        for (i, body) in bodies.iter().enumerate() {
+            b.add_file(&format!("m{i}"), body);
+        }
+        let bytes = b.finish();
+        let cab = Cabinet::parse(&mut Cursor::new(&bytes)).unwrap();
+        let left_after = |n: usize| {
+            let file = cab.find(&format!("m{n}")).unwrap().clone();
+            let mut m = cab.open_member(Cursor::new(&bytes[..]), &file).unwrap();
+            while !m.next_chunk(usize::MAX).unwrap().is_empty() {}
+            m.into_folder()
+        };
+        let mut got = Vec::new();
+        let mut opens = 0;
+        cab.stream_members_resuming(
+            left_after(9),
+            || {
+                opens += 1;
+                Ok(Cursor::new(&bytes[..]))
+            },
+            |f| f.name == "m10" || f.name == "m39",
+            |f, data| {
+                got.push((f.name.clone(), data));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(opens, 0, "the folder is not opened again");
+        assert_eq!(
+            got,
+            vec![
+                ("m10".to_string(), bodies[10].clone()),
+                ("m39".to_string(), bodies[39].clone())
+            ]
+        );
+        let e = cab
+            .stream_members_resuming(
+                left_after(9),
+                || Ok(Cursor::new(&bytes[..])),
+                |f| f.name == "m3",
+                |_, _| Ok(()),
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("before byte"), "{e}");
     }
 }

@@ -87,6 +87,13 @@ impl<R: Read + Seek> MemberReader<R> {
         Ok(chunk)
     }
 
+    /// The folder reader underneath, wherever this member left it: for a
+    /// caller that goes on to later members of the same folder without
+    /// decoding it again from its start.
+    pub fn into_folder(self) -> FolderReader<R> {
+        self.folder
+    }
+
     /// Decodes the rest of the member's folder (the blocks after the member
     /// included), so that every checksum in it is verified.
     pub fn finish_folder(&mut self) -> Result<()> {

@@ -76,6 +76,12 @@ impl<R: Read + Seek> FolderReader<R> {
         })
     }
 
+    /// The stream the blocks are read from, positioned after the last
+    /// block read.
+    pub fn into_reader(self) -> R {
+        self.reader
+    }
+
     /// The CFFOLDER entry of the folder being decoded.
     pub fn entry(&self) -> &FolderEntry {
         &self.entry

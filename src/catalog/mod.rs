@@ -121,6 +121,47 @@ impl PackageXml {
             .finish_folder()
             .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))
     }
+
+    /// [`PackageXml::finish`], keeping the outer cabinet's folder where
+    /// package.cab left it: the shards after package.cab can then be read
+    /// in the same pass over the outer folder ([`crate::catalog::shards::read`]
+    /// takes it), not by decoding the folder again from its start. On the
+    /// real catalog that second pass is most of the time of naming a
+    /// finding: 600+ MB of already-compressed shards coded as literals.
+    pub fn finish_resumable(mut self) -> Result<OuterResume> {
+        self.member
+            .finish_folder()
+            .map_err(|e| e.inside(PACKAGE_CAB).with_file(&self.path))?;
+        let outer = self.member.into_folder().into_reader().into_inner();
+        Ok(OuterResume {
+            folder: outer.into_folder(),
+        })
+    }
+}
+
+/// The outer cabinet's folder, decoded up to the end of package.cab (see
+/// [`PackageXml::finish_resumable`]).
+pub struct OuterResume {
+    folder: crate::cab::FolderReader<BufReader<File>>,
+}
+
+impl OuterResume {
+    /// The folder (its index in the outer cabinet) and the folder offset
+    /// of the next byte it would decode.
+    pub fn at(&self) -> (u16, u64) {
+        (self.folder.entry().index, self.folder.position())
+    }
+
+    pub(crate) fn into_folder(self) -> crate::cab::FolderReader<BufReader<File>> {
+        self.folder
+    }
+}
+
+impl std::fmt::Debug for OuterResume {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (folder, at) = self.at();
+        write!(f, "OuterResume {{ folder: {folder}, at: {at} }}")
+    }
 }
 
 impl package::scan::Chunks for PackageXml {

@@ -113,19 +113,40 @@ pub fn gather(
     keep_raw: &HashSet<u64>,
     threads: usize,
 ) -> Result<(Gathered, ShardReport)> {
+    gather_resuming(catalog, index, request, keep_raw, threads, None)
+}
+
+/// [`gather`], going on from `resume` (the outer folder where package.cab
+/// left it) when the shards lie after it: one pass over the outer folder
+/// for package.xml and the names together (see [`shards::read`]).
+pub fn gather_resuming(
+    catalog: &Catalog,
+    index: &Index,
+    request: &Request,
+    keep_raw: &HashSet<u64>,
+    threads: usize,
+    resume: Option<crate::catalog::OuterResume>,
+) -> Result<(Gathered, ShardReport)> {
     let gathered = Mutex::new(Gathered::default());
-    let report = shards::read(catalog, index, request, threads, &|_, rev, kind, bytes| {
-        let facts = fragment::parse_brief(kind, bytes)?;
-        let mut g = gathered.lock().expect("gathered lock");
-        if keep_raw.contains(&rev) {
-            g.raw.entry(rev).or_default().push((
-                kind.member_name(rev),
-                String::from_utf8_lossy(bytes).into_owned(),
-            ));
-        }
-        g.record(rev, kind, facts);
-        Ok(())
-    })?;
+    let report = shards::read(
+        catalog,
+        index,
+        request,
+        threads,
+        resume,
+        &|_, rev, kind, bytes| {
+            let facts = fragment::parse_brief(kind, bytes)?;
+            let mut g = gathered.lock().expect("gathered lock");
+            if keep_raw.contains(&rev) {
+                g.raw.entry(rev).or_default().push((
+                    kind.member_name(rev),
+                    String::from_utf8_lossy(bytes).into_owned(),
+                ));
+            }
+            g.record(rev, kind, facts);
+            Ok(())
+        },
+    )?;
     let mut g = gathered.into_inner().expect("no reader holds the lock");
     for list in g.raw.values_mut() {
         list.sort();

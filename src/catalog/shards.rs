@@ -22,7 +22,7 @@ use crate::cab::Cabinet;
 use crate::catalog::fragment::FragmentKind;
 use crate::catalog::index::Index;
 use crate::catalog::package::scan::Gate;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, OuterResume};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The most compressed bytes of one shard held in memory at once. Each
@@ -212,11 +212,16 @@ pub fn plan_sorted(
 }
 
 /// Reads the fragments `request` asks for and hands each to `sink`.
+/// With `resume` (the outer folder where package.cab left it), the shards
+/// after that point are read in the same pass over the outer folder; when
+/// a wanted shard lies before it, the folder is decoded again from its
+/// start instead.
 pub fn read(
     catalog: &Catalog,
     index: &Index,
     request: &Request,
     threads: usize,
+    resume: Option<OuterResume>,
     sink: &Sink<'_>,
 ) -> Result<ShardReport> {
     let (jobs, mut report) = plan(catalog, index, request)?;
@@ -224,6 +229,15 @@ pub fn read(
         return Ok(report);
     }
     let plan: BTreeMap<&str, &Job> = jobs.iter().map(|j| (j.name.as_str(), j)).collect();
+    let wanted = |f: &crate::cab::FileEntry| plan.keys().any(|name| f.name_matches(name));
+    let resume = resume.filter(|r| {
+        let (folder, at) = r.at();
+        !catalog
+            .outer()
+            .files
+            .iter()
+            .any(|f| f.folder == folder && u64::from(f.folder_offset) < at && wanted(f))
+    });
 
     let threads = threads.max(1);
     let results: Mutex<Vec<ShardRead>> = Mutex::new(Vec::new());
@@ -237,36 +251,37 @@ pub fn read(
     let streamed = pool.in_place_scope(|scope| {
         let mut seq = 0u64;
         let (results, failure, gate) = (&results, &failure, &gate);
-        outer.stream_members(
-            || open_outer(path, &outer_opens),
-            |f| plan.keys().any(|name| f.name_matches(name)),
-            |f, bytes| {
-                let order = seq;
-                seq += 1;
-                if failure.lock().expect("failure lock").is_some() {
-                    return Err(Error::new(ErrorKind::Io, "stopped after a shard failed"));
-                }
-                let Some((_, job)) = plan.iter().find(|(name, _)| f.name_matches(name)) else {
-                    return Ok(());
-                };
-                let slot = gate.enter();
-                scope.spawn(move |_| {
-                    let _slot = slot;
-                    match read_shard(job, &bytes, request, sink) {
-                        Ok(read) => results.lock().expect("results lock").push(read),
-                        Err(e) => {
-                            let mut first = failure.lock().expect("failure lock");
-                            // The first failing shard in stream order wins,
-                            // whatever order the pool finished in.
-                            if first.as_ref().is_none_or(|(o, _)| order < *o) {
-                                *first = Some((order, e));
-                            }
+        let on_member = |f: &crate::cab::FileEntry, bytes: Vec<u8>| {
+            let order = seq;
+            seq += 1;
+            if failure.lock().expect("failure lock").is_some() {
+                return Err(Error::new(ErrorKind::Io, "stopped after a shard failed"));
+            }
+            let Some((_, job)) = plan.iter().find(|(name, _)| f.name_matches(name)) else {
+                return Ok(());
+            };
+            let slot = gate.enter();
+            scope.spawn(move |_| {
+                let _slot = slot;
+                match read_shard(job, &bytes, request, sink) {
+                    Ok(read) => results.lock().expect("results lock").push(read),
+                    Err(e) => {
+                        let mut first = failure.lock().expect("failure lock");
+                        // The first failing shard in stream order wins,
+                        // whatever order the pool finished in.
+                        if first.as_ref().is_none_or(|(o, _)| order < *o) {
+                            *first = Some((order, e));
                         }
                     }
-                });
-                Ok(())
-            },
-        )
+                }
+            });
+            Ok(())
+        };
+        let open = || open_outer(path, &outer_opens);
+        match resume {
+            Some(r) => outer.stream_members_resuming(r.into_folder(), open, wanted, on_member),
+            None => outer.stream_members(open, wanted, on_member),
+        }
     });
     if let Some((_, e)) = failure.into_inner().expect("pool finished") {
         return Err(e.with_file(path));

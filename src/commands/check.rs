@@ -12,8 +12,8 @@ use crate::catalog::names::{self, Names, Subject};
 use crate::catalog::package::scan::{scan, Progress, ScanOptions, Scanned, Visitor};
 use crate::catalog::package::RootInfo;
 use crate::catalog::update::{Kind, RefKind, Update};
-use crate::catalog::Catalog;
 use crate::catalog::CatalogIdentity;
+use crate::catalog::{Catalog, OuterResume};
 use crate::error::{Error, ErrorKind, Result};
 use crate::rules::constraints::{self, Constraints};
 use crate::rules::finding::{CatalogFinding, Finding, UpdateRef, Verdict};
@@ -527,7 +527,7 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
     let catalog = Catalog::open(path)?;
     let profiles = &options.profiles[..];
     let collect = options.learn || profiles.iter().any(|p| p.vocabulary.is_some());
-    let scanned = scan_updates(&catalog, path, options, collect)?;
+    let (scanned, resume) = scan_updates(&catalog, path, options, collect)?;
     let root = scanned.document.root;
     let updates = scanned.document.updates;
     let mut merged = Merged::of(scanned.visitors, profiles, collect);
@@ -537,7 +537,13 @@ fn check_content(path: &Path, options: &CheckOptions<'_>, size: u64) -> Result<C
         catalog_findings.extend(novelty_findings(profiles, v));
     }
     if options.names {
-        name_findings(&catalog, options, &mut merged, &mut catalog_findings)?;
+        name_findings(
+            &catalog,
+            options,
+            resume,
+            &mut merged,
+            &mut catalog_findings,
+        )?;
     }
     let Merged {
         mut counts,
@@ -573,7 +579,7 @@ fn scan_updates<'a>(
     path: &Path,
     options: &'a CheckOptions<'_>,
     collect: bool,
-) -> Result<Scanned<Checker<'a>>> {
+) -> Result<(Scanned<Checker<'a>>, OuterResume)> {
     let mut xml = catalog.stream_package_xml()?;
     if let Some(p) = options.progress {
         p.start(u64::from(xml.file().size));
@@ -586,8 +592,10 @@ fn scan_updates<'a>(
         p.finish();
     }
     let scanned = scanned.map_err(|e| crate::catalog::scan_error(e, path))?;
-    xml.finish()?;
-    Ok(scanned)
+    // The outer folder stays where package.cab ends: findings are named
+    // from the shards after it in the same pass.
+    let resume = xml.finish_resumable()?;
+    Ok((scanned, resume))
 }
 
 /// What all the checkers found, together.
@@ -709,6 +717,7 @@ fn novelty_findings(profiles: &[Profile], v: &Vocabulary) -> Vec<CatalogFinding>
 fn name_findings(
     catalog: &Catalog,
     options: &CheckOptions<'_>,
+    resume: OuterResume,
     merged: &mut Merged,
     catalog_findings: &mut [CatalogFinding],
 ) -> Result<()> {
@@ -733,12 +742,13 @@ fn name_findings(
     }
     let index = catalog.read_index()?;
     let request = names::request_for(subjects.iter().cloned(), &merged.categories, &options.lang);
-    let (gathered, report) = names::gather(
+    let (gathered, report) = names::gather_resuming(
         catalog,
         &index,
         &request,
         &HashSet::new(),
         options.scan.threads,
+        Some(resume),
     )?;
     drop(request);
     // Each finding is named straight from what was read, never through a

@@ -404,14 +404,21 @@ fn revisions_with_kb(
         ..Request::default()
     };
     let found = Mutex::new(BTreeSet::new());
-    shards::read(catalog, index, &request, threads, &|_, rev, kind, bytes| {
-        if let Facts::Extended(x) = fragment::parse_brief(kind, bytes)? {
-            let hit = x.kb.as_deref().is_some_and(|k| strip_kb(k) == kb);
-            if hit {
-                found.lock().expect("found lock").insert(rev);
+    shards::read(
+        catalog,
+        index,
+        &request,
+        threads,
+        None,
+        &|_, rev, kind, bytes| {
+            if let Facts::Extended(x) = fragment::parse_brief(kind, bytes)? {
+                let hit = x.kb.as_deref().is_some_and(|k| strip_kb(k) == kb);
+                if hit {
+                    found.lock().expect("found lock").insert(rev);
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     Ok(found.into_inner().expect("no reader holds the lock"))
 }

@@ -981,3 +981,69 @@ fn a_generated_2026_shaped_catalog_is_named_from_its_truth() {
     );
     assert_eq!(names["msrc_severity"].as_str(), bundle.severity);
 }
+
+/// Naming a finding after package.xml goes on in the same pass over the
+/// outer folder (issue 14): the shards after package.cab are read from
+/// where package.cab left the folder, which is opened no second time, and
+/// give the same titles as a pass from the start. With package.cab last,
+/// the shards lie before that point and a second pass reads them.
+#[test]
+fn names_are_read_in_the_same_outer_pass_as_package_xml() {
+    use std::collections::HashSet;
+    use wsuscat::catalog::names;
+    use wsuscat::catalog::package::scan::Chunks;
+    use wsuscat::catalog::shards::Request;
+    use wsuscat::catalog::Catalog;
+    for last in [false, true] {
+        let spec = Spec {
+            seed: 5,
+            updates: 1200,
+            shards: 4,
+            package_cab_last: last,
+            ..Spec::default()
+        };
+        let generated = generate::generate(&spec);
+        let (_dir, path) = temp_file("c.cab", &generated.cab);
+        let catalog = Catalog::open(&path).unwrap();
+        let mut xml = catalog.stream_package_xml().unwrap();
+        while !xml.next_chunk(1 << 20).unwrap().is_empty() {}
+        let resume = xml.finish_resumable().unwrap();
+        let index = catalog.read_index().unwrap();
+        // The first and the last update: the first and the last shard.
+        let updates = &generated.truth.updates;
+        let revs: BTreeSet<u64> = [
+            updates[0].revision_id,
+            updates[updates.len() - 1].revision_id,
+        ]
+        .into_iter()
+        .map(u64::from)
+        .collect();
+        let request = Request {
+            revisions: revs.clone(),
+            languages: ["en".to_string()].into(),
+            ..Request::default()
+        };
+        let (again, from_start) =
+            names::gather(&catalog, &index, &request, &HashSet::new(), 2).unwrap();
+        let (same, resumed) =
+            names::gather_resuming(&catalog, &index, &request, &HashSet::new(), 2, Some(resume))
+                .unwrap();
+        assert_eq!(from_start.outer_folders_decoded, 1);
+        assert_eq!(
+            resumed.outer_folders_decoded,
+            usize::from(last),
+            "package.cab last: {last}"
+        );
+        for rev in &revs {
+            let title = |g: &names::Gathered| g.title(*rev, "en", None).map(|(t, _)| t.to_string());
+            let want = generated
+                .truth
+                .by_revision(*rev as u32)
+                .unwrap()
+                .title
+                .clone();
+            assert_eq!(title(&same), Some(want.clone()), "{rev}");
+            assert_eq!(title(&again), Some(want), "{rev}");
+        }
+    }
+}

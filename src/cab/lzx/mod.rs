@@ -401,16 +401,36 @@ impl LzxDecoder {
                 break Ok(());
             }
             br.refill();
-            let sym = main.decode(br) as usize;
-            if sym < NUM_CHARS {
+            let mut sym = main.decode(br) as usize;
+            // Literals come in runs where the data is already compressed
+            // (the shards inside the outer folder: nearly every symbol
+            // there is a literal). A refill leaves at least 49 bits, room
+            // for three main codes of at most 16 bits, so up to two more
+            // literals are decoded without refilling; a match after them
+            // refills first, so its length and footer have their bits.
+            let mut run = 0;
+            while sym < NUM_CHARS {
                 // pos < end <= ring, inside the window: get_mut costs the
                 // bounds check indexing would.
                 match window.get_mut(pos) {
                     Some(b) => *b = sym as u8,
-                    None => break Err(outside_ring()),
+                    None => break,
                 }
                 pos += 1;
+                run += 1;
+                if run == 3 || pos >= end {
+                    break;
+                }
+                sym = main.decode(br) as usize;
+            }
+            if sym < NUM_CHARS {
+                if pos < end && window.get(pos).is_none() {
+                    break Err(outside_ring());
+                }
                 continue;
+            }
+            if run > 0 {
+                br.refill();
             }
             if sym == EMPTY as usize {
                 break Err("the main tree is empty".to_string());
