@@ -27,23 +27,10 @@ impl Cabinet {
         W: Fn(&FileEntry) -> bool,
         F: FnMut(&FileEntry, Vec<u8>) -> Result<()>,
     {
-        let mut sink = Collect {
-            active: Vec::new(),
-            on_member,
-        };
-        self.stream(
-            open,
-            None,
-            &|_| true,
-            &wanted,
-            false,
-            &mut |_| {},
-            &mut sink,
-        )
-        .map(|_| ())
+        self.stream_members_resuming(None, open, wanted, on_member)
     }
 
-    /// [`Cabinet::stream_members`], going on with `resume`, a reader of one
+    /// [`Cabinet::stream_members`], going on with `resume` (when given), a reader of one
     /// of this cabinet's folders left part way (by a [`super::MemberReader`]
     /// that read an earlier member): its folder is not decoded again from
     /// the start, only from where it stands. Every wanted member of that
@@ -51,7 +38,7 @@ impl Cabinet {
     /// first bytes are gone); other folders are opened as usual.
     pub fn stream_members_resuming<R, W, F>(
         &self,
-        resume: FolderReader<R>,
+        resume: Option<FolderReader<R>>,
         open: impl FnMut() -> Result<R>,
         wanted: W,
         on_member: F,
@@ -67,7 +54,7 @@ impl Cabinet {
         };
         self.stream(
             open,
-            Some(resume),
+            resume,
             &|_| true,
             &wanted,
             false,
@@ -407,7 +394,7 @@ mod tests {
         let mut got = Vec::new();
         let mut opens = 0;
         cab.stream_members_resuming(
-            left_after(9),
+            Some(left_after(9)),
             || {
                 opens += 1;
                 Ok(Cursor::new(&bytes[..]))
@@ -429,7 +416,7 @@ mod tests {
         );
         let e = cab
             .stream_members_resuming(
-                left_after(9),
+                Some(left_after(9)),
                 || Ok(Cursor::new(&bytes[..])),
                 |f| f.name == "m3",
                 |_, _| Ok(()),

@@ -278,10 +278,12 @@ pub fn read(
             Ok(())
         };
         let open = || open_outer(path, &outer_opens);
-        match resume {
-            Some(r) => outer.stream_members_resuming(r.into_folder(), open, wanted, on_member),
-            None => outer.stream_members(open, wanted, on_member),
-        }
+        outer.stream_members_resuming(
+            resume.map(OuterResume::into_folder),
+            open,
+            wanted,
+            on_member,
+        )
     });
     if let Some((_, e)) = failure.into_inner().expect("pool finished") {
         return Err(e.with_file(path));
